@@ -1,0 +1,126 @@
+"""Quotes for the simulated market: a seeded random walk with a bid/ask spread, or still prices.
+
+Orders fill against these quotes (buy at the ask, sell at the bid) and the market-data
+endpoints serve the same numbers, so what a client sees is what it gets.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from .fmt import CENT, PRICE_4DP, round_price
+
+# Per-step volatility of the walk: about 0.04% a step keeps a 1 s step realistic intraday.
+STEP_SIGMA = 0.0004
+# The opening gap from the previous close, so a demo starts with a day P&L that is not zero.
+OPENING_GAP_SIGMA = 0.008
+
+
+@dataclass
+class Quote:
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+    bid_size: int
+    ask_size: int
+    last: Decimal
+    last_size: int
+    time: datetime
+
+
+@dataclass
+class DayStats:
+    """Today's bar and yesterday's close, for snapshots and intraday P&L."""
+
+    prev_close: Decimal
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    volume: int = 0
+    trades: int = 0
+
+
+class PriceBook:
+    def __init__(self, reference: dict[str, Decimal], *, seed: int, moving: bool, now: datetime) -> None:
+        self._rng = random.Random(f"{seed}:prices")
+        self.moving = moving
+        self._quotes: dict[str, Quote] = {}
+        self._days: dict[str, DayStats] = {}
+        self._trade_ids = 0
+        for symbol, prev_close in reference.items():
+            self.add(symbol, prev_close, now)
+
+    def add(self, symbol: str, prev_close: Decimal, now: datetime) -> None:
+        gap = Decimal(str(round(self._rng.gauss(0, OPENING_GAP_SIGMA), 5)))
+        last = max(round_price(prev_close * (1 + gap)), PRICE_4DP)
+        self._days[symbol] = DayStats(prev_close=prev_close, open=last, high=last, low=last)
+        self._quotes[symbol] = self._quote(symbol, last, now)
+
+    def __contains__(self, symbol: str) -> bool:
+        return symbol in self._quotes
+
+    def symbols(self) -> list[str]:
+        return list(self._quotes)
+
+    def quote(self, symbol: str) -> Quote:
+        return self._quotes[symbol]
+
+    def day(self, symbol: str) -> DayStats:
+        return self._days[symbol]
+
+    def step(self, now: datetime) -> None:
+        """One step of the random walk for every symbol (live prices only)."""
+        if not self.moving:
+            return
+        gauss = self._rng.gauss
+        for symbol, quote in self._quotes.items():
+            move = Decimal(str(round(gauss(0, STEP_SIGMA), 6)))
+            self._set_last(symbol, quote.last * (1 + move), now)
+
+    def set_price(self, symbol: str, price: Decimal, now: datetime) -> Quote:
+        """Move one symbol to a price: for tests, demos and bots that want a market event."""
+        self._set_last(symbol, price, now)
+        return self._quotes[symbol]
+
+    def record_trade(self, symbol: str, qty: Decimal) -> None:
+        day = self._days[symbol]
+        day.volume += int(qty) or 1
+        day.trades += 1
+
+    def roll_day(self, now: datetime) -> None:
+        """At the session boundary the last price becomes the previous close."""
+        for symbol, quote in self._quotes.items():
+            last = quote.last
+            self._days[symbol] = DayStats(prev_close=last, open=last, high=last, low=last)
+
+    def next_trade_id(self) -> int:
+        self._trade_ids += 1
+        return self._trade_ids
+
+    def _set_last(self, symbol: str, price: Decimal, now: datetime) -> None:
+        last = max(round_price(price), PRICE_4DP)
+        day = self._days[symbol]
+        day.high = max(day.high, last)
+        day.low = min(day.low, last)
+        self._quotes[symbol] = self._quote(symbol, last, now)
+
+    def _quote(self, symbol: str, last: Decimal, now: datetime) -> Quote:
+        # Half a basis point either side, at least one tick: tight like a liquid large cap.
+        tick = CENT if last >= 1 else PRICE_4DP
+        half = max(round_price(last * Decimal("0.00005")), tick)
+        bid = max(round_price(last - half), tick)
+        ask = round_price(last + half)
+        rng = self._rng
+        return Quote(
+            symbol=symbol,
+            bid=bid,
+            ask=ask,
+            bid_size=rng.randint(1, 9) * 100,
+            ask_size=rng.randint(1, 9) * 100,
+            last=last,
+            last_size=rng.randint(1, 5) * 100,
+            time=now,
+        )
