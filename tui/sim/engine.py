@@ -1,0 +1,1018 @@
+"""The exchange: one account, its orders and positions, and the matching engine.
+
+Everything here runs on the server's event loop thread (or a test's thread): no locks, no
+I/O. The HTTP layer calls the public methods and serialises what they return; every order
+change is published to `listeners` as a trade_updates event.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, Callable, Iterable
+
+from .. import daytrades
+from . import assets as asset_db
+from . import market_calendar as cal
+from .assets import Asset
+from .clock import Clock
+from .errors import PDT_DENIED, ApiError, forbidden, not_found, unprocessable
+from .fmt import money, num, round_price, ts
+from .market import MarketHours
+from .model import WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
+from .prices import PriceBook, Quote
+from .requests import OrderSpec, ReplaceSpec, check_prices_for_type
+
+MARKET_COLLAR = Decimal("1.03")  # market buys reserve buying power at ask plus a collar
+PARTIAL_FILL_SHARE = 0.10  # about one eligible order in ten fills partially first
+PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
+PRICE_STEP_SECONDS = 1.0
+EQUITY_SAMPLE_SECONDS = 60.0
+FRACTION = Decimal("0.000000001")
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class EngineOptions:
+    seed: int = 0
+    cash: Decimal = Decimal(100000)
+    market: str = "always-open"
+    pdt: str = "current"  # "current" (no PDT fields, since 2026-07-06) or "legacy"
+    portfolio: str = "empty"  # "empty" or "sample"
+    prices: str = "live"  # "live" random walk, or "static"
+    fill_delay: float = 0.02  # seconds between acceptance and the first execution
+    positions: int = 0  # extra synthetic positions, for scale tests
+    open_orders: int = 0  # extra resting limit orders, for scale tests
+
+
+class Exchange:
+    def __init__(self, options: EngineOptions | None = None, clock: Clock | None = None) -> None:
+        self.options = opts = options or EngineOptions()
+        self.clock = clock or Clock()
+        self.hours = MarketHours(opts.market)  # type: ignore[arg-type]
+        self.listeners: list[Listener] = []
+        self._ids = random.Random(f"{opts.seed}:ids")
+        self._fills_rng = random.Random(f"{opts.seed}:fills")
+        now = self.clock.now()
+        self.assets: dict[str, Asset] = dict(asset_db.UNIVERSE)
+        self.assets_by_id: dict[str, Asset] = {a.id: a for a in self.assets.values()}
+        self.prices = PriceBook(
+            {s: a.price for s, a in self.assets.items()}, seed=opts.seed, moving=opts.prices == "live", now=now
+        )
+        self.orders: dict[str, Order] = {}
+        self.open_orders: dict[str, Order] = {}  # the ones the matcher and reservations look at
+        self.by_client_id: dict[str, Order] = {}
+        self.positions: dict[str, Position] = {}
+        self.activities: list[FillActivity] = []
+        self.cash = Decimal(opts.cash)
+        self.account_id = self.uuid()
+        self.account_number = f"PA{self._ids.randrange(10**9, 10**10)}"
+        self.created_at = now - timedelta(days=400)
+        self.config: dict[str, Any] = {
+            "dtbp_check": "entry",
+            "fractional_trading": True,
+            "max_margin_multiplier": "4",
+            "no_shorting": False,
+            "pdt_check": "entry",
+            "suspend_trade": False,
+            "trade_confirm_email": "all",
+            "ptp_no_exception_entry": False,
+            "max_options_trading_level": 0,
+        }
+        self.day_trades = daytrades.DayTradeCounter()
+        self._last_price_step = self.clock.monotonic()
+        self._last_equity_sample = self.clock.monotonic()
+        self.equity_history: list[tuple[datetime, Decimal]] = []
+        if opts.portfolio == "sample":
+            self._seed_sample_portfolio(now)
+        if opts.positions or opts.open_orders:
+            self._seed_scale(now, opts.positions, opts.open_orders)
+        self.last_equity = self._equity_at_previous_close()
+        self._next_rollover = self.hours.next_rollover(now)
+        self.equity_history.append((now, self.equity()))
+
+    # ---- ids and events -------------------------------------------------------------
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    def _emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
+        message = {
+            "stream": "trade_updates",
+            "data": {
+                "event": event,
+                "execution_id": extra.pop("execution_id", None) or self.uuid(),
+                "order": order.to_json(),
+                "timestamp": ts(now),
+                **extra,
+            },
+        }
+        for listener in list(self.listeners):
+            listener(message)
+
+    # ---- account ----------------------------------------------------------------------
+
+    def _last(self, symbol: str) -> Decimal:
+        return self.prices.quote(symbol).last
+
+    def market_values(self) -> tuple[Decimal, Decimal]:
+        long_value = short_value = ZERO
+        for pos in self.positions.values():
+            value = pos.qty * self._last(pos.symbol)
+            if value >= 0:
+                long_value += value
+            else:
+                short_value += value
+        return long_value, short_value
+
+    def equity(self) -> Decimal:
+        long_value, short_value = self.market_values()
+        return self.cash + long_value + short_value
+
+    def _margin(self, rate: Decimal) -> Decimal:
+        total = ZERO
+        for pos in self.positions.values():
+            value = abs(pos.qty * self._last(pos.symbol))
+            total += value * (rate if pos.marginable else Decimal(1))
+        return total
+
+    def multiplier(self) -> int:
+        if self.equity() < 2000 or self.config["max_margin_multiplier"] == "1":
+            return 1
+        if self.config["max_margin_multiplier"] == "2" or self.last_equity < daytrades.PDT_EQUITY_THRESHOLD:
+            return 2
+        return 4
+
+    def reserved(self) -> Decimal:
+        """Buying power held by open orders that would add exposure."""
+        total = ZERO
+        for order in self.open_orders.values():
+            if order.status in ("held", "replaced") or not order.is_open or order.parent_id:
+                continue
+            if order.side == "buy" and self._position_qty(order.symbol) >= 0:
+                total += self._order_cost(order.symbol, order.side, order.type, order.remaining,
+                                          order.notional, order.limit_price, order.stop_price)
+            elif order.side == "sell" and self._position_qty(order.symbol) <= 0:
+                total += self._order_cost(order.symbol, order.side, order.type, order.remaining,
+                                          order.notional, order.limit_price, order.stop_price)
+        return total
+
+    def buying_power(self) -> tuple[Decimal, Decimal, Decimal]:
+        """(buying_power, regt_buying_power, non_marginable_buying_power), after reservations."""
+        equity, reserved = self.equity(), self.reserved()
+        excess = max(ZERO, equity - self._margin(Decimal("0.5")))
+        mult = self.multiplier()
+        regt = max(ZERO, excess * 2 - reserved) if mult > 1 else max(ZERO, self.cash - reserved)
+        bp = max(ZERO, excess * mult - reserved) if mult > 1 else regt
+        non_marginable = max(ZERO, min(self.cash, equity) - reserved)
+        return bp, regt, non_marginable
+
+    def account(self) -> dict[str, Any]:
+        now = self.clock.now()
+        long_value, short_value = self.market_values()
+        equity = self.cash + long_value + short_value
+        bp, regt, non_marginable = self.buying_power()
+        maintenance = self._margin(Decimal("0.3"))
+        body: dict[str, Any] = {
+            "id": self.account_id,
+            "admin_configurations": {},
+            "user_configurations": None,
+            "account_number": self.account_number,
+            "status": "ACTIVE",
+            "crypto_status": "ACTIVE",
+            "options_approved_level": 0,
+            "options_trading_level": 0,
+            "currency": "USD",
+            "buying_power": money(bp),
+            "regt_buying_power": money(regt),
+            "non_marginable_buying_power": money(non_marginable),
+            "options_buying_power": money(non_marginable),
+            "effective_buying_power": money(bp),
+            "accrued_fees": "0",
+            "pending_transfer_in": "0",
+            "portfolio_value": money(equity),
+            "trading_blocked": False,
+            "transfers_blocked": False,
+            "account_blocked": False,
+            "created_at": ts(self.created_at),
+            "trade_suspended_by_user": bool(self.config["suspend_trade"]),
+            "multiplier": str(self.multiplier()),
+            "shorting_enabled": not self.config["no_shorting"],
+            "equity": money(equity),
+            "last_equity": money(self.last_equity),
+            "long_market_value": money(long_value),
+            "short_market_value": money(short_value),
+            "position_market_value": money(long_value - short_value),
+            "initial_margin": money(self._margin(Decimal("0.5"))),
+            "maintenance_margin": money(maintenance),
+            "last_maintenance_margin": money(maintenance),
+            "sma": money(max(ZERO, equity - self._margin(Decimal("0.5")))),
+            "cash": money(self.cash),
+            "balance_asof": (self.hours.trading_date(now) - timedelta(days=1)).isoformat(),
+            "intraday_adjustments": "0",
+            "pending_reg_taf_fees": "0",
+        }
+        if self.options.pdt == "legacy":
+            count = self.daytrade_count(now)
+            body["daytrade_count"] = count
+            body["pattern_day_trader"] = daytrades.is_pattern_day_trader(count)
+            body["daytrading_buying_power"] = money(bp if self.multiplier() == 4 else ZERO)
+        return body
+
+    def daytrade_count(self, now: datetime) -> int:
+        return self.day_trades.count(self.hours.window(now))
+
+    def configurations(self) -> dict[str, Any]:
+        body = dict(self.config)
+        if self.options.pdt != "legacy":
+            body.pop("pdt_check")
+            body.pop("dtbp_check")
+        return body
+
+    def set_configurations(self, changes: dict[str, Any]) -> dict[str, Any]:
+        from .requests import to_bool
+
+        if not isinstance(changes, dict):
+            raise unprocessable("request body format is invalid")
+        for key, value in changes.items():
+            if key not in self.config:
+                continue
+            if key in ("fractional_trading", "no_shorting", "suspend_trade", "ptp_no_exception_entry"):
+                self.config[key] = to_bool(value)
+            elif key == "max_margin_multiplier":
+                if str(value) not in ("1", "2", "4"):
+                    raise unprocessable("max_margin_multiplier must be 1, 2 or 4")
+                self.config[key] = str(value)
+            else:
+                self.config[key] = value
+        return self.configurations()
+
+    # ---- positions -----------------------------------------------------------------
+
+    def _position_qty(self, symbol: str) -> Decimal:
+        pos = self.positions.get(symbol)
+        return pos.qty if pos else ZERO
+
+    def held_for_orders(self, symbol: str, side: str) -> Decimal:
+        """Shares that open orders on `side` already claim (an OCO pair claims them once)."""
+        held: dict[str, Decimal] = {}
+        for order in self.open_orders.values():
+            if order.symbol != symbol or order.side != side or not order.is_open or order.status == "held":
+                continue
+            group = order.parent_id or order.id  # legs of one bracket or OCO share their parent
+            held[group] = max(held.get(group, ZERO), order.remaining if order.qty is not None else ZERO)
+        return sum(held.values(), ZERO)
+
+    def _position_json(self, pos: Position) -> dict[str, Any]:
+        closing_side = "sell" if pos.qty > 0 else "buy"
+        available = abs(pos.qty) - self.held_for_orders(pos.symbol, closing_side)
+        sign = 1 if pos.qty > 0 else -1
+        return pos.to_json(self._last(pos.symbol), self.prices.day(pos.symbol).prev_close, sign * max(ZERO, available))
+
+    def list_positions(self) -> list[dict[str, Any]]:
+        return [self._position_json(p) for p in sorted(self.positions.values(), key=lambda p: p.symbol)]
+
+    def _find_position(self, symbol_or_id: str) -> Position:
+        asset = self._asset(symbol_or_id)
+        pos = self.positions.get(asset.symbol) if asset else None
+        if pos is None:
+            raise not_found("position does not exist")
+        return pos
+
+    def get_position(self, symbol_or_id: str) -> dict[str, Any]:
+        return self._position_json(self._find_position(symbol_or_id))
+
+    def close_position(self, symbol_or_id: str, qty: Decimal | None = None, percentage: Decimal | None = None) -> Order:
+        pos = self._find_position(symbol_or_id)
+        if qty is not None and percentage is not None:
+            raise unprocessable("only one of qty or percentage may be specified")
+        size = abs(pos.qty)
+        if percentage is not None:
+            if not 0 < percentage <= 100:
+                raise unprocessable("percentage must be between 0 and 100")
+            size = size * percentage / 100
+            asset = self.assets[pos.symbol]
+            size = size.quantize(FRACTION, ROUND_DOWN) if asset.fractionable else size.to_integral_value(ROUND_DOWN)
+            if size <= 0:
+                raise unprocessable("qty must be > 0")
+        elif qty is not None:
+            if qty <= 0:
+                raise unprocessable("qty must be > 0")
+            size = qty
+        spec = OrderSpec(
+            symbol=pos.symbol, side="sell" if pos.qty > 0 else "buy", type="market",
+            time_in_force="day", qty=size, notional=None, limit_price=None, stop_price=None,
+            trail_price=None, trail_percent=None, extended_hours=False, client_order_id=None,
+            order_class="simple", take_profit_limit=None, stop_loss_stop=None, stop_loss_limit=None,
+            position_intent="sell_to_close" if pos.qty > 0 else "buy_to_close",
+        )
+        return self.submit(spec)
+
+    def close_all_positions(self, cancel_orders: bool) -> list[dict[str, Any]]:
+        if cancel_orders:
+            self.cancel_all()
+        results = []
+        for symbol in sorted(self.positions):
+            try:
+                order = self.close_position(symbol)
+                results.append({"symbol": symbol, "status": 200, "body": order.to_json()})
+            except ApiError as err:
+                results.append({"symbol": symbol, "status": err.status, "body": err.body()})
+        return results
+
+    # ---- assets ------------------------------------------------------------------------
+
+    def _asset(self, symbol_or_id: str) -> Asset | None:
+        return self.assets.get(symbol_or_id.upper()) or self.assets_by_id.get(symbol_or_id)
+
+    def get_asset(self, symbol_or_id: str) -> Asset:
+        asset = self._asset(symbol_or_id)
+        if asset is None:
+            raise not_found(f"asset not found for {symbol_or_id}")
+        return asset
+
+    # ---- orders: submission --------------------------------------------------------------
+
+    def _order_cost(self, symbol: str, side: str, otype: str, qty: Decimal | None, notional: Decimal | None,
+                    limit_price: Decimal | None, stop_price: Decimal | None) -> Decimal:
+        """What an order would cost in buying power, the way Alpaca estimates it."""
+        if notional is not None and qty is None:
+            return notional
+        quote = self.prices.quote(symbol)
+        if otype in ("limit", "stop_limit") and limit_price is not None:
+            price = limit_price
+        elif otype == "stop" and stop_price is not None:
+            price = max(stop_price, quote.ask) if side == "buy" else min(stop_price, quote.bid)
+        else:
+            price = quote.ask * MARKET_COLLAR if side == "buy" else quote.bid
+        return (qty or ZERO) * price
+
+    def submit(self, spec: OrderSpec) -> Order:
+        now = self.clock.now()
+        if self.config["suspend_trade"]:
+            raise forbidden("new orders are rejected by user request")
+        asset = self.assets.get(spec.symbol)
+        if asset is None:
+            raise unprocessable(f'asset "{spec.symbol}" not found')
+        if not asset.tradable:
+            raise unprocessable(f'asset "{spec.symbol}" is not tradable')
+        if spec.fractional and (not asset.fractionable or not self.config["fractional_trading"]):
+            raise unprocessable(f'asset "{spec.symbol}" is not fractionable')
+        if spec.client_order_id is not None and spec.client_order_id in self.by_client_id:
+            raise unprocessable("client_order_id must be unique")
+        if spec.time_in_force == "opg" and self.hours.mode == "nyse" and self.hours.phase(now) is cal.Phase.REGULAR:
+            raise unprocessable("opg orders must be submitted before the market opens")
+        self._check_bracket_prices(spec)
+        qty = self._order_qty(spec)
+        self._check_position_rules(spec, asset, qty)
+        self._check_wash_trade(spec)
+        self._check_buying_power(spec, asset, qty)
+        self._check_pdt(spec, now)
+        return self._create(spec, asset, now)
+
+    def _order_qty(self, spec: OrderSpec) -> Decimal:
+        """The qty the order will trade; for notional orders an estimate at the quote."""
+        if spec.qty is not None:
+            return spec.qty
+        quote = self.prices.quote(spec.symbol)
+        price = quote.ask if spec.side == "buy" else quote.bid
+        return (spec.notional / price).quantize(FRACTION, ROUND_DOWN)
+
+    def _check_bracket_prices(self, spec: OrderSpec) -> None:
+        if spec.order_class not in ("bracket", "oto"):
+            return
+        quote = self.prices.quote(spec.symbol)
+        base = spec.limit_price or spec.stop_price or (quote.ask if spec.side == "buy" else quote.bid)
+        tick = Decimal("0.01")
+        if spec.side == "buy":
+            if spec.take_profit_limit is not None and spec.take_profit_limit < base + tick:
+                raise unprocessable(f"take_profit.limit_price must be >= base_price + 0.01 (base_price: {num(base)})")
+            if spec.stop_loss_stop is not None and spec.stop_loss_stop > base - tick:
+                raise unprocessable(f"stop_loss.stop_price must be <= base_price - 0.01 (base_price: {num(base)})")
+        else:
+            if spec.take_profit_limit is not None and spec.take_profit_limit > base - tick:
+                raise unprocessable(f"take_profit.limit_price must be <= base_price - 0.01 (base_price: {num(base)})")
+            if spec.stop_loss_stop is not None and spec.stop_loss_stop < base + tick:
+                raise unprocessable(f"stop_loss.stop_price must be >= base_price + 0.01 (base_price: {num(base)})")
+
+    def _check_position_rules(self, spec: OrderSpec, asset: Asset, qty: Decimal) -> None:
+        """Shares must be there to sell, shorts must be allowed, and no order may flip the
+        position from long to short or back."""
+        position = self._position_qty(spec.symbol)
+        held = self.held_for_orders(spec.symbol, spec.side)
+        reduces = (position > 0 and spec.side == "sell") or (position < 0 and spec.side == "buy")
+        if reduces:
+            available = max(ZERO, abs(position) - held)
+            if qty > available:
+                raise forbidden(
+                    f"insufficient qty available for order (requested: {num(qty)}, available: {num(available)})",
+                    available=num(available), existing_qty=num(abs(position)), held_for_orders=num(held),
+                    symbol=spec.symbol,
+                )
+            return
+        if spec.side == "sell":
+            # Opening or adding to a short.
+            if self.config["no_shorting"]:
+                raise forbidden("account is not allowed to short")
+            if not asset.shortable or not asset.easy_to_borrow:
+                raise unprocessable(f'asset "{spec.symbol}" cannot be sold short')
+            if spec.fractional:
+                raise unprocessable("fractional orders cannot be sold short")
+
+    def _check_wash_trade(self, spec: OrderSpec) -> None:
+        """Refuse an order that could execute against our own open opposite-side order."""
+        new_market = spec.type in ("market", "stop", "trailing_stop")
+        for order in self.open_orders.values():
+            if order.symbol != spec.symbol or order.side == spec.side or order.status not in WORKING_STATUSES | {"accepted", "pending_new"}:
+                continue
+            open_market = order.type in ("market", "stop", "trailing_stop")
+            crosses = False
+            if not new_market and not open_market and spec.limit_price is not None and order.limit_price is not None:
+                buy_limit, sell_limit = (
+                    (spec.limit_price, order.limit_price) if spec.side == "buy" else (order.limit_price, spec.limit_price)
+                )
+                crosses = buy_limit >= sell_limit
+            if new_market or open_market or crosses:
+                raise forbidden(
+                    "potential wash trade detected. use complex orders",
+                    reject_reason="opposite side market/stop order exists" if (new_market or open_market)
+                    else "opposite side limit order exists",
+                    existing_order_id=order.id,
+                )
+
+    def _check_buying_power(self, spec: OrderSpec, asset: Asset, qty: Decimal) -> None:
+        position = self._position_qty(spec.symbol)
+        adds_exposure = (spec.side == "buy" and position >= 0) or (spec.side == "sell" and position <= 0)
+        if not adds_exposure:
+            return
+        cost = self._order_cost(spec.symbol, spec.side, spec.type, spec.qty, spec.notional, spec.limit_price, spec.stop_price)
+        bp, _regt, non_marginable = self.buying_power()
+        available = bp if asset.marginable else non_marginable
+        if cost > available:
+            raise forbidden("insufficient buying power", buying_power=money(available), cost_basis=money(cost))
+
+    def _check_pdt(self, spec: OrderSpec, now: datetime) -> None:
+        if self.options.pdt != "legacy":
+            return
+        day = self.hours.trading_date(now)
+        completes = self.day_trades.would_day_trade(day, spec.symbol, spec.side, spec.qty)
+        if daytrades.pdt_blocks(self.daytrade_count(now), self.last_equity, completes):
+            raise PDT_DENIED
+
+    def _new_order(self, spec: OrderSpec, asset: Asset, now: datetime, side: str, otype: str,
+                   limit_price: Decimal | None, stop_price: Decimal | None, status: str,
+                   client_order_id: str | None = None, parent: Order | None = None) -> Order:
+        order = Order(
+            id=self.uuid(),
+            client_order_id=client_order_id or self.uuid(),
+            symbol=asset.symbol,
+            asset_id=asset.id,
+            side=side,
+            type=otype,
+            time_in_force=spec.time_in_force,
+            order_class=spec.order_class,
+            status=status,
+            created_at=now,
+            updated_at=now,
+            submitted_at=now,
+            qty=spec.qty,
+            notional=spec.notional,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            trail_price=spec.trail_price if parent is None else None,
+            trail_percent=spec.trail_percent if parent is None else None,
+            extended_hours=spec.extended_hours,
+            position_intent=spec.position_intent if parent is None else None,
+            expires_at=self.hours.expiry(now, spec.time_in_force, spec.extended_hours),
+            parent_id=parent.id if parent else None,
+        )
+        self.orders[order.id] = order
+        self.open_orders[order.id] = order
+        self.by_client_id[order.client_order_id] = order
+        return order
+
+    def _create(self, spec: OrderSpec, asset: Asset, now: datetime) -> Order:
+        tradable_now = self.hours.can_trade(now, spec.extended_hours) and spec.time_in_force not in ("opg", "cls")
+        status = "pending_new" if tradable_now else "accepted"
+        order = self._new_order(spec, asset, now, spec.side, spec.type, spec.limit_price, spec.stop_price,
+                                status, spec.client_order_id)
+        if order.type == "trailing_stop":
+            quote = self.prices.quote(order.symbol)
+            order.hwm = quote.last
+            order.stop_price = self._trail_stop(order)
+        exit_side = "sell" if spec.side == "buy" else "buy"
+        if spec.order_class in ("bracket", "oto"):
+            leg_status = "held"
+            if spec.take_profit_limit is not None:
+                order.legs.append(self._new_order(spec, asset, now, exit_side, "limit", spec.take_profit_limit,
+                                                  None, leg_status, parent=order))
+            if spec.stop_loss_stop is not None:
+                leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
+                order.legs.append(self._new_order(spec, asset, now, exit_side, leg_type, spec.stop_loss_limit,
+                                                  spec.stop_loss_stop, leg_status, parent=order))
+        elif spec.order_class == "oco":
+            # The request's limit is the take-profit; the stop-loss is the leg. Both work at once.
+            leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
+            order.legs.append(self._new_order(spec, asset, now, spec.side, leg_type, spec.stop_loss_limit,
+                                              spec.stop_loss_stop, status, parent=order))
+        if self._fills_rng.random() < PARTIAL_FILL_SHARE and order.qty is not None and order.qty >= 2:
+            whole = order.qty == order.qty.to_integral_value()
+            share = Decimal(str(round(self._fills_rng.uniform(0.2, 0.8), 2)))
+            part = (order.qty * share).to_integral_value(ROUND_DOWN) if whole else (order.qty * share).quantize(FRACTION)
+            if 0 < part < order.qty:
+                order.partial_plan = part
+        order.next_fill_at = self.clock.monotonic() + self.options.fill_delay
+        self._emit(status, order, now)
+        for leg in order.legs:
+            self._emit(leg.status, leg, now)
+        return order
+
+    # ---- orders: queries ------------------------------------------------------------------
+
+    def get_order(self, order_id: str) -> Order:
+        order = self.orders.get(order_id)
+        if order is None:
+            raise not_found("order not found")
+        return order
+
+    def get_by_client_id(self, client_order_id: str) -> Order:
+        order = self.by_client_id.get(client_order_id)
+        if order is None:
+            raise not_found("order not found")
+        return order
+
+    def list_orders(self, status: str = "open", limit: int = 50, after: datetime | None = None,
+                    until: datetime | None = None, direction: str = "desc", nested: bool = False,
+                    symbols: Iterable[str] | None = None, side: str | None = None) -> list[Order]:
+        wanted = {s.strip().upper() for s in symbols if s.strip()} if symbols else None
+        chosen = []
+        for order in (self.open_orders if status == "open" else self.orders).values():
+            if nested and order.parent_id:
+                continue  # legs travel inside their parent
+            if status == "open" and not order.is_open:
+                continue
+            if status == "closed" and order.is_open:
+                continue
+            if wanted is not None and order.symbol not in wanted:
+                continue
+            if side and order.side != side:
+                continue
+            if after and order.submitted_at <= after:
+                continue
+            if until and order.submitted_at >= until:
+                continue
+            chosen.append(order)
+        chosen.sort(key=lambda o: (o.submitted_at, o.id), reverse=direction != "asc")
+        return chosen[:limit]
+
+    # ---- orders: cancel and replace --------------------------------------------------
+
+    def cancel(self, order_id: str) -> Order:
+        order = self.get_order(order_id)
+        if not order.is_open:
+            raise unprocessable(f'order is already in "{order.status}" state')
+        now = self.clock.now()
+        self._finish(order, "canceled", now)
+        for leg in order.legs:
+            if leg.is_open:
+                self._finish(leg, "canceled", now)
+        return order
+
+    def cancel_all(self) -> list[dict[str, Any]]:
+        results = []
+        for order in list(self.open_orders.values()):
+            parent = self.orders.get(order.parent_id) if order.parent_id else None
+            if order.is_open and not (parent and parent.is_open):  # an open parent takes its legs along
+                self.cancel(order.id)
+                results.append({"id": order.id, "status": 200, "body": order.to_json()})
+        return results
+
+    def replace(self, order_id: str, spec: ReplaceSpec) -> Order:
+        old = self.get_order(order_id)
+        if not old.is_open or old.status in ("pending_cancel", "pending_replace"):
+            raise unprocessable("unable to replace order, order is not open")
+        if spec.client_order_id is not None and spec.client_order_id in self.by_client_id:
+            raise unprocessable("client_order_id must be unique")
+        limit_price = spec.limit_price if spec.limit_price is not None else old.limit_price
+        stop_price = spec.stop_price if spec.stop_price is not None else old.stop_price
+        trail_price, trail_percent = old.trail_price, old.trail_percent
+        if spec.trail is not None:
+            if old.type != "trailing_stop":
+                raise unprocessable("trail is only allowed for trailing stop orders")
+            trail_price, trail_percent = (spec.trail, None) if old.trail_price is not None else (None, spec.trail)
+        if spec.limit_price is not None and old.type not in ("limit", "stop_limit"):
+            raise unprocessable(f"limit_price is not allowed for {old.type} orders")
+        if spec.stop_price is not None and old.type not in ("stop", "stop_limit"):
+            raise unprocessable(f"stop_price is not allowed for {old.type} orders")
+        check_prices_for_type(old.type, limit_price, stop_price if old.type != "trailing_stop" else None,
+                              trail_price, trail_percent)
+        qty = spec.qty if spec.qty is not None else old.qty
+        if qty is not None and old.filled_qty:
+            if qty <= old.filled_qty:
+                raise unprocessable("qty must be greater than filled_qty")
+            qty -= old.filled_qty
+        tif = spec.time_in_force or old.time_in_force
+        now = self.clock.now()
+        new = Order(
+            id=self.uuid(),
+            client_order_id=spec.client_order_id or self.uuid(),
+            symbol=old.symbol, asset_id=old.asset_id, side=old.side, type=old.type, time_in_force=tif,
+            order_class=old.order_class, status=old.status if old.status in ("held", "accepted") else "new",
+            created_at=now, updated_at=now, submitted_at=now, qty=qty, notional=old.notional,
+            limit_price=limit_price, stop_price=stop_price, trail_price=trail_price, trail_percent=trail_percent,
+            hwm=old.hwm, extended_hours=old.extended_hours, position_intent=old.position_intent,
+            expires_at=self.hours.expiry(now, tif, old.extended_hours) if tif != old.time_in_force else old.expires_at,
+            replaces=old.id, parent_id=old.parent_id, legs=old.legs,
+        )
+        if new.type == "trailing_stop":
+            new.stop_price = self._trail_stop(new)
+        self.orders[new.id] = new
+        self.open_orders[new.id] = new
+        self.by_client_id[new.client_order_id] = new
+        for leg in new.legs:
+            leg.parent_id = new.id
+        if old.parent_id:
+            parent = self.orders[old.parent_id]
+            parent.legs = [new if leg.id == old.id else leg for leg in parent.legs]
+        old.legs = []
+        old.status, old.replaced_by, old.replaced_at = "replaced", new.id, now
+        self.open_orders.pop(old.id, None)
+        old.touch(now)
+        self._emit("replaced", old, now)
+        self._emit("new" if new.status == "new" else new.status, new, now)
+        return new
+
+    def _finish(self, order: Order, status: str, now: datetime) -> None:
+        order.status = status
+        self.open_orders.pop(order.id, None)
+        order.touch(now)
+        if status == "canceled":
+            order.canceled_at = now
+        elif status == "expired":
+            order.expired_at = now
+        self._emit(status, order, now)
+
+    # ---- time passing: the matching engine --------------------------------------------
+
+    def tick(self) -> None:
+        """Advance the market: roll the day if it ended, move prices, execute what can."""
+        now, mono = self.clock.now(), self.clock.monotonic()
+        while now >= self._next_rollover:
+            self._rollover(self._next_rollover)
+        if mono - self._last_price_step >= PRICE_STEP_SECONDS:
+            self._last_price_step = mono
+            self.prices.step(now)
+        if mono - self._last_equity_sample >= EQUITY_SAMPLE_SECONDS:
+            self._last_equity_sample = mono
+            self.equity_history.append((now, self.equity()))
+            del self.equity_history[:-10000]
+        self.match(now, mono)
+
+    def set_price(self, symbol: str, price: Decimal) -> Quote:
+        asset = self._asset(symbol)
+        if asset is None:
+            raise unprocessable(f'asset "{symbol}" not found')
+        quote = self.prices.set_price(asset.symbol, price, self.clock.now())
+        self.match(self.clock.now(), self.clock.monotonic())
+        return quote
+
+    def _rollover(self, at: datetime) -> None:
+        """The trading day ended at `at`: expire DAY orders, take last_equity and closes."""
+        opening_auction = []
+        for order in list(self.open_orders.values()):
+            if order.is_open and order.expires_at is not None and order.expires_at <= at:
+                if order.time_in_force == "cls" and order.status == "accepted":
+                    self._auction(order, at)
+                elif order.time_in_force == "opg" and order.status == "accepted" and self.hours.mode == "always-open":
+                    opening_auction.append(order)  # a market that never closes opens at the roll
+                    continue
+                if order.is_open:
+                    self._finish(order, "expired", at)
+        self.last_equity = self.equity()
+        self.prices.roll_day(at)
+        for pos in self.positions.values():
+            pos.intraday_basis = pos.qty * self._last(pos.symbol)
+        self.equity_history.append((at, self.last_equity))
+        self._next_rollover = self.hours.next_rollover(at + timedelta(microseconds=1))
+        for order in opening_auction:
+            order.expires_at = self._next_rollover
+            self._auction(order, at)
+
+    def match(self, now: datetime, mono: float) -> None:
+        for order in list(self.open_orders.values()):
+            if not order.is_open or order.status == "held":
+                continue
+            if order.status == "accepted":
+                if order.time_in_force == "opg":
+                    if self.hours.phase(now) is cal.Phase.REGULAR and self.hours.mode == "nyse":
+                        self._auction(order, now)
+                    continue
+                if order.time_in_force == "cls" or not self.hours.can_trade(now, order.extended_hours):
+                    continue
+                order.status = "pending_new"
+                order.next_fill_at = mono + self.options.fill_delay
+                self._emit("pending_new", order, now)
+            if order.status == "pending_new":
+                if mono < order.next_fill_at:
+                    continue
+                order.status = "new"
+                order.touch(now)
+                self._emit("new", order, now)
+            if order.status in WORKING_STATUSES and mono >= order.next_fill_at:
+                self._work(order, now, mono)
+
+    def _trail_stop(self, order: Order) -> Decimal:
+        assert order.hwm is not None
+        if order.trail_price is not None:
+            offset = order.trail_price
+        else:
+            offset = order.hwm * (order.trail_percent or ZERO) / 100
+        stop = order.hwm - offset if order.side == "sell" else order.hwm + offset
+        return round_price(max(stop, Decimal("0.0001")))
+
+    def _execution_price(self, order: Order, quote: Quote) -> Decimal | None:
+        """The price this order executes at now, or None if it cannot."""
+        buy = order.side == "buy"
+        touch = quote.ask if buy else quote.bid
+        if order.type == "trailing_stop":
+            if self.hours.phase(self.clock.now()) is not cal.Phase.REGULAR:
+                return None  # trailing stops never trigger outside regular hours
+            order.hwm = max(order.hwm, quote.last) if not buy else min(order.hwm, quote.last)
+            order.stop_price = self._trail_stop(order)
+        if order.type in ("stop", "stop_limit", "trailing_stop") and not order.triggered:
+            hit = quote.last >= order.stop_price if buy else quote.last <= order.stop_price
+            if not hit:
+                return None
+            order.triggered = True
+        if order.type in ("limit", "stop_limit"):
+            assert order.limit_price is not None
+            marketable = touch <= order.limit_price if buy else touch >= order.limit_price
+            return touch if marketable else None
+        return touch
+
+    def _work(self, order: Order, now: datetime, mono: float) -> None:
+        if order.time_in_force == "cls":
+            return
+        if not self.hours.can_trade(now, order.extended_hours):
+            return
+        quote = self.prices.quote(order.symbol)
+        price = self._execution_price(order, quote)
+        if price is None:
+            if order.time_in_force in ("ioc", "fok"):
+                self._finish(order, "canceled", now)
+            return
+        qty = order.remaining if order.qty is not None else (order.notional / price).quantize(FRACTION, ROUND_DOWN)
+        if order.partial_plan is not None and order.time_in_force not in ("fok",) and not order.filled_qty:
+            qty, order.partial_plan = order.partial_plan, None
+            order.next_fill_at = mono + PARTIAL_FILL_PAUSE
+        self._execute(order, qty, price, now)
+        if order.time_in_force == "ioc" and order.is_open:
+            self._finish(order, "canceled", now)
+
+    def _auction(self, order: Order, now: datetime) -> None:
+        """Opening/closing auction for opg/cls orders: execute entirely, or not at all."""
+        quote = self.prices.quote(order.symbol)
+        price = self._execution_price(order, quote)
+        if order.status == "accepted":
+            order.status = "new"
+            self._emit("new", order, now)
+        if price is None:
+            self._finish(order, "canceled", now)
+            return
+        qty = order.remaining if order.qty is not None else (order.notional / price).quantize(FRACTION, ROUND_DOWN)
+        self._execute(order, qty, price, now)
+
+    def _execute(self, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
+        if order.qty is None:  # a notional order learns its qty when it fills
+            order.qty = qty
+        position_before = self._position_qty(order.symbol)
+        self._apply_to_position(order, qty, price, now)
+        order.filled_qty += qty
+        order.filled_value += qty * price
+        order.touch(now)
+        done = order.filled_qty >= order.qty
+        order.status = "filled" if done else "partially_filled"
+        if done:
+            order.filled_at = now
+            self.open_orders.pop(order.id, None)
+        self.prices.record_trade(order.symbol, qty)
+        opens_short = order.side == "sell" and position_before <= 0
+        side_label = "sell_short" if opens_short else order.side
+        self.day_trades.add(daytrades.Fill(day=self.hours.trading_date(now), symbol=order.symbol,
+                                           side=order.side, qty=qty, at=now))
+        execution = self.uuid()
+        self.activities.append(FillActivity(
+            id=activity_id(now, execution), at=now, order=order, side=side_label, symbol=order.symbol,
+            price=price, qty=qty, kind="fill" if done else "partial_fill", leaves_qty=order.remaining,
+            cum_qty=order.filled_qty, order_status=order.status,
+        ))
+        self._emit("fill" if done else "partial_fill", order, now, execution_id=execution,
+                   price=num(price), qty=num(qty), position_qty=num(self._position_qty(order.symbol)))
+        self._after_fill(order, done, now)
+
+    def _after_fill(self, order: Order, done: bool, now: datetime) -> None:
+        # A filled entry releases its exit legs.
+        if done and order.order_class in ("bracket", "oto") and order.parent_id is None:
+            for leg in order.legs:
+                if leg.status == "held":
+                    leg.qty = order.filled_qty
+                    leg.status = "new"
+                    leg.touch(now)
+                    leg.next_fill_at = self.clock.monotonic() + self.options.fill_delay
+                    self._emit("new", leg, now)
+        # One side of an OCO pair executing cancels (or shrinks) the other.
+        for peer in self._oco_peers(order):
+            if not peer.is_open:
+                continue
+            if done:
+                self._finish(peer, "canceled", now)
+            elif peer.qty is not None and order.qty is not None:
+                peer.qty = peer.filled_qty + order.remaining
+                peer.touch(now)
+
+    def _oco_peers(self, order: Order) -> list[Order]:
+        if order.order_class == "oco":
+            parent = self.orders[order.parent_id] if order.parent_id else order
+            group = [parent, *parent.legs]
+        elif order.order_class == "bracket" and order.parent_id:
+            group = list(self.orders[order.parent_id].legs)
+        else:
+            return []
+        return [o for o in group if o.id != order.id]
+
+    def _apply_to_position(self, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
+        signed = qty if order.side == "buy" else -qty
+        self.cash -= signed * price
+        pos = self.positions.get(order.symbol)
+        if pos is None:
+            asset = self.assets[order.symbol]
+            self.positions[order.symbol] = Position(
+                symbol=order.symbol, asset_id=asset.id, exchange=asset.exchange, marginable=asset.marginable,
+                qty=signed, cost_basis=signed * price, intraday_basis=signed * price, opened_at=now,
+            )
+            return
+        if pos.qty * signed > 0:  # adding to the position
+            pos.qty += signed
+            pos.cost_basis += signed * price
+            pos.intraday_basis += signed * price
+            return
+        closing = min(abs(signed), abs(pos.qty))
+        share = closing / abs(pos.qty)
+        pos.cost_basis -= pos.cost_basis * share
+        pos.intraday_basis -= pos.intraday_basis * share
+        pos.qty += closing if signed > 0 else -closing
+        rest = abs(signed) - closing
+        if pos.qty == 0:
+            del self.positions[order.symbol]
+            if rest:  # crossed through zero: the rest opens the other side
+                flip = rest if signed > 0 else -rest
+                self.positions[order.symbol] = Position(
+                    symbol=pos.symbol, asset_id=pos.asset_id, exchange=pos.exchange, marginable=pos.marginable,
+                    qty=flip, cost_basis=flip * price, intraday_basis=flip * price, opened_at=now,
+                )
+
+    # ---- activities and history ---------------------------------------------------------
+
+    def fill_activities(self, page_size: int = 100, page_token: str | None = None, direction: str = "desc",
+                        after: datetime | None = None, until: datetime | None = None,
+                        on_date: date | None = None) -> list[dict[str, Any]]:
+        items = self.activities if direction == "asc" else list(reversed(self.activities))
+        if page_token:
+            ids = [a.id for a in items]
+            items = items[ids.index(page_token) + 1:] if page_token in ids else []
+        chosen = []
+        for activity in items:
+            if after and activity.at <= after:
+                continue
+            if until and activity.at >= until:
+                continue
+            if on_date and activity.at.astimezone(cal.NY).date() != on_date:
+                continue
+            chosen.append(activity.to_json())
+            if len(chosen) >= page_size:
+                break
+        return chosen
+
+    def portfolio_history(self, timeframe: str = "1D") -> dict[str, Any]:
+        points = [*self.equity_history, (self.clock.now(), self.equity())]
+        if timeframe == "1D":
+            daily: dict[date, tuple[datetime, Decimal]] = {}
+            for at, equity in points:
+                daily[at.astimezone(cal.NY).date()] = (at, equity)
+            points = list(daily.values())
+        base = points[0][1]
+        return {
+            "timestamp": [int(at.timestamp()) for at, _ in points],
+            "equity": [float(e) for _, e in points],
+            "profit_loss": [float(e - base) for _, e in points],
+            "profit_loss_pct": [float((e - base) / base) if base else 0.0 for _, e in points],
+            "base_value": float(base),
+            "timeframe": timeframe,
+            "cashflow": {},
+        }
+
+    # ---- start-up portfolios ------------------------------------------------------------
+
+    def _seed_position(self, symbol: str, qty: Decimal, entry: Decimal, now: datetime) -> None:
+        asset = self.assets[symbol]
+        prev_close = self.prices.day(symbol).prev_close
+        self.positions[symbol] = Position(
+            symbol=symbol, asset_id=asset.id, exchange=asset.exchange, marginable=asset.marginable,
+            qty=qty, cost_basis=qty * entry, intraday_basis=qty * prev_close, opened_at=now - timedelta(days=30),
+        )
+        self.cash -= qty * entry
+
+    def _seed_resting_order(self, symbol: str, side: str, qty: Decimal, limit: Decimal, tif: str, now: datetime) -> None:
+        spec = OrderSpec(
+            symbol=symbol, side=side, type="limit", time_in_force=tif, qty=qty, notional=None,
+            limit_price=round_price(limit), stop_price=None, trail_price=None, trail_percent=None,
+            extended_hours=False, client_order_id=None, order_class="simple", take_profit_limit=None,
+            stop_loss_stop=None, stop_loss_limit=None, position_intent=None,
+        )
+        order = self._new_order(spec, self.assets[symbol], now, side, "limit", spec.limit_price, None,
+                                "new" if self.hours.can_trade(now, False) else "accepted")
+        order.partial_plan = None
+
+    def _seed_sample_portfolio(self, now: datetime) -> None:
+        """A handful of positions bought over the past weeks and limit orders away from the
+        market, so a demo looks alive from the first frame."""
+        rng = random.Random(f"{self.options.seed}:sample")
+        holdings = [("AAPL", 50), ("MSFT", 20), ("NVDA", 100), ("SPY", 30), ("AMD", 40), ("TSLA", -15)]
+        for symbol, qty in holdings:
+            prev_close = self.prices.day(symbol).prev_close
+            entry = round_price(prev_close * Decimal(str(round(rng.uniform(0.86, 1.06), 4))))
+            self._seed_position(symbol, Decimal(qty), entry, now)
+        aapl, googl = self.prices.quote("AAPL"), self.prices.quote("GOOGL")
+        self._seed_resting_order("AAPL", "buy", Decimal(10), aapl.bid * Decimal("0.95"), "day", now)
+        self._seed_resting_order("NVDA", "sell", Decimal(25), self.prices.quote("NVDA").ask * Decimal("1.08"), "gtc", now)
+        self._seed_resting_order("GOOGL", "buy", Decimal(15), googl.bid * Decimal("0.9"), "gtc", now)
+
+    def _seed_scale(self, now: datetime, positions: int, open_orders: int) -> None:
+        """Many positions and resting orders (synthetic symbols past the universe), for scale tests."""
+        rng = random.Random(f"{self.options.seed}:scale")
+        symbols = list(self.assets)
+        tradable = [s for s in symbols if self.assets[s].tradable and self.assets[s].price >= 1]
+        needed = max(positions, 1)
+        for symbol in asset_db.synthetic_symbols(max(0, needed - len(tradable))):
+            asset = asset_db.synthetic_asset(symbol, rng)
+            self.assets[symbol] = asset
+            self.assets_by_id[asset.id] = asset
+            self.prices.add(symbol, asset.price, now)
+            tradable.append(symbol)
+        for symbol in tradable[:positions]:
+            if symbol in self.positions:
+                continue
+            prev_close = self.prices.day(symbol).prev_close
+            qty = Decimal(rng.randint(1, 20))
+            self._seed_position(symbol, qty, round_price(prev_close * Decimal("0.97")), now)
+        pool = tradable[: max(1, min(len(tradable), 500))]
+        for n in range(open_orders):
+            symbol = pool[n % len(pool)]
+            bid = self.prices.quote(symbol).bid
+            self._seed_resting_order(symbol, "buy", Decimal(1 + n % 5), bid * Decimal("0.5"), "gtc", now)
+
+    def _equity_at_previous_close(self) -> Decimal:
+        long_short = sum((p.qty * self.prices.day(p.symbol).prev_close for p in self.positions.values()), ZERO)
+        return self.cash + long_short
+
+    # ---- market data --------------------------------------------------------------------
+
+    def quote_json(self, symbol: str) -> dict[str, Any]:
+        q = self.prices.quote(symbol)
+        exchange = self._exchange_code(symbol)
+        return {"t": ts(q.time), "ax": exchange, "ap": float(q.ask), "as": q.ask_size // 100,
+                "bx": exchange, "bp": float(q.bid), "bs": q.bid_size // 100, "c": ["R"], "z": self._tape(symbol)}
+
+    def trade_json(self, symbol: str) -> dict[str, Any]:
+        q = self.prices.quote(symbol)
+        return {"t": ts(q.time), "x": self._exchange_code(symbol), "p": float(q.last), "s": q.last_size,
+                "c": ["@"], "i": self.prices.next_trade_id(), "z": self._tape(symbol)}
+
+    def snapshot_json(self, symbol: str) -> dict[str, Any]:
+        q, day = self.prices.quote(symbol), self.prices.day(symbol)
+        now = q.time.astimezone(cal.NY)
+        minute = now.replace(second=0, microsecond=0)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        prev_day = midnight - timedelta(days=1)
+        last = float(q.last)
+        return {
+            "latestTrade": self.trade_json(symbol),
+            "latestQuote": self.quote_json(symbol),
+            "minuteBar": {"t": ts(minute), "o": last, "h": last, "l": last, "c": last, "v": q.last_size,
+                          "n": 1, "vw": last},
+            "dailyBar": {"t": ts(midnight), "o": float(day.open), "h": float(day.high), "l": float(day.low),
+                         "c": last, "v": day.volume, "n": day.trades, "vw": float((day.high + day.low) / 2)},
+            "prevDailyBar": {"t": ts(prev_day), "o": float(day.prev_close), "h": float(day.prev_close),
+                             "l": float(day.prev_close), "c": float(day.prev_close), "v": 0, "n": 0,
+                             "vw": float(day.prev_close)},
+        }
+
+    def _exchange_code(self, symbol: str) -> str:
+        return {"NASDAQ": "Q", "NYSE": "N", "ARCA": "P", "AMEX": "A", "BATS": "Z"}.get(self.assets[symbol].exchange, "V")
+
+    def _tape(self, symbol: str) -> str:
+        return {"NASDAQ": "C", "NYSE": "A"}.get(self.assets[symbol].exchange, "B")

@@ -1,0 +1,521 @@
+"""The simulator's HTTP and websocket front: Alpaca's Trading API v2, the latest-quote
+market-data endpoints and the trade_updates stream, all on one aiohttp port."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, Awaitable, Callable
+
+from aiohttp import WSMsgType, web
+
+from . import market_calendar as cal
+from .clock import Clock
+from .engine import EngineOptions, Exchange
+from .errors import RATE_LIMITED, UNAUTHORIZED, ApiError, malformed, unprocessable
+from .fmt import NY
+from .ratelimit import RateLimiter, Verdict
+from .requests import lower, parse_order, parse_replace, to_bool, to_decimal
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.05  # how often the matching engine looks at the market
+AUTH_TIMEOUT = 10.0  # seconds a stream client has to authenticate
+MAX_ORDERS_PAGE = 500
+MAX_ACTIVITIES_PAGE = 100
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class ServerOptions:
+    engine: EngineOptions = field(default_factory=EngineOptions)
+    api_key: str | None = None
+    secret_key: str | None = None
+    rate_limit: int = 200  # requests per minute per key; 0 disables
+    stream_connections: int = 1  # trade_updates connections per key, as at Alpaca
+
+
+def dumps(body: Any) -> str:
+    return json.dumps(body, separators=(",", ":"))
+
+
+def json_response(body: Any, status: int = 200) -> web.Response:
+    return web.Response(text=dumps(body), status=status, content_type="application/json")
+
+
+def error_response(err: ApiError) -> web.Response:
+    return json_response(err.body(), err.status)
+
+
+# ---- request parsing --------------------------------------------------------------------
+
+def query_time(request: web.Request, name: str) -> datetime | None:
+    """RFC 3339 timestamps or plain dates, as clients send them in query strings."""
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    text = raw.strip().replace(" ", "+").replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise unprocessable(f"invalid {name}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=NY)
+
+
+def query_date(request: web.Request, name: str) -> date | None:
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        raise unprocessable(f"invalid {name}") from None
+
+
+def query_int(request: web.Request, name: str, default: int, maximum: int) -> int:
+    raw = request.query.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(Decimal(raw))
+    except Exception:
+        raise unprocessable(f"invalid {name}") from None
+    if value <= 0:
+        raise unprocessable(f"{name} must be > 0")
+    return min(value, maximum)
+
+
+def query_choice(request: web.Request, name: str, choices: tuple[str, ...], default: str) -> str:
+    value = lower(request.query.get(name)) or default
+    if value not in choices:
+        raise unprocessable(f"invalid {name}")
+    return value
+
+
+async def read_json(request: web.Request) -> Any:
+    text = await request.text()
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise malformed() from None
+
+
+def symbols_param(request: web.Request) -> list[str]:
+    raw = request.query.get("symbols", "")
+    symbols = [s.strip().upper() for s in raw.split(",") if s.strip()]
+    if not symbols:
+        raise ApiError(400, 40010001, "symbols is required")
+    return symbols
+
+
+# ---- the application ---------------------------------------------------------------------
+
+class Simulator:
+    """Owns the exchange, the aiohttp application and the engine's heartbeat."""
+
+    def __init__(self, options: ServerOptions | None = None, clock: Clock | None = None) -> None:
+        self.options = options or ServerOptions()
+        self.exchange = Exchange(self.options.engine, clock)
+        self.limiter = RateLimiter(self.options.rate_limit) if self.options.rate_limit > 0 else None
+        self.streams: dict[str, int] = {}  # authenticated trade_updates connections per key
+        self.sockets: set[web.WebSocketResponse] = set()
+        self.app = self._build_app()
+        self._ticker: asyncio.Task | None = None
+
+    # ---- plumbing ----
+
+    def _build_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware], client_max_size=1024 * 1024)
+        routes: list[tuple[str, str, Handler]] = [
+            ("GET", "/v2/account", self.get_account),
+            ("GET", "/v2/account/configurations", self.get_configurations),
+            ("PATCH", "/v2/account/configurations", self.patch_configurations),
+            ("GET", "/v2/account/activities", self.get_activities),
+            ("GET", "/v2/account/activities/{activity_type}", self.get_activities),
+            ("GET", "/v2/account/portfolio/history", self.get_portfolio_history),
+            ("GET", "/v2/positions", self.get_positions),
+            ("DELETE", "/v2/positions", self.close_all_positions),
+            ("GET", "/v2/positions/{symbol}", self.get_position),
+            ("DELETE", "/v2/positions/{symbol}", self.close_position),
+            ("POST", "/v2/orders", self.post_order),
+            ("GET", "/v2/orders", self.get_orders),
+            ("DELETE", "/v2/orders", self.cancel_orders),
+            ("GET", "/v2/orders:by_client_order_id", self.get_order_by_client_id),
+            ("GET", "/v2/orders/{order_id}", self.get_order),
+            ("PATCH", "/v2/orders/{order_id}", self.patch_order),
+            ("DELETE", "/v2/orders/{order_id}", self.delete_order),
+            ("GET", "/v2/clock", self.get_clock),
+            ("GET", "/v2/calendar", self.get_calendar),
+            ("GET", "/v2/assets", self.get_assets),
+            ("GET", "/v2/assets/{symbol}", self.get_asset),
+            ("GET", "/v2/stocks/quotes/latest", self.latest_quotes),
+            ("GET", "/v2/stocks/trades/latest", self.latest_trades),
+            ("GET", "/v2/stocks/snapshots", self.snapshots),
+            ("GET", "/v2/stocks/{symbol}/quotes/latest", self.latest_quote),
+            ("GET", "/v2/stocks/{symbol}/trades/latest", self.latest_trade),
+            ("GET", "/v2/stocks/{symbol}/snapshot", self.snapshot),
+            ("POST", "/sim/price", self.set_price),
+        ]
+        for method, path, handler in routes:
+            app.router.add_route(method, path, handler)
+            app.router.add_route(method, path + "/", handler)  # clients that add a slash
+        app.router.add_get("/stream", self.stream)
+        app.router.add_get("/stream/", self.stream)
+        app.on_startup.append(self._start_ticker)
+        app.on_shutdown.append(self._close_sockets)
+        app.on_cleanup.append(self._stop_ticker)
+        return app
+
+    async def _start_ticker(self, _app: web.Application) -> None:
+        self._ticker = asyncio.create_task(self._tick_forever())
+
+    async def _stop_ticker(self, _app: web.Application) -> None:
+        if self._ticker:
+            self._ticker.cancel()
+
+    async def _close_sockets(self, _app: web.Application) -> None:
+        for ws in list(self.sockets):
+            await ws.close(code=1001, message=b"server shutdown")
+
+    async def _tick_forever(self) -> None:
+        while True:
+            try:
+                self.exchange.tick()
+            except Exception:  # one bad tick must not stop the market
+                log.exception("engine tick failed")
+            await asyncio.sleep(TICK_SECONDS)
+
+    def credentials(self, request: web.Request) -> tuple[str | None, str | None]:
+        key, secret = request.headers.get("APCA-API-KEY-ID"), request.headers.get("APCA-API-SECRET-KEY")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            try:
+                key, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+            except Exception:
+                return None, None
+        elif auth.startswith("Bearer "):
+            key, secret = self.options.api_key, auth[7:].strip()
+        return key, secret
+
+    def authorized(self, key: str | None, secret: str | None) -> bool:
+        if self.options.api_key is None and self.options.secret_key is None:
+            return True  # no keys configured: anyone may trade the simulated account
+        return key == self.options.api_key and secret == self.options.secret_key
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/stream"):
+            return await handler(request)
+        key, secret = self.credentials(request)
+        verdict: Verdict | None = None
+        try:
+            if not self.authorized(key, secret):
+                raise UNAUTHORIZED
+            if self.limiter is not None:
+                bucket = ("data:" if request.path.startswith("/v2/stocks") else "trading:") + (key or "")
+                verdict = self.limiter.hit(bucket)
+                if not verdict.allowed:
+                    raise RATE_LIMITED
+            response = await handler(request)
+        except ApiError as err:
+            response = error_response(err)
+        except web.HTTPException as exc:
+            if exc.status == 405:
+                response = json_response({"code": 40510000, "message": "method not allowed"}, 405)
+            elif exc.status == 404:
+                response = json_response({"code": 40410000, "message": "endpoint not found"}, 404)
+            else:
+                raise
+        except Exception:
+            log.exception("unhandled error serving %s %s", request.method, request.path)
+            response = json_response({"code": 50010000, "message": "internal server error"}, 500)
+        if verdict is not None:
+            response.headers["X-RateLimit-Limit"] = str(verdict.limit)
+            response.headers["X-RateLimit-Remaining"] = str(verdict.remaining)
+            response.headers["X-RateLimit-Reset"] = str(verdict.reset)
+        return response
+
+    # ---- account ----
+
+    async def get_account(self, request: web.Request) -> web.Response:
+        return json_response(self.exchange.account())
+
+    async def get_configurations(self, request: web.Request) -> web.Response:
+        return json_response(self.exchange.configurations())
+
+    async def patch_configurations(self, request: web.Request) -> web.Response:
+        return json_response(self.exchange.set_configurations(await read_json(request)))
+
+    async def get_activities(self, request: web.Request) -> web.Response:
+        kind = request.match_info.get("activity_type") or request.query.get("activity_types", "FILL")
+        kinds = {k.strip().upper() for k in kind.split(",") if k.strip()}
+        if not kinds <= {"FILL", "TRANS", "DIV", "CSD", "CSW", "FEE", "INT", "JNLC", "JNLS"}:
+            raise unprocessable("invalid activity type")
+        if "FILL" not in kinds:
+            return json_response([])
+        return json_response(self.exchange.fill_activities(
+            page_size=query_int(request, "page_size", MAX_ACTIVITIES_PAGE, MAX_ACTIVITIES_PAGE),
+            page_token=request.query.get("page_token") or None,
+            direction=query_choice(request, "direction", ("asc", "desc"), "desc"),
+            after=query_time(request, "after"),
+            until=query_time(request, "until"),
+            on_date=query_date(request, "date"),
+        ))
+
+    async def get_portfolio_history(self, request: web.Request) -> web.Response:
+        timeframe = request.query.get("timeframe") or "1D"
+        if timeframe not in ("1Min", "5Min", "15Min", "1H", "1D"):
+            raise unprocessable("invalid timeframe")
+        return json_response(self.exchange.portfolio_history(timeframe))
+
+    # ---- positions ----
+
+    async def get_positions(self, request: web.Request) -> web.Response:
+        return json_response(self.exchange.list_positions())
+
+    async def get_position(self, request: web.Request) -> web.Response:
+        return json_response(self.exchange.get_position(request.match_info["symbol"]))
+
+    async def close_position(self, request: web.Request) -> web.Response:
+        order = self.exchange.close_position(
+            request.match_info["symbol"],
+            qty=to_decimal(request.query.get("qty"), "qty"),
+            percentage=to_decimal(request.query.get("percentage"), "percentage"),
+        )
+        return json_response(order.to_json())
+
+    async def close_all_positions(self, request: web.Request) -> web.Response:
+        results = self.exchange.close_all_positions(to_bool(request.query.get("cancel_orders", "false")))
+        for item in results:
+            body = item["body"]
+            item["order_id"] = body.get("id") if item["status"] == 200 else None
+        return json_response(results, 207)
+
+    # ---- orders ----
+
+    async def post_order(self, request: web.Request) -> web.Response:
+        order = self.exchange.submit(parse_order(await read_json(request)))
+        return json_response(order.to_json())
+
+    async def get_orders(self, request: web.Request) -> web.Response:
+        nested = to_bool(request.query.get("nested", "false"))
+        symbols = request.query.get("symbols")
+        orders = self.exchange.list_orders(
+            status=query_choice(request, "status", ("open", "closed", "all"), "open"),
+            limit=query_int(request, "limit", 50, MAX_ORDERS_PAGE),
+            after=query_time(request, "after"),
+            until=query_time(request, "until"),
+            direction=query_choice(request, "direction", ("asc", "desc"), "desc"),
+            nested=nested,
+            symbols=symbols.split(",") if symbols else None,
+            side=query_choice(request, "side", ("buy", "sell", ""), "") or None,
+        )
+        return json_response([o.to_json(nested=nested) for o in orders])
+
+    async def get_order(self, request: web.Request) -> web.Response:
+        order = self.exchange.get_order(request.match_info["order_id"])
+        return json_response(order.to_json(nested=to_bool(request.query.get("nested", "false"))))
+
+    async def get_order_by_client_id(self, request: web.Request) -> web.Response:
+        client_order_id = request.query.get("client_order_id")
+        if not client_order_id:
+            raise unprocessable("client_order_id is required")
+        return json_response(self.exchange.get_by_client_id(client_order_id).to_json())
+
+    async def patch_order(self, request: web.Request) -> web.Response:
+        spec = parse_replace(await read_json(request))
+        return json_response(self.exchange.replace(request.match_info["order_id"], spec).to_json())
+
+    async def delete_order(self, request: web.Request) -> web.Response:
+        self.exchange.cancel(request.match_info["order_id"])
+        return web.Response(status=204)
+
+    async def cancel_orders(self, request: web.Request) -> web.Response:
+        return json_response(self.exchange.cancel_all(), 207)
+
+    # ---- market status and assets ----
+
+    async def get_clock(self, request: web.Request) -> web.Response:
+        state = self.exchange.hours.clock(self.exchange.clock.now())
+        return json_response({
+            "timestamp": state.timestamp.astimezone(NY).isoformat(timespec="microseconds"),
+            "is_open": state.is_open,
+            "next_open": state.next_open.astimezone(NY).isoformat(),
+            "next_close": state.next_close.astimezone(NY).isoformat(),
+        })
+
+    async def get_calendar(self, request: web.Request) -> web.Response:
+        today = self.exchange.clock.now().astimezone(NY).date()
+        start = query_date(request, "start") or date(today.year, 1, 1)
+        end = query_date(request, "end") or date(today.year + 1, 12, 31)
+        if end < start:
+            return json_response([])
+        if (end - start).days > 366 * 30:
+            raise unprocessable("calendar range is limited to 30 years")
+        days = cal.trading_days(start, end)
+        return json_response([
+            {
+                "date": d.date.isoformat(),
+                "open": d.open.strftime("%H:%M"),
+                "close": d.close.strftime("%H:%M"),
+                "session_open": d.session_open.strftime("%H%M"),
+                "session_close": d.session_close.strftime("%H%M"),
+                "settlement_date": cal.next_trading_day(d.date).date.isoformat(),
+            }
+            for d in days
+        ])
+
+    async def get_assets(self, request: web.Request) -> web.Response:
+        status = lower(request.query.get("status"))
+        exchange = (request.query.get("exchange") or "").upper()
+        asset_class = lower(request.query.get("asset_class"))
+        if status not in (None, "active") or asset_class not in (None, "us_equity"):
+            return json_response([])
+        return json_response([
+            a.to_json() for a in self.exchange.assets.values() if not exchange or a.exchange == exchange
+        ])
+
+    async def get_asset(self, request: web.Request) -> web.Response:
+        return json_response(self.exchange.get_asset(request.match_info["symbol"]).to_json())
+
+    # ---- market data ----
+
+    def _known(self, symbols: list[str]) -> list[str]:
+        return [s for s in symbols if s in self.exchange.prices]
+
+    async def latest_quotes(self, request: web.Request) -> web.Response:
+        symbols = self._known(symbols_param(request))
+        return json_response({"quotes": {s: self.exchange.quote_json(s) for s in symbols}})
+
+    async def latest_trades(self, request: web.Request) -> web.Response:
+        symbols = self._known(symbols_param(request))
+        return json_response({"trades": {s: self.exchange.trade_json(s) for s in symbols}})
+
+    async def snapshots(self, request: web.Request) -> web.Response:
+        symbols = self._known(symbols_param(request))
+        return json_response({s: self.exchange.snapshot_json(s) for s in symbols})
+
+    def _one_symbol(self, request: web.Request) -> str:
+        symbol = request.match_info["symbol"].upper()
+        if symbol not in self.exchange.prices:
+            raise ApiError(404, 40410000, f"no data for symbol {symbol}")
+        return symbol
+
+    async def latest_quote(self, request: web.Request) -> web.Response:
+        symbol = self._one_symbol(request)
+        return json_response({"symbol": symbol, "quote": self.exchange.quote_json(symbol)})
+
+    async def latest_trade(self, request: web.Request) -> web.Response:
+        symbol = self._one_symbol(request)
+        return json_response({"symbol": symbol, "trade": self.exchange.trade_json(symbol)})
+
+    async def snapshot(self, request: web.Request) -> web.Response:
+        symbol = self._one_symbol(request)
+        return json_response({"symbol": symbol, **self.exchange.snapshot_json(symbol)})
+
+    # ---- simulator controls (not part of Alpaca's API) ----
+
+    async def set_price(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        if not isinstance(body, dict) or not body.get("symbol"):
+            raise unprocessable("symbol is required")
+        price = to_decimal(body.get("price"), "price")
+        if price is None or price <= 0:
+            raise unprocessable("price must be > 0")
+        quote = self.exchange.set_price(str(body["symbol"]), price)
+        return json_response({"symbol": quote.symbol, "bid": str(quote.bid), "ask": str(quote.ask),
+                              "last": str(quote.last)})
+
+    # ---- the trade_updates stream ----
+
+    async def stream(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=None, autoping=True)
+        await ws.prepare(request)
+        self.sockets.add(ws)
+        key: str | None = None
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        listening = False
+
+        def listener(message: dict[str, Any]) -> None:
+            if listening:
+                queue.put_nowait(message)
+
+        sender = asyncio.create_task(self._pump(ws, queue))
+        try:
+            key = await self._stream_auth(ws)
+            if key is None:
+                return ws
+            self.exchange.listeners.append(listener)
+            async for msg in ws:
+                if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    break
+                request_body = self._decode(msg.data)
+                if request_body.get("action") == "listen":
+                    streams = (request_body.get("data") or {}).get("streams") or []
+                    listening = "trade_updates" in streams
+                    await ws.send_bytes(dumps({"stream": "listening",
+                                               "data": {"streams": ["trade_updates"] if listening else []}}).encode())
+        finally:
+            sender.cancel()
+            if listener in self.exchange.listeners:
+                self.exchange.listeners.remove(listener)
+            if key is not None:
+                self.streams[key] -= 1
+            self.sockets.discard(ws)
+        return ws
+
+    @staticmethod
+    def _decode(data: str | bytes) -> dict[str, Any]:
+        try:
+            body = json.loads(data)
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    async def _stream_auth(self, ws: web.WebSocketResponse) -> str | None:
+        """The first message must authenticate; the reply is the first thing we send."""
+        try:
+            msg = await ws.receive(timeout=AUTH_TIMEOUT)
+        except asyncio.TimeoutError:
+            await ws.close(code=1008, message=b"authentication timeout")
+            return None
+        body = self._decode(msg.data) if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY) else {}
+        data = body.get("data") or {}
+        if body.get("action") == "authenticate":
+            key, secret = data.get("key_id"), data.get("secret_key")
+        elif body.get("action") == "auth":
+            key, secret = body.get("key"), body.get("secret")
+        else:
+            key = secret = None
+        reply: dict[str, Any] = {"status": "authorized", "action": "authenticate"}
+        if body.get("action") not in ("authenticate", "auth") or not self.authorized(key, secret):
+            reply = {"status": "unauthorized", "action": "authenticate"}
+        elif self.streams.get(key or "", 0) >= self.options.stream_connections:
+            reply = {"status": "unauthorized", "action": "authenticate", "message": "connection limit exceeded"}
+        await ws.send_bytes(dumps({"stream": "authorization", "data": reply}).encode())
+        if reply["status"] != "authorized":
+            await ws.close(code=1008, message=reply.get("message", "unauthorized").encode())
+            return None
+        key = key or ""
+        self.streams[key] = self.streams.get(key, 0) + 1
+        return key
+
+    @staticmethod
+    async def _pump(ws: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        """Send events in order; the real paper stream sends JSON in binary frames."""
+        while True:
+            message = await queue.get()
+            if ws.closed:
+                return
+            try:
+                await ws.send_bytes(dumps(message).encode())
+            except (ConnectionError, RuntimeError):
+                return
