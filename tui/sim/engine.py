@@ -27,7 +27,6 @@ from .prices import PriceBook, Quote
 from .requests import OrderSpec, ReplaceSpec, check_prices_for_type
 
 MARKET_COLLAR = Decimal("1.03")  # market buys reserve buying power at ask plus a collar
-PARTIAL_FILL_SHARE = 0.10  # about one eligible order in ten fills partially first
 PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
 EQUITY_SAMPLE_SECONDS = 60.0
@@ -45,6 +44,7 @@ class EngineOptions:
     portfolio: str = "empty"  # "empty" or "sample"
     prices: str = "live"  # "live" random walk, or "static"
     fill_delay: float = 0.02  # seconds between acceptance and the first execution
+    partial_fill_share: float = 0.10  # as at Alpaca's paper service: ~1 order in 10 fills partially first
     positions: int = 0  # extra synthetic positions, for scale tests
     open_orders: int = 0  # extra resting limit orders, for scale tests
 
@@ -519,7 +519,7 @@ class Exchange:
             leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
             order.legs.append(self._new_order(spec, asset, now, spec.side, leg_type, spec.stop_loss_limit,
                                               spec.stop_loss_stop, status, parent=order))
-        if self._fills_rng.random() < PARTIAL_FILL_SHARE and order.qty is not None and order.qty >= 2:
+        if self._fills_rng.random() < self.options.partial_fill_share and order.qty is not None and order.qty >= 2:
             whole = order.qty == order.qty.to_integral_value()
             share = Decimal(str(round(self._fills_rng.uniform(0.2, 0.8), 2)))
             part = (order.qty * share).to_integral_value(ROUND_DOWN) if whole else (order.qty * share).quantize(FRACTION)

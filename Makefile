@@ -1,0 +1,26 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Each builds .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test sim venv clean
+
+$(BIN)/alpaca-tui: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/alpaca-tui
+
+demo: venv
+	$(BIN)/alpaca-tui --demo
+
+sim: venv
+	$(BIN)/alpaca-tui sim --portfolio sample
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,129 @@
+"""Command line: `alpaca-tui [--demo]` and `alpaca-tui sim` (the exchange simulator)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from . import __version__
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number ≥ 0: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0: {text!r}")
+    return value
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if moment.tzinfo is None:
+        from .sim.fmt import NY
+
+        moment = moment.replace(tzinfo=NY)
+    return moment
+
+
+def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=_count, default=8765, help="port (default 8765; 0 picks a free one)")
+    parser.add_argument("--seed", type=_count, default=0, help="seed for prices, ids and partial fills (default 0)")
+    parser.add_argument("--market", choices=("always-open", "nyse"), default="always-open",
+                        help="trading hours: always open, or NYSE's calendar and sessions (default always-open)")
+    parser.add_argument("--pdt", choices=("current", "legacy"), default="current",
+                        help="current: no PDT fields (Alpaca since 2026-07-06); legacy: count day trades "
+                             "and enforce pattern-day-trader protection (default current)")
+    parser.add_argument("--cash", type=_decimal, default=Decimal(100000), help="starting cash (default 100000)")
+    parser.add_argument("--portfolio", choices=("empty", "sample"), default="empty",
+                        help="start empty, or with sample positions and resting orders (default empty)")
+    parser.add_argument("--api-key", help="require this key id (default: accept any keys)")
+    parser.add_argument("--secret-key", help="require this secret key (default: accept any keys)")
+    parser.add_argument("--rate-limit", type=_count, default=200,
+                        help="requests per minute per key; 0 disables (default 200)")
+    parser.add_argument("--prices", choices=("live", "static"), default="live",
+                        help="live: a seeded random walk; static: prices stand still (default live)")
+    parser.add_argument("--start-at", type=_moment, metavar="TIME",
+                        help="start the simulated clock at this ISO 8601 time (New York if no offset); "
+                             "it then runs at normal speed")
+    parser.add_argument("--positions", type=_count, default=0, help="extra synthetic positions (scale tests)")
+    parser.add_argument("--open-orders", type=_count, default=0, help="extra resting limit orders (scale tests)")
+
+
+def server_options(args: argparse.Namespace):
+    from .sim.engine import EngineOptions
+    from .sim.server import ServerOptions
+
+    if (args.api_key is None) != (args.secret_key is None):
+        raise SystemExit("alpaca-tui sim: give both --api-key and --secret-key, or neither")
+    engine = EngineOptions(
+        seed=args.seed, cash=args.cash, market=args.market, pdt=args.pdt, portfolio=args.portfolio,
+        prices=args.prices, positions=args.positions, open_orders=args.open_orders,
+    )
+    return ServerOptions(engine=engine, api_key=args.api_key, secret_key=args.secret_key, rate_limit=args.rate_limit)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alpaca-tui",
+        description="A terminal app to watch and trade an Alpaca account, with a built-in exchange simulator.",
+    )
+    parser.add_argument("--version", action="version", version=f"alpaca-tui {__version__}")
+    parser.add_argument("--demo", action="store_true", help="run against the built-in simulator: no account, no network")
+    parser.add_argument("--seed", type=_count, default=0, help="with --demo: the simulator's seed")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sim = commands.add_parser("sim", help="run the Alpaca-compatible exchange simulator",
+                              description="Serve Alpaca's Trading API v2, latest market data and the "
+                                          "trade_updates stream on one port.")
+    add_sim_arguments(sim)
+    return parser
+
+
+def run_sim(args: argparse.Namespace) -> int:
+    from .sim.clock import Clock
+    from .sim.runner import run_forever
+
+    return run_forever(server_options(args), args.host, args.port, Clock(args.start_at))
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Until the terminal UI lands, the demo is the exchange itself with a sample portfolio."""
+    from .sim.clock import Clock
+    from .sim.runner import run_forever
+
+    sim_args = build_parser().parse_args(["sim", "--port", "0", "--portfolio", "sample", "--seed", str(args.seed)])
+    print("alpaca-tui demo: a simulated paper account with sample positions and orders.", flush=True)
+    print("Point alpaca-py or a bot at the address below (any keys are accepted); Ctrl+C stops it.", flush=True)
+    return run_forever(server_options(sim_args), sim_args.host, sim_args.port, Clock())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "sim":
+        return run_sim(args)
+    if args.demo:
+        return run_demo(args)
+    print("alpaca-tui: the terminal UI is not built yet. Try `alpaca-tui --demo` or `alpaca-tui sim --help`.",
+          file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
