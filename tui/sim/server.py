@@ -463,6 +463,8 @@ class Simulator:
                     listening = "trade_updates" in streams
                     await ws.send_bytes(dumps({"stream": "listening",
                                                "data": {"streams": ["trade_updates"] if listening else []}}).encode())
+        except ConnectionResetError:
+            pass  # the client went away while we were answering it
         finally:
             sender.cancel()
             if listener in self.exchange.listeners:
@@ -487,7 +489,9 @@ class Simulator:
         except asyncio.TimeoutError:
             await ws.close(code=1008, message=b"authentication timeout")
             return None
-        body = self._decode(msg.data) if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY) else {}
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            return None  # closed before authenticating: there is no one to answer
+        body = self._decode(msg.data)
         data = body.get("data") or {}
         if body.get("action") == "authenticate":
             key, secret = data.get("key_id"), data.get("secret_key")
