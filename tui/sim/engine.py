@@ -24,7 +24,7 @@ from .fmt import money, num, round_price, ts
 from .market import MarketHours
 from .model import WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
 from .prices import PriceBook, Quote
-from .requests import OrderSpec, ReplaceSpec, check_prices_for_type
+from .requests import OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force
 
 MARKET_COLLAR = Decimal("1.03")  # market buys reserve buying power at ask plus a collar
 PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
@@ -147,11 +147,11 @@ class Exchange:
             return 2
         return 4
 
-    def reserved(self) -> Decimal:
-        """Buying power held by open orders that would add exposure."""
+    def reserved(self, exclude: str | None = None) -> Decimal:
+        """Buying power held by open orders that would add exposure (but `exclude`)."""
         total = ZERO
         for order in self.open_orders.values():
-            if order.status in ("held", "replaced") or not order.is_open or order.parent_id:
+            if order.status in ("held", "replaced") or not order.is_open or order.parent_id or order.id == exclude:
                 continue
             if order.side == "buy" and self._position_qty(order.symbol) >= 0:
                 total += self._order_cost(order.symbol, order.side, order.type, order.remaining,
@@ -161,9 +161,10 @@ class Exchange:
                                           order.notional, order.limit_price, order.stop_price)
         return total
 
-    def buying_power(self) -> tuple[Decimal, Decimal, Decimal]:
-        """(buying_power, regt_buying_power, non_marginable_buying_power), after reservations."""
-        equity, reserved = self.equity(), self.reserved()
+    def buying_power(self, exclude: str | None = None) -> tuple[Decimal, Decimal, Decimal]:
+        """(buying_power, regt_buying_power, non_marginable_buying_power), after the
+        reservations of open orders but `exclude`."""
+        equity, reserved = self.equity(), self.reserved(exclude)
         excess = max(ZERO, equity - self._margin(Decimal("0.5")))
         mult = self.multiplier()
         regt = max(ZERO, excess * 2 - reserved) if mult > 1 else max(ZERO, self.cash - reserved)
@@ -257,13 +258,15 @@ class Exchange:
         pos = self.positions.get(symbol)
         return pos.qty if pos else ZERO
 
-    def held_for_orders(self, symbol: str, side: str) -> Decimal:
-        """Shares that open orders on `side` already claim (an OCO pair claims them once)."""
+    def held_for_orders(self, symbol: str, side: str, exclude: str | None = None) -> Decimal:
+        """Shares that open orders on `side` already claim (an OCO pair claims them once), but
+        for the group of order `exclude`."""
         held: dict[str, Decimal] = {}
         for order in self.open_orders.values():
-            if order.symbol != symbol or order.side != side or not order.is_open or order.status == "held":
-                continue
             group = order.parent_id or order.id  # legs of one bracket or OCO share their parent
+            if (order.symbol != symbol or order.side != side or not order.is_open or order.status == "held"
+                    or group == exclude):
+                continue
             held[group] = max(held.get(group, ZERO), order.remaining if order.qty is not None else ZERO)
         return sum(held.values(), ZERO)
 
@@ -370,7 +373,7 @@ class Exchange:
         qty = self._order_qty(spec)
         self._check_position_rules(spec, asset, qty)
         self._check_wash_trade(spec)
-        self._check_buying_power(spec, asset, qty)
+        self._check_buying_power(spec, asset)
         self._check_pdt(spec, now)
         return self._create(spec, asset, now)
 
@@ -399,11 +402,11 @@ class Exchange:
             if spec.stop_loss_stop is not None and spec.stop_loss_stop < base + tick:
                 raise unprocessable(f"stop_loss.stop_price must be >= base_price + 0.01 (base_price: {num(base)})")
 
-    def _check_position_rules(self, spec: OrderSpec, asset: Asset, qty: Decimal) -> None:
+    def _check_position_rules(self, spec: OrderSpec, asset: Asset, qty: Decimal, exclude: str | None = None) -> None:
         """Shares must be there to sell, shorts must be allowed, and no order may flip the
-        position from long to short or back."""
+        position from long to short or back. `exclude` is an order being replaced."""
         position = self._position_qty(spec.symbol)
-        held = self.held_for_orders(spec.symbol, spec.side)
+        held = self.held_for_orders(spec.symbol, spec.side, exclude)
         reduces = (position > 0 and spec.side == "sell") or (position < 0 and spec.side == "buy")
         if reduces:
             available = max(ZERO, abs(position) - held)
@@ -444,13 +447,13 @@ class Exchange:
                     existing_order_id=order.id,
                 )
 
-    def _check_buying_power(self, spec: OrderSpec, asset: Asset, qty: Decimal) -> None:
+    def _check_buying_power(self, spec: OrderSpec, asset: Asset, exclude: str | None = None) -> None:
         position = self._position_qty(spec.symbol)
         adds_exposure = (spec.side == "buy" and position >= 0) or (spec.side == "sell" and position <= 0)
         if not adds_exposure:
             return
         cost = self._order_cost(spec.symbol, spec.side, spec.type, spec.qty, spec.notional, spec.limit_price, spec.stop_price)
-        bp, _regt, non_marginable = self.buying_power()
+        bp, _regt, non_marginable = self.buying_power(exclude)
         available = bp if asset.marginable else non_marginable
         if cost > available:
             raise forbidden("insufficient buying power", buying_power=money(available), cost_basis=money(cost))
@@ -616,6 +619,12 @@ class Exchange:
                 raise unprocessable("qty must be greater than filled_qty")
             qty -= old.filled_qty
         tif = spec.time_in_force or old.time_in_force
+        self._check_replacement(old, OrderSpec(
+            symbol=old.symbol, side=old.side, type=old.type, time_in_force=tif, qty=qty, notional=old.notional,
+            limit_price=limit_price, stop_price=stop_price, trail_price=trail_price, trail_percent=trail_percent,
+            extended_hours=old.extended_hours, client_order_id=spec.client_order_id, order_class=old.order_class,
+            take_profit_limit=None, stop_loss_stop=None, stop_loss_limit=None, position_intent=old.position_intent,
+        ))
         now = self.clock.now()
         new = Order(
             id=self.uuid(),
@@ -645,6 +654,20 @@ class Exchange:
         self._emit("replaced", old, now)
         self._emit("new" if new.status == "new" else new.status, new, now)
         return new
+
+    def _check_replacement(self, old: Order, spec: OrderSpec) -> None:
+        """A replacement is a new order in the old one's place: the same rules apply, with the
+        old order's claim on shares and buying power released. Legs are exits their parent
+        already vouched for."""
+        check_time_in_force(spec)
+        check_fractional(spec)
+        if old.parent_id:
+            return
+        asset = self.assets[old.symbol]
+        qty = spec.qty if spec.qty is not None else self._order_qty(spec)
+        self._check_position_rules(spec, asset, qty, exclude=old.id)
+        self._check_wash_trade(spec)
+        self._check_buying_power(spec, asset, exclude=old.id)
 
     def _finish(self, order: Order, status: str, now: datetime) -> None:
         order.status = status
