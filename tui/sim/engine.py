@@ -55,7 +55,10 @@ class Exchange:
         self.clock = clock or Clock()
         self.hours = MarketHours(opts.market)  # type: ignore[arg-type]
         self.listeners: list[Listener] = []
+        # Ids of what requests create (account, orders) come from their own stream, so they
+        # depend on the requests alone and not on how engine ticks fall between them.
         self._ids = random.Random(f"{opts.seed}:ids")
+        self._execution_ids = random.Random(f"{opts.seed}:executions")
         self._fills_rng = random.Random(f"{opts.seed}:fills")
         now = self.clock.now()
         self.assets: dict[str, Asset] = dict(asset_db.UNIVERSE)
@@ -100,12 +103,15 @@ class Exchange:
     def uuid(self) -> str:
         return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
+    def execution_id(self) -> str:
+        return str(uuid.UUID(int=self._execution_ids.getrandbits(128), version=4))
+
     def _emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
         message = {
             "stream": "trade_updates",
             "data": {
                 "event": event,
-                "execution_id": extra.pop("execution_id", None) or self.uuid(),
+                "execution_id": extra.pop("execution_id", None) or self.execution_id(),
                 "order": order.to_json(),
                 "timestamp": ts(now),
                 **extra,
@@ -827,7 +833,7 @@ class Exchange:
         side_label = "sell_short" if opens_short else order.side
         self.day_trades.add(daytrades.Fill(day=self.hours.trading_date(now), symbol=order.symbol,
                                            side=order.side, qty=qty, at=now))
-        execution = self.uuid()
+        execution = self.execution_id()
         self.activities.append(FillActivity(
             id=activity_id(now, execution), at=now, order=order, side=side_label, symbol=order.symbol,
             price=price, qty=qty, kind="fill" if done else "partial_fill", leaves_qty=order.remaining,
