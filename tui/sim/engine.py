@@ -26,7 +26,7 @@ from .model import WORKING_STATUSES, ZERO, FillActivity, Order, Position, activi
 from .prices import PriceBook, Quote
 from .requests import OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force
 
-MARKET_COLLAR = Decimal("1.03")  # market buys reserve buying power at ask plus a collar
+MARKET_COLLAR = Decimal("1.03")  # market buys and short sales reserve buying power at ask plus a collar
 PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
 EQUITY_SAMPLE_SECONDS = 60.0
@@ -348,16 +348,20 @@ class Exchange:
 
     def _order_cost(self, symbol: str, side: str, otype: str, qty: Decimal | None, notional: Decimal | None,
                     limit_price: Decimal | None, stop_price: Decimal | None) -> Decimal:
-        """What an order would cost in buying power, the way Alpaca estimates it."""
+        """What an order that opens or adds to a position would cost in buying power, the way
+        Alpaca estimates it."""
         if notional is not None and qty is None:
             return notional
         quote = self.prices.quote(symbol)
-        if otype in ("limit", "stop_limit") and limit_price is not None:
+        collared = quote.ask * MARKET_COLLAR
+        if side == "sell":  # a short sale: its limit or 3% over the ask, whichever is more
+            price = max(limit_price or ZERO, collared)
+        elif otype in ("limit", "stop_limit") and limit_price is not None:
             price = limit_price
         elif otype == "stop" and stop_price is not None:
-            price = max(stop_price, quote.ask) if side == "buy" else min(stop_price, quote.bid)
+            price = max(stop_price, quote.ask)
         else:
-            price = quote.ask * MARKET_COLLAR if side == "buy" else quote.bid
+            price = collared
         return (qty or ZERO) * price
 
     def submit(self, spec: OrderSpec) -> Order:
