@@ -159,11 +159,10 @@ class Exchange:
         for order in self.open_orders.values():
             if order.status in ("held", "replaced") or not order.is_open or order.parent_id or order.id == exclude:
                 continue
-            if order.side == "buy" and self._position_qty(order.symbol) >= 0:
-                total += self._order_cost(order.symbol, order.side, order.type, order.remaining,
-                                          order.notional, order.limit_price, order.stop_price)
-            elif order.side == "sell" and self._position_qty(order.symbol) <= 0:
-                total += self._order_cost(order.symbol, order.side, order.type, order.remaining,
+            position = self._position_qty(order.symbol)
+            if position >= 0 if order.side == "buy" else position <= 0:
+                qty = order.remaining if order.qty is not None else None  # a notional order reserves its notional
+                total += self._order_cost(order.symbol, order.side, order.type, qty,
                                           order.notional, order.limit_price, order.stop_price)
         return total
 
