@@ -562,12 +562,14 @@ class Exchange:
                     symbols: Iterable[str] | None = None, side: str | None = None) -> list[Order]:
         wanted = {s.strip().upper() for s in symbols if s.strip()} if symbols else None
         chosen = []
-        for order in (self.open_orders if status == "open" else self.orders).values():
+        for order in (self.open_orders if status == "open" and not nested else self.orders).values():
             if nested and order.parent_id:
                 continue  # legs travel inside their parent
-            if status == "open" and not order.is_open:
+            # Nested, a parent stands for its legs too: a filled entry with working exits is open.
+            is_open = order.is_open or (nested and any(leg.is_open for leg in order.legs))
+            if status == "open" and not is_open:
                 continue
-            if status == "closed" and order.is_open:
+            if status == "closed" and is_open:
                 continue
             if wanted is not None and order.symbol not in wanted:
                 continue
