@@ -112,6 +112,10 @@ def parse_order(body: Any) -> OrderSpec:
     stop_loss = body.get("stop_loss") or {}
     if not isinstance(take_profit, dict) or not isinstance(stop_loss, dict):
         raise malformed()
+    take_profit_limit = to_decimal(take_profit.get("limit_price"), "take_profit.limit_price")
+    limit_price = to_decimal(body.get("limit_price"), "limit_price")
+    if order_class == "oco" and limit_price is None:
+        limit_price = take_profit_limit  # an OCO's own limit is its take-profit; alpaca-py sends only that
 
     spec = OrderSpec(
         symbol=symbol.strip().upper(),
@@ -120,14 +124,14 @@ def parse_order(body: Any) -> OrderSpec:
         time_in_force=tif,
         qty=to_decimal(body.get("qty"), "qty"),
         notional=to_decimal(body.get("notional"), "notional"),
-        limit_price=to_decimal(body.get("limit_price"), "limit_price"),
+        limit_price=limit_price,
         stop_price=to_decimal(body.get("stop_price"), "stop_price"),
         trail_price=to_decimal(body.get("trail_price"), "trail_price"),
         trail_percent=to_decimal(body.get("trail_percent"), "trail_percent"),
         extended_hours=to_bool(body.get("extended_hours", False)),
         client_order_id=body.get("client_order_id") or None,
         order_class=order_class,
-        take_profit_limit=to_decimal(take_profit.get("limit_price"), "take_profit.limit_price"),
+        take_profit_limit=take_profit_limit,
         stop_loss_stop=to_decimal(stop_loss.get("stop_price"), "stop_loss.stop_price"),
         stop_loss_limit=to_decimal(stop_loss.get("limit_price"), "stop_loss.limit_price"),
         position_intent=intent,
