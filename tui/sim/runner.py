@@ -32,13 +32,14 @@ def run_forever(options: ServerOptions, host: str, port: int, clock: Clock | Non
     """Serve until SIGINT or SIGTERM; print the address once connections are accepted."""
 
     async def main() -> None:
-        simulator = Simulator(options, clock)
-        runner, bound = await start(simulator, host, port)
-        print(f"listening on http://{host}:{bound}", flush=True)
+        # Handlers first: a supervisor may signal as soon as it reads the address line.
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        simulator = Simulator(options, clock)
+        runner, bound = await start(simulator, host, port)
+        print(f"listening on http://{host}:{bound}", flush=True)
         await stop.wait()
         await runner.cleanup()
 
