@@ -198,7 +198,9 @@ def test_unknown_paths_and_methods_answer_json(sim):
         assert r.status_code == 404 and r.headers["Content-Type"].startswith("application/json")
         assert isinstance(r.json()["code"], int) and r.json()["message"]
     r = http(sim, "PUT", "/v2/account")
-    assert r.status_code == 405 and r.json()["code"] == 40510000
+    assert r.status_code == 405 and r.json()["code"] == 40510000 and "GET" in r.headers["Allow"]
+    r = http(sim, "POST", "/v2/orders", data="x" * (2 * 1024 * 1024))
+    assert r.status_code == 413 and r.json() == {"code": 41310000, "message": "request body too large"}
 
 
 @pytest.mark.parametrize("start,offset", [(datetime(2026, 1, 14, 11, 0, tzinfo=NY), "-05:00"),

@@ -29,6 +29,8 @@ AUTH_TIMEOUT = 10.0  # seconds a stream client has to authenticate
 MAX_ORDERS_PAGE = 500
 MAX_ACTIVITIES_PAGE = 100
 
+HTTP_MESSAGES = {404: "endpoint not found", 405: "method not allowed", 413: "request body too large"}
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -228,12 +230,13 @@ class Simulator:
         except ApiError as err:
             response = error_response(err)
         except web.HTTPException as exc:
-            if exc.status == 405:
-                response = json_response({"code": 40510000, "message": "method not allowed"}, 405)
-            elif exc.status == 404:
-                response = json_response({"code": 40410000, "message": "endpoint not found"}, 404)
-            else:
+            if exc.status < 400:
                 raise
+            # aiohttp's own errors (no route, wrong method, body too large) in Alpaca's JSON shape too.
+            message = HTTP_MESSAGES.get(exc.status, (exc.reason or "error").lower())
+            response = json_response({"code": exc.status * 100000 + 10000, "message": message}, exc.status)
+            if "Allow" in exc.headers:
+                response.headers["Allow"] = exc.headers["Allow"]
         except Exception:
             log.exception("unhandled error serving %s %s", request.method, request.path)
             response = json_response({"code": 50010000, "message": "internal server error"}, 500)
