@@ -540,7 +540,8 @@ class Exchange:
         order.next_fill_at = self.clock.monotonic() + self.options.fill_delay
         self._emit(status, order, now)
         for leg in order.legs:
-            self._emit(leg.status, leg, now)
+            if leg.status != "held":  # "held" is no trade_updates event: held legs announce "new" when released
+                self._emit(leg.status, leg, now)
         return order
 
     # ---- orders: queries ------------------------------------------------------------------
@@ -663,7 +664,8 @@ class Exchange:
         self.open_orders.pop(old.id, None)
         old.touch(now)
         self._emit("replaced", old, now)
-        self._emit("new" if new.status == "new" else new.status, new, now)
+        if new.status != "held":
+            self._emit(new.status, new, now)
         return new
 
     def _check_replacement(self, old: Order, spec: OrderSpec) -> None:
