@@ -697,8 +697,7 @@ class Exchange:
     def tick(self) -> None:
         """Advance the market: roll the day if it ended, move prices, execute what can."""
         now, mono = self.clock.now(), self.clock.monotonic()
-        while now >= self._next_rollover:
-            self._rollover(self._next_rollover)
+        self._catch_up(now)
         if mono - self._last_price_step >= PRICE_STEP_SECONDS:
             self._last_price_step = mono
             self.prices.step(now)
@@ -712,9 +711,20 @@ class Exchange:
         asset = self._asset(symbol)
         if asset is None:
             raise unprocessable(f'asset "{symbol}" not found')
-        quote = self.prices.set_price(asset.symbol, price, self.clock.now())
-        self.match(self.clock.now(), self.clock.monotonic())
+        now = self.clock.now()
+        self._catch_up(now)  # a price set after an order's end must not fill it
+        quote = self.prices.set_price(asset.symbol, price, now)
+        self.match(now, self.clock.monotonic())
         return quote
+
+    def _catch_up(self, now: datetime) -> None:
+        """End the trading days, then the order lifetimes, that are over by `now`."""
+        while now >= self._next_rollover:
+            self._rollover(self._next_rollover)
+        for order in list(self.open_orders.values()):
+            # What outlived the rollovers ends on its own: an extended-hours DAY order with after-hours.
+            if order.is_open and order.expires_at is not None and order.expires_at <= now:
+                self._finish(order, "expired", order.expires_at)
 
     def _rollover(self, at: datetime) -> None:
         """The trading day ended at `at`: expire DAY orders, take last_equity and closes."""
