@@ -262,6 +262,20 @@ def test_extended_hours_limit_trades_before_the_open_others_wait(make_sim):
     assert get(sim, regular.id).status == "filled" and get(sim, at_market.id).status == "filled"
 
 
+def test_extended_hours_day_order_ends_with_after_hours(make_sim):
+    sim = make_sim(market="nyse", start_at=datetime(2026, 3, 10, 17, 0, tzinfo=NY))
+    placed = sim.client.submit_order(limit("KO", 1, 5, extended_hours=True))
+    assert placed.expires_at == datetime(2026, 3, 10, 20, 0, tzinfo=NY)
+    sim.advance(0.05)
+    assert get(sim, placed.id).status == "new"
+    sim.advance(3 * 3600)
+    expired = get(sim, placed.id)
+    assert expired.status == "expired" and expired.expired_at == placed.expires_at
+    sim.call(sim.clock.set, datetime(2026, 3, 11, 8, 0, tzinfo=NY))
+    sim.set_price("KO", "4")  # the next pre-market: nothing left to fill
+    assert get(sim, placed.id).status == "expired" and sim.client.get_all_positions() == []
+
+
 def test_unfilled_day_order_expires_at_the_close(make_sim):
     sim = make_sim(market="nyse", start_at=datetime(2026, 3, 10, 15, 59, tzinfo=NY))
     placed = sim.client.submit_order(limit("AAPL", 1, quote(sim, "AAPL").bid - 20))
@@ -326,7 +340,8 @@ def test_bracket_legs_are_held_until_the_entry_fills_then_one_cancels_the_other(
     sim.set_price("AAPL", entry + 21)
     assert D(wait_status(sim, take_profit.id, "filled").filled_avg_price) == quote(sim, "AAPL").bid
     assert wait_status(sim, stop_loss.id, "canceled").canceled_at is not None
-    assert "canceled" in events_for(seen, stop_loss.id)
+    assert events_for(seen, take_profit.id) == ["new", "fill"]  # "held" is a status, not an event
+    assert events_for(seen, stop_loss.id) == ["new", "canceled"]
     assert sim.client.get_all_positions() == []
     nested = get_nested(sim, placed.id)
     assert {leg.status for leg in nested.legs} == {"filled", "canceled"}
