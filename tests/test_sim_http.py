@@ -193,7 +193,7 @@ def test_malformed_body_is_400(sim):
 
 
 def test_unknown_paths_and_methods_answer_json(sim):
-    for path in ("/v2/nowhere", "/v3/account", "/", "/v2/orders/x/y"):
+    for path in ("/v2/nowhere", "/v3/account", "/", "/v2/orders/x/y", "/streams", "/stream/x"):
         r = http(sim, "GET", path)
         assert r.status_code == 404 and r.headers["Content-Type"].startswith("application/json")
         assert isinstance(r.json()["code"], int) and r.json()["message"]

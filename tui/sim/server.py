@@ -29,6 +29,7 @@ AUTH_TIMEOUT = 10.0  # seconds a stream client has to authenticate
 MAX_ORDERS_PAGE = 500
 MAX_ACTIVITIES_PAGE = 100
 
+STREAM_PATHS = ("/stream", "/stream/")
 HTTP_MESSAGES = {404: "endpoint not found", 405: "method not allowed", 413: "request body too large"}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -169,8 +170,8 @@ class Simulator:
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
             app.router.add_route(method, path + "/", handler)  # clients that add a slash
-        app.router.add_get("/stream", self.stream)
-        app.router.add_get("/stream/", self.stream)
+        for path in STREAM_PATHS:
+            app.router.add_get(path, self.stream)
         app.on_startup.append(self._start_ticker)
         app.on_shutdown.append(self._close_sockets)
         app.on_cleanup.append(self._stop_ticker)
@@ -214,8 +215,8 @@ class Simulator:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path.startswith("/stream"):
-            return await handler(request)
+        if request.path in STREAM_PATHS:
+            return await handler(request)  # the stream authenticates in-band, after the upgrade
         key, secret = self.credentials(request)
         verdict: Verdict | None = None
         try:
