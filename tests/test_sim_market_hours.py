@@ -255,8 +255,6 @@ def test_last_equity_is_the_equity_at_the_close(make_sim):
     assert sim.client.get_account().last_equity == account.equity
 
 
-@pytest.mark.xfail(strict=True, reason="engine.py expires orders only at rollovers (the 16:00 close), so an "
-                                       "extended-hours DAY order outlives its 20:00 expires_at into the next pre-market")
 def test_extended_hours_day_order_ends_with_after_hours(make_sim):
     sim = make_sim(start_at=ny(2026, 3, 16, 17, 0), market="nyse")
     order = sim.client.submit_order(LimitOrderRequest(symbol="KO", qty=1, side=OrderSide.BUY, limit_price=5,

@@ -276,8 +276,6 @@ async def test_bracket_legs_are_held_until_the_entry_fills(sim):
     assert all(seen[i]["order"]["status"] == "new" and seen[i]["order"]["qty"] == "5" for i in leg_news)
 
 
-@pytest.mark.xfail(strict=True, reason="engine.py Exchange._create emits a 'held' event for bracket legs; "
-                                       "'held' is an order status, not a §6 trade_updates event")
 async def test_bracket_events_are_all_protocol_events(sim):
     _order, _legs, seen = await bracket_lifecycle(sim)
     assert [d["event"] for d in seen if d["event"] not in EVENTS] == []
@@ -350,3 +348,26 @@ def test_trading_stream_sees_a_sell_take_the_position_down(sim, stream_of):
     assert [(f.qty, f.position_qty) for f in fills] == [(10, 10), (4, 6)]
     bid = sim.data.get_stock_latest_quote(StockLatestQuoteRequest(symbol_or_symbols="PEP"))["PEP"].bid_price
     assert fills[1].price == bid
+
+
+def test_trading_stream_parses_every_kind_of_event(make_sim, stream_of):
+    sim = make_sim(start_at=datetime(2026, 3, 11, 15, 0, tzinfo=NY), market="nyse")
+    stream = stream_of(sim)
+    limit = sim.client.submit_order(LimitOrderRequest(symbol="MSFT", qty=3, side=OrderSide.BUY, limit_price=1,
+                                                      time_in_force=TimeInForce.DAY))
+    sim.advance(1)
+    new = sim.client.replace_order_by_id(limit.id, ReplaceOrderRequest(limit_price=2))
+    sim.client.cancel_order_by_id(new.id)
+    sim.client.submit_order(MarketOrderRequest(
+        symbol="AAPL", qty=5, side=OrderSide.BUY, time_in_force=TimeInForce.GTC, order_class=OrderClass.BRACKET,
+        take_profit=TakeProfitRequest(limit_price=10000), stop_loss=StopLossRequest(stop_price=1)))
+    sim.client.submit_order(LimitOrderRequest(symbol="JPM", qty=1, side=OrderSide.BUY, limit_price=5,
+                                              time_in_force=TimeInForce.DAY))
+    sim.advance(1)
+    sim.advance(3600)  # the close: the JPM order expires
+    wait_for(lambda: any(u.event == "expired" for u in stream.updates))
+    assert all(isinstance(u, TradeUpdate) for u in stream.updates)
+    events = {str(getattr(u.event, "value", u.event)) for u in stream.updates}
+    assert {"pending_new", "new", "replaced", "canceled", "fill", "expired"} <= events
+    replaced = next(u for u in stream.updates if u.event == "replaced")
+    assert replaced.order.id == limit.id and replaced.order.replaced_by == new.id
