@@ -184,6 +184,7 @@ def test_seed_makes_runs_reproducible():
 @pytest.mark.parametrize("flags,message", [
     (["--port", "abc"], "not a whole number"),
     (["--port", "-1"], "must be ≥ 0"),
+    (["--port", "70000"], "not a port (0-65535)"),
     (["--market", "moon"], "invalid choice"),
     (["--pdt", "maybe"], "invalid choice"),
     (["--cash", "-5"], "must be a number ≥ 0"),

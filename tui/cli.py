@@ -30,6 +30,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _count(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"not a port (0-65535): {text!r}")
+    return value
+
+
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -44,7 +51,7 @@ def _moment(text: str) -> datetime:
 
 def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=_count, default=8765, help="port (default 8765; 0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 picks a free one)")
     parser.add_argument("--seed", type=_count, default=0, help="seed for prices, ids and partial fills (default 0)")
     parser.add_argument("--market", choices=("always-open", "nyse"), default="always-open",
                         help="trading hours: always open, or NYSE's calendar and sessions (default always-open)")
