@@ -155,6 +155,14 @@ def test_no_shorting_configuration_forbids_shorts(sim):
     post(sim, **order("AAPL", "sell", qty=1))  # allowed again
 
 
+def test_accounts_under_2000_cannot_short(make_sim):
+    sim = make_sim(cash=Decimal(1999))
+    assert sim.client.get_account().shorting_enabled is False
+    status, code, message, _ = post_refusal(sim, **order("F", "sell", qty=1))
+    assert (status, code, message) == (*FORBIDDEN, "account is not allowed to short")
+    assert make_sim(cash=Decimal(2000)).client.post("/orders", order("F", "sell", qty=1))["side"] == "sell"
+
+
 # ---- assets ----------------------------------------------------------------------------------
 
 def test_unknown_symbol(sim):

@@ -26,6 +26,7 @@ from .model import WORKING_STATUSES, ZERO, FillActivity, Order, Position, activi
 from .prices import PriceBook, Quote
 from .requests import OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force
 
+MARGIN_MINIMUM = Decimal(2000)  # equity below this: no margin, no short selling
 MARKET_COLLAR = Decimal("1.03")  # market buys and short sales reserve buying power at ask plus a collar
 PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
@@ -147,11 +148,14 @@ class Exchange:
         return total
 
     def multiplier(self) -> int:
-        if self.equity() < 2000 or self.config["max_margin_multiplier"] == "1":
+        if self.equity() < MARGIN_MINIMUM or self.config["max_margin_multiplier"] == "1":
             return 1
         if self.config["max_margin_multiplier"] == "2" or self.last_equity < daytrades.PDT_EQUITY_THRESHOLD:
             return 2
         return 4
+
+    def shorting_enabled(self) -> bool:
+        return not self.config["no_shorting"] and self.equity() >= MARGIN_MINIMUM
 
     def reserved(self, exclude: str | None = None) -> Decimal:
         """Buying power held by open orders that would add exposure (but `exclude`)."""
@@ -207,7 +211,7 @@ class Exchange:
             "created_at": ts(self.created_at),
             "trade_suspended_by_user": bool(self.config["suspend_trade"]),
             "multiplier": str(self.multiplier()),
-            "shorting_enabled": not self.config["no_shorting"],
+            "shorting_enabled": self.shorting_enabled(),
             "equity": money(equity),
             "last_equity": money(self.last_equity),
             "long_market_value": money(long_value),
@@ -428,7 +432,7 @@ class Exchange:
             return
         if spec.side == "sell":
             # Opening or adding to a short.
-            if self.config["no_shorting"]:
+            if not self.shorting_enabled():
                 raise forbidden("account is not allowed to short")
             if not asset.shortable or not asset.easy_to_borrow:
                 raise unprocessable(f'asset "{spec.symbol}" cannot be sold short')
