@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import gc
 import json
 import re
 import time
+import warnings
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +35,7 @@ from alpaca.trading.requests import (
 )
 
 from tui.sim.fmt import NY
+from tui.sim.runner import BackgroundSimulator
 
 from .conftest import KEY, SECRET, trading_client, wait_for
 
@@ -425,3 +429,17 @@ def test_sim_price_rejects_bad_input(sim, body, status):
 def test_sim_price_needs_the_keys(make_sim):
     sim = make_sim(api_key=KEY, secret_key=SECRET)
     assert http(sim, "POST", "/sim/price", headers=None, json={"symbol": "KO", "price": 1}).status_code == 401
+
+
+# ---- the background runner ----------------------------------------------------------------------
+
+def test_background_simulator_closes_its_event_loop():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with BackgroundSimulator() as background:
+            assert requests.get(background.url + "/v2/clock", timeout=5).status_code == 200
+            loop = background.call(asyncio.get_running_loop)
+        assert loop.is_closed()
+        del background, loop
+        gc.collect()
+    assert [str(w.message) for w in caught if "loop" in str(w.message) or "Task" in str(w.message)] == []

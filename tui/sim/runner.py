@@ -106,6 +106,7 @@ class BackgroundSimulator:
             self._runner = None
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self._loop.close()
 
     def __enter__(self) -> BackgroundSimulator:
         return self.start()

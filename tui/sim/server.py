@@ -183,6 +183,7 @@ class Simulator:
     async def _stop_ticker(self, _app: web.Application) -> None:
         if self._ticker:
             self._ticker.cancel()
+            await asyncio.wait([self._ticker])  # finished, so nothing is left pending on the loop
 
     async def _close_sockets(self, _app: web.Application) -> None:
         for ws in list(self.sockets):
