@@ -614,6 +614,26 @@ def test_partial_fills_over_many_orders(make_sim):
     assert D(sim.client.get_open_position("F").qty) == total
 
 
+def test_a_partially_filled_order_can_be_canceled_or_replaced(make_sim):
+    sim = make_sim(partial_fill_share=1.0, start_at=datetime(2026, 3, 10, 12, 0, tzinfo=NY))
+    first = sim.client.submit_order(market("AAPL", 10))
+    second = sim.client.submit_order(limit("MSFT", 10, quote(sim, "MSFT").ask))
+    sim.advance(0.05)
+    first, second = get(sim, first.id), get(sim, second.id)
+    assert (first.status, second.status) == ("partially_filled", "partially_filled")
+    done = D(first.filled_qty)
+    assert 0 < done < 10
+    sim.client.cancel_order_by_id(first.id)
+    grown = sim.client.replace_order_by_id(second.id, ReplaceOrderRequest(qty=12))
+    assert D(grown.qty) == 12 - D(second.filled_qty)  # the replacement trades what is left of the new total
+    sim.advance(1)
+    canceled = get(sim, first.id)
+    assert canceled.status == "canceled" and D(canceled.filled_qty) == done
+    assert get(sim, grown.id).status == "filled"
+    positions = {p.symbol: D(p.qty) for p in sim.client.get_all_positions()}
+    assert positions == {"AAPL": done, "MSFT": Decimal(12)}
+
+
 # ---- fill activities -------------------------------------------------------------------------------
 
 def test_fill_activities_paging(sim):
@@ -640,6 +660,19 @@ def test_fill_activities_paging(sim):
         == [ids[3], ids[4]]
     same = sim.client.get("/account/activities", {"activity_types": "FILL", "page_size": 1})
     assert [a["id"] for a in same] == [first["id"]]
+
+
+def test_fill_activities_by_time_and_date(make_sim):
+    sim = make_sim(start_at=datetime(2026, 3, 10, 12, 0, tzinfo=NY))
+    ids = []
+    for symbol in ("AAPL", "MSFT", "NVDA"):
+        ids.append(str(sim.client.submit_order(market(symbol, 1)).id))
+        sim.advance(60)
+    times = {a["order_id"]: a["transaction_time"] for a in fills(sim)}
+    assert [a["order_id"] for a in fills(sim, after=times[ids[0]], direction="asc")] == ids[1:]
+    assert [a["order_id"] for a in fills(sim, until=times[ids[2]], direction="asc")] == ids[:2]
+    assert len(fills(sim, date="2026-03-10")) == 3 and fills(sim, date="2026-03-09") == []
+    assert fills(sim, after="2026-03-10T13:00:00-04:00") == []
 
 
 # ---- order queries -----------------------------------------------------------------------------
