@@ -135,6 +135,8 @@ def test_right_keys_in_headers_or_basic_auth(make_sim):
     assert http(sim, "GET", "/v2/account", headers=basic).status_code == 200
     status, body = api_error(trading_client(sim.url, secret="wrong").get_account)
     assert status == 401 and body["code"] == 40110000
+    assert http(sim, "GET", "/v2/account", headers={"Authorization": f"Bearer {SECRET}"}).status_code == 200
+    assert http(sim, "GET", "/v2/account", headers={"Authorization": "Bearer wrong"}).status_code == 401
 
 
 def test_any_keys_accepted_when_none_are_configured(sim):
@@ -359,6 +361,29 @@ def test_orders_submit_list_get_replace_cancel(sim):
     assert (status, body) == (404, {"code": 40410000, "message": "order not found"})
     status, _ = api_error(sim.client.get_order_by_client_id, "nobody")
     assert status == 404
+
+
+def test_a_reused_client_order_id_is_refused(sim):
+    body = {"symbol": "MSFT", "qty": 1, "side": "buy", "type": "limit", "limit_price": 1, "time_in_force": "gtc",
+            "client_order_id": "retry-safe"}
+    assert http(sim, "POST", "/v2/orders", json=body).status_code == 200
+    again = http(sim, "POST", "/v2/orders", json=body)  # what a retried POST looks like
+    assert again.status_code == 422 and again.json()["message"] == "client_order_id must be unique"
+    assert len(sim.client.get_orders()) == 1
+
+
+def test_orders_are_paged(sim):
+    ids = [http(sim, "POST", "/v2/orders", json={"symbol": "MSFT", "qty": 1, "side": "buy", "type": "limit",
+                                                 "limit_price": 1, "time_in_force": "gtc"}).json()["id"]
+           for _ in range(60)]
+    first = sim.client.get_orders()
+    assert [str(o.id) for o in first] == ids[::-1][:50]  # newest first, 50 by default
+    rest = sim.client.get_orders(GetOrdersRequest(until=first[-1].submitted_at))
+    assert [str(o.id) for o in rest] == ids[::-1][50:]
+    assert len(sim.client.get_orders(GetOrdersRequest(limit=55))) == 55
+    oldest = sim.client.get_orders(GetOrdersRequest(direction="asc", limit=10))
+    later = sim.client.get_orders(GetOrdersRequest(direction="asc", after=oldest[-1].submitted_at, limit=10))
+    assert [str(o.id) for o in oldest + later] == ids[:20]
 
 
 def test_clock_calendar_assets(sim):
