@@ -3,13 +3,11 @@ through alpaca-py against a running simulator (alpaca-api.md §2 and §3)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import requests
-from alpaca.common.exceptions import APIError
-from alpaca.data.requests import StockLatestQuoteRequest
 from alpaca.trading.enums import OrderClass, OrderSide, OrderStatus, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
     ClosePositionRequest,
@@ -53,6 +51,10 @@ def events_for(seen: list[dict[str, Any]], order_id: Any) -> list[str]:
 
 def get(sim, order_id: Any):
     return sim.client.get_order_by_id(order_id)
+
+
+def get_nested(sim, order_id: Any):
+    return sim.client.get_order_by_id(order_id, GetOrderByIdRequest(nested=True))
 
 
 def wait_status(sim, order_id: Any, *statuses: str):
@@ -347,10 +349,6 @@ def test_bracket_legs_are_held_until_the_entry_fills_then_one_cancels_the_other(
     assert {leg.status for leg in nested.legs} == {"filled", "canceled"}
 
 
-def get_nested(sim, order_id: Any):
-    return sim.client.get_order_by_id(order_id, GetOrderByIdRequest(nested=True))
-
-
 def test_bracket_stop_loss_filling_cancels_the_take_profit(sim):
     ask = quote(sim, "NVDA").ask
     placed = sim.client.submit_order(market("NVDA", 4, order_class=OrderClass.BRACKET,
@@ -530,11 +528,7 @@ def test_short_position(sim):
     assert D(sim.client.get_open_position("MSFT").unrealized_pl) < 0
     account = sim.client.get_account()
     assert D(account.short_market_value) == -10 * quote(sim, "MSFT").last
-    assert activities_side(sim) == ["sell_short"]
-
-
-def activities_side(sim) -> list[str]:
-    return [a["side"] for a in fills(sim)]
+    assert [a["side"] for a in fills(sim)] == ["sell_short"]
 
 
 # ---- account arithmetic ---------------------------------------------------------------------------
