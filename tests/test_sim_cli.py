@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import selectors
 import signal
@@ -31,14 +30,16 @@ class Sim:
     def __init__(self, *flags: str) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tui", "sim", *flags], cwd=ROOT, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "0"},
+            stderr=subprocess.PIPE, bufsize=0,  # unbuffered, so select() sees every line still unread
         )
         self.port = 0
 
     def wait_listening(self, timeout: float = 15) -> int:
         line = read_line(self.proc, timeout)
         match = LISTENING.match(line)
-        assert match, f"unexpected first line {line!r}; stderr: {self.proc.stderr.read1().decode()!r}"
+        if not match:
+            self.proc.kill()
+            raise AssertionError(f"unexpected first line {line!r}; stderr: {self.proc.stderr.read().decode()!r}")
         self.port = int(match.group(1))
         return self.port
 
@@ -55,7 +56,7 @@ class Sim:
 
 
 def read_line(proc: subprocess.Popen, timeout: float) -> str:
-    """One line of stdout, or fail after `timeout` seconds (a child that never prints must not hang us)."""
+    """One line of an unbuffered stdout, or fail after `timeout` seconds (a silent child must not hang us)."""
     with selectors.DefaultSelector() as selector:
         selector.register(proc.stdout, selectors.EVENT_READ)
         if not selector.select(timeout):
@@ -212,3 +213,22 @@ def test_start_at_sets_the_simulated_clock(run):
     clock = sim.get("/v2/clock").json()
     assert clock["timestamp"].startswith("2026-11-26T12:00") and clock["is_open"] is False
     assert clock["next_open"] == "2026-11-27T09:30:00-05:00"
+
+
+def test_demo_serves_a_sample_portfolio():
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "--demo"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, bufsize=0)
+    try:
+        lines = [read_line(proc, 15) for _ in range(3)]
+        match = LISTENING.match(lines[-1])
+        assert match, lines
+        positions = requests.get(f"http://127.0.0.1:{match.group(1)}/v2/positions", timeout=5).json()
+        assert {p["symbol"] for p in positions} >= {"AAPL", "TSLA"}
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
