@@ -681,8 +681,7 @@ class Exchange:
         if old.parent_id:
             return
         asset = self.assets[old.symbol]
-        qty = spec.qty if spec.qty is not None else self._order_qty(spec)
-        self._check_position_rules(spec, asset, qty, exclude=old.id)
+        self._check_position_rules(spec, asset, self._order_qty(spec), exclude=old.id)
         self._check_wash_trade(spec)
         self._check_buying_power(spec, asset, exclude=old.id)
 
