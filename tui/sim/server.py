@@ -8,7 +8,7 @@ import base64
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Awaitable, Callable
 
