@@ -468,3 +468,14 @@ def test_background_simulator_closes_its_event_loop():
         del background, loop
         gc.collect()
     assert [str(w.message) for w in caught if "loop" in str(w.message) or "Task" in str(w.message)] == []
+
+
+def test_portfolio_history_measures_from_the_previous_close(make_sim):
+    sim = make_sim(portfolio="sample")
+    history = sim.client.get("/account/portfolio/history", {"timeframe": "1D"})
+    account = sim.client.get("/account")
+    assert history["base_value"] == float(account["last_equity"])
+    assert history["equity"][-1] == float(account["equity"])
+    # The sample portfolio opened away from yesterday's close, so today shows a P&L.
+    assert history["profit_loss"][-1] == pytest.approx(float(account["equity"]) - float(account["last_equity"]))
+    assert history["profit_loss"][-1] != 0

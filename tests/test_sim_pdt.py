@@ -187,3 +187,18 @@ def test_window_counts_trading_days_not_calendar_days(make_sim):
     assert count(sim) == 1
     next_day(sim)
     assert count(sim) == 0
+
+
+def test_sell_queued_after_the_close_is_not_a_day_trade(make_sim):
+    """A regular-hours sell sent after the close fills tomorrow, on overnight shares."""
+    sim = legacy(make_sim, cash=20000)
+    for _ in range(3):
+        trade(sim, "buy", 10)
+        trade(sim, "sell", 10)
+    trade(sim, "buy", 10)
+    assert count(sim) == 3
+    denied(sim, "sell", 10)  # the same session: it would be the 4th day trade
+    sim.advance(timedelta(hours=6, minutes=30).total_seconds())  # 16:30, after the close
+    order = sim.client.submit_order(MarketOrderRequest(symbol="KO", qty=10, side=OrderSide.SELL,
+                                                       time_in_force=TimeInForce.DAY))
+    assert order.status == "accepted"

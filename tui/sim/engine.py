@@ -97,7 +97,8 @@ class Exchange:
             self._seed_scale(now, opts.positions, opts.open_orders)
         self.last_equity = self._equity_at_previous_close()
         self._next_rollover = self.hours.next_rollover(now)
-        self.equity_history.append((now, self.equity()))
+        # Portfolio history starts at the previous close, so today's P&L has a base.
+        self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
 
     # ---- ids and events -------------------------------------------------------------
 
@@ -267,11 +268,12 @@ class Exchange:
         pos = self.positions.get(symbol)
         return pos.qty if pos else ZERO
 
-    def held_for_orders(self, symbol: str, side: str, exclude: str | None = None) -> Decimal:
+    def held_for_orders(self, symbol: str, side: str, exclude: str | None = None,
+                        candidates: Iterable[Order] | None = None) -> Decimal:
         """Shares that open orders on `side` already claim (an OCO pair claims them once), but
-        for the group of order `exclude`."""
+        for the group of order `exclude`. `candidates` narrows the orders to look at."""
         held: dict[str, Decimal] = {}
-        for order in self.open_orders.values():
+        for order in self.open_orders.values() if candidates is None else candidates:
             group = order.parent_id or order.id  # legs of one bracket or OCO share their parent
             if (order.symbol != symbol or order.side != side or not order.is_open or order.status == "held"
                     or group == exclude):
@@ -279,14 +281,19 @@ class Exchange:
             held[group] = max(held.get(group, ZERO), order.remaining if order.qty is not None else ZERO)
         return sum(held.values(), ZERO)
 
-    def _position_json(self, pos: Position) -> dict[str, Any]:
+    def _position_json(self, pos: Position, candidates: Iterable[Order] | None = None) -> dict[str, Any]:
         closing_side = "sell" if pos.qty > 0 else "buy"
-        available = abs(pos.qty) - self.held_for_orders(pos.symbol, closing_side)
+        available = abs(pos.qty) - self.held_for_orders(pos.symbol, closing_side, candidates=candidates)
         sign = 1 if pos.qty > 0 else -1
         return pos.to_json(self._last(pos.symbol), self.prices.day(pos.symbol).prev_close, sign * max(ZERO, available))
 
     def list_positions(self) -> list[dict[str, Any]]:
-        return [self._position_json(p) for p in sorted(self.positions.values(), key=lambda p: p.symbol)]
+        # Group open orders once: a large book would otherwise cost positions × orders.
+        by_symbol: dict[str, list[Order]] = {}
+        for order in self.open_orders.values():
+            by_symbol.setdefault(order.symbol, []).append(order)
+        return [self._position_json(p, by_symbol.get(p.symbol, []))
+                for p in sorted(self.positions.values(), key=lambda p: p.symbol)]
 
     def _find_position(self, symbol_or_id: str) -> Position:
         asset = self._asset(symbol_or_id)
@@ -474,7 +481,7 @@ class Exchange:
     def _check_pdt(self, spec: OrderSpec, now: datetime) -> None:
         if self.options.pdt != "legacy":
             return
-        day = self.hours.trading_date(now)
+        day = self.hours.first_fill_date(now, spec.extended_hours)
         completes = self.day_trades.would_day_trade(day, spec.symbol, spec.side, spec.qty)
         if daytrades.pdt_blocks(self.daytrade_count(now), self.last_equity, completes):
             raise PDT_DENIED
@@ -948,12 +955,12 @@ class Exchange:
 
     def portfolio_history(self, timeframe: str = "1D") -> dict[str, Any]:
         points = [*self.equity_history, (self.clock.now(), self.equity())]
+        base = points[0][1]  # the previous close, or the oldest sample kept
         if timeframe == "1D":
             daily: dict[date, tuple[datetime, Decimal]] = {}
             for at, equity in points:
                 daily[at.astimezone(cal.NY).date()] = (at, equity)
             points = list(daily.values())
-        base = points[0][1]
         return {
             "timestamp": [int(at.timestamp()) for at, _ in points],
             "equity": [float(e) for _, e in points],

@@ -40,6 +40,25 @@ class MarketHours:
                 return session
         return now.astimezone(NY).date()
 
+    def first_fill_date(self, now: datetime, extended_hours: bool) -> date:
+        """The trading day an order sent now can first fill on: today's session if it is
+        still ahead, otherwise the next one (an order queued after the close is tomorrow's)."""
+        if self.can_trade(now, extended_hours) or self.mode == "always-open":
+            return self.trading_date(now)
+        if cal.phase_at(now) is Phase.PRE:
+            return self.trading_date(now)
+        return cal.next_trading_day(now.astimezone(NY).date()).date
+
+    def previous_rollover(self, now: datetime) -> datetime:
+        """When the current trading day began: the last close, or the last NY midnight."""
+        local = now.astimezone(NY)
+        if self.mode == "always-open":
+            return local.replace(hour=0, minute=0, second=0, microsecond=0)
+        today = cal.trading_day(local.date())
+        if today is not None and today.close <= local:
+            return today.close
+        return cal.previous_trading_day(local.date()).close
+
     def window(self, now: datetime, days: int = 5) -> list[date]:
         """The last `days` trading days, today included."""
         today = self.trading_date(now)
