@@ -67,6 +67,10 @@ def test_official_js_sdk_trades_against_the_simulator(make_sim):
     assert out["assets"]["unknown"]["type"] == "NotFoundError"
 
     assert out["clock"]["is_open"] is True  # the default simulator's market never closes
+    assert out["v3"]["market"] == "XNYS" and out["v3"]["phase"] == "core" and out["v3"]["isMarketDay"]
+    # Thanksgiving week 2026: closed Thursday, 13:00 ET (18:00 UTC) close on Friday.
+    assert out["v3"]["days"] == [["2026-11-23", "2026-11-23T21:00:00.000Z"], ["2026-11-24", "2026-11-24T21:00:00.000Z"],
+                                 ["2026-11-25", "2026-11-25T21:00:00.000Z"], ["2026-11-27", "2026-11-27T18:00:00.000Z"]]
     assert out["calendar"]["days"] == 20  # January 2026: 22 weekdays less New Year's Day and MLK Day
     assert out["calendar"]["first"] == {"date": "2026-01-02", "open": "09:30", "close": "16:00",
                                         "session_open": "0400", "session_close": "2000"}

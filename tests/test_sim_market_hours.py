@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+import requests
 from alpaca.data.requests import StockLatestQuoteRequest
 from alpaca.trading.enums import OrderSide, TimeInForce
 from alpaca.trading.requests import (
@@ -264,3 +265,21 @@ def test_extended_hours_day_order_ends_with_after_hours(make_sim):
     sim.set_price("KO", "4")  # would fill in the next pre-market if the order were still alive
     sim.advance(1)
     assert status(sim, order) == "expired"
+
+
+@pytest.mark.parametrize(
+    ("moment", "phase", "until"),
+    [
+        (datetime(2026, 11, 27, 8, 0, tzinfo=NY), "pre", "2026-11-27T09:30:00-05:00"),
+        (datetime(2026, 11, 27, 12, 0, tzinfo=NY), "core", "2026-11-27T13:00:00-05:00"),
+        (datetime(2026, 11, 27, 14, 0, tzinfo=NY), "post", "2026-11-27T17:00:00-05:00"),
+        (datetime(2026, 11, 26, 12, 0, tzinfo=NY), "closed", "2026-11-27T04:00:00-05:00"),
+    ],
+)
+def test_v3_clock_reports_the_session_phase(make_sim, moment, phase, until):
+    sim = make_sim(start_at=moment, market="nyse")
+    body = requests.get(f"{sim.url}/v3/clock", timeout=5).json()["clocks"][0]  # alpaca-py has no v3 clock
+    assert body["market"]["mic"] == "XNYS"
+    assert body["phase"] == phase
+    assert body["phase_until"] == until
+    assert body["is_market_day"] is (phase != "closed")

@@ -178,18 +178,17 @@ async function main() {
       session_open: first.sessionOpen, session_close: first.sessionClose } };
   });
 
-  // The SDK's default clock()/calendar() are Alpaca's newer /v3 endpoints. Not required here:
-  // recorded so the report can say whether the simulator serves them.
-  out.v3 = await step("v3 clock and calendar (informational)", async () => {
-    const probe = async (fn) => {
-      try {
-        const body = await fn();
-        return { ok: true, keys: Object.keys(body ?? {}) };
-      } catch (err) {
-        return { ok: false, error: describe(err) };
-      }
+  // The SDK's default clock()/calendar() are Alpaca's newer /v3 endpoints.
+  out.v3 = await step("v3 clock and calendar", async () => {
+    const clocks = (await clock.clock()).clocks;
+    check(clocks.length === 1, "one market clock");
+    validDate(clocks[0].nextMarketOpen, "v3 clock nextMarketOpen");
+    const cal = await calendar.calendar({ market: "XNYS", start: new Date("2026-11-23"), end: new Date("2026-11-27") });
+    validDate(cal.calendar[0].coreStart, "v3 calendar coreStart");
+    return {
+      market: clocks[0].market.mic, phase: clocks[0].phase, isMarketDay: clocks[0].isMarketDay,
+      days: cal.calendar.map((d) => [d.date.toISOString().slice(0, 10), d.coreEnd.toISOString()]),
     };
-    return { clock: await probe(() => clock.clock()), calendar: await probe(() => calendar.calendar({ market: "NYSE" })) };
   });
 
   out.quote = await step("latest quote from market data", async () => {

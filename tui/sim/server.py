@@ -32,6 +32,10 @@ MAX_ACTIVITIES_PAGE = 100
 STREAM_PATHS = ("/stream", "/stream/")
 HTTP_MESSAGES = {404: "endpoint not found", 405: "method not allowed", 413: "request body too large"}
 
+NYSE_MARKET = {"acronym": "NYSE", "mic": "XNYS", "name": "New York Stock Exchange",
+               "timezone": "America/New_York"}
+V3_PHASES = {cal.Phase.PRE: "pre", cal.Phase.REGULAR: "core", cal.Phase.POST: "post", cal.Phase.CLOSED: "closed"}
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -157,6 +161,8 @@ class Simulator:
             ("DELETE", "/v2/orders/{order_id}", self.delete_order),
             ("GET", "/v2/clock", self.get_clock),
             ("GET", "/v2/calendar", self.get_calendar),
+            ("GET", "/v3/clock", self.get_clock_v3),
+            ("GET", "/v3/calendar/{market}", self.get_calendar_v3),
             ("GET", "/v2/assets", self.get_assets),
             ("GET", "/v2/assets/{symbol}", self.get_asset),
             ("GET", "/v2/stocks/quotes/latest", self.latest_quotes),
@@ -357,15 +363,18 @@ class Simulator:
             "next_close": state.next_close.astimezone(NY).isoformat(),
         })
 
-    async def get_calendar(self, request: web.Request) -> web.Response:
+    def _calendar_days(self, request: web.Request) -> list[cal.TradingDay]:
         today = self.exchange.clock.now().astimezone(NY).date()
         start = query_date(request, "start") or date(today.year, 1, 1)
         end = query_date(request, "end") or date(today.year + 1, 12, 31)
         if end < start:
-            return json_response([])
+            return []
         if (end - start).days > 366 * 30:
             raise unprocessable("calendar range is limited to 30 years")
-        days = cal.trading_days(start, end)
+        return cal.trading_days(start, end)
+
+    async def get_calendar(self, request: web.Request) -> web.Response:
+        days = self._calendar_days(request)
         return json_response([
             {
                 "date": d.date.isoformat(),
@@ -377,6 +386,51 @@ class Simulator:
             }
             for d in days
         ])
+
+    # The v3 market clock and calendar, which newer SDKs (Alpaca's JS SDK 4) call by default.
+
+    async def get_clock_v3(self, request: web.Request) -> web.Response:
+        now = self.exchange.clock.now()
+        hours = self.exchange.hours
+        state = hours.clock(now)
+        phase = hours.phase(now)
+        if hours.mode == "always-open":
+            phase_until = state.next_close
+        elif phase is cal.Phase.REGULAR:
+            phase_until = state.next_close
+        elif phase is cal.Phase.PRE:
+            phase_until = state.next_open
+        elif phase is cal.Phase.POST:
+            phase_until = cal.next_session_close(now)
+        else:
+            phase_until = cal.next_trading_day(now.astimezone(NY).date()).session_open
+        local = now.astimezone(NY)
+        return json_response({"clocks": [{
+            "market": NYSE_MARKET,
+            "timestamp": local.isoformat(timespec="microseconds"),
+            "is_market_day": hours.mode == "always-open" or cal.is_trading_day(local.date()),
+            "phase": V3_PHASES[phase],
+            "phase_until": phase_until.astimezone(NY).isoformat(),
+            "next_market_open": state.next_open.astimezone(NY).isoformat(),
+            "next_market_close": state.next_close.astimezone(NY).isoformat(),
+        }]})
+
+    async def get_calendar_v3(self, request: web.Request) -> web.Response:
+        if request.match_info["market"].upper() not in ("XNYS", "NYSE", "XNAS", "NASDAQ", "US"):
+            raise ApiError(404, 40410000, "market not found")
+        return json_response({"market": NYSE_MARKET, "calendar": [
+            {
+                "date": d.date.isoformat(),
+                "pre_start": d.session_open.isoformat(),
+                "pre_end": d.open.isoformat(),
+                "core_start": d.open.isoformat(),
+                "core_end": d.close.isoformat(),
+                "post_start": d.close.isoformat(),
+                "post_end": d.session_close.isoformat(),
+                "settlement_date": cal.next_trading_day(d.date).date.isoformat(),
+            }
+            for d in self._calendar_days(request)
+        ]})
 
     async def get_assets(self, request: web.Request) -> web.Response:
         status = lower(request.query.get("status"))
