@@ -19,6 +19,7 @@ from .clock import Clock
 from .engine import EngineOptions, Exchange
 from .errors import RATE_LIMITED, UNAUTHORIZED, ApiError, malformed, unprocessable
 from .fmt import NY
+from .marketdata import quote_json, snapshot_json, trade_json
 from .ratelimit import RateLimiter, Verdict
 from .requests import lower, parse_order, parse_replace, to_bool, to_decimal
 
@@ -452,15 +453,15 @@ class Simulator:
 
     async def latest_quotes(self, request: web.Request) -> web.Response:
         symbols = self._known(symbols_param(request))
-        return json_response({"quotes": {s: self.exchange.quote_json(s) for s in symbols}})
+        return json_response({"quotes": {s: quote_json(self.exchange.prices, self.exchange.assets[s]) for s in symbols}})
 
     async def latest_trades(self, request: web.Request) -> web.Response:
         symbols = self._known(symbols_param(request))
-        return json_response({"trades": {s: self.exchange.trade_json(s) for s in symbols}})
+        return json_response({"trades": {s: trade_json(self.exchange.prices, self.exchange.assets[s]) for s in symbols}})
 
     async def snapshots(self, request: web.Request) -> web.Response:
         symbols = self._known(symbols_param(request))
-        return json_response({s: self.exchange.snapshot_json(s) for s in symbols})
+        return json_response({s: snapshot_json(self.exchange.prices, self.exchange.assets[s]) for s in symbols})
 
     def _one_symbol(self, request: web.Request) -> str:
         symbol = request.match_info["symbol"].upper()
@@ -470,15 +471,15 @@ class Simulator:
 
     async def latest_quote(self, request: web.Request) -> web.Response:
         symbol = self._one_symbol(request)
-        return json_response({"symbol": symbol, "quote": self.exchange.quote_json(symbol)})
+        return json_response({"symbol": symbol, "quote": quote_json(self.exchange.prices, self.exchange.assets[symbol])})
 
     async def latest_trade(self, request: web.Request) -> web.Response:
         symbol = self._one_symbol(request)
-        return json_response({"symbol": symbol, "trade": self.exchange.trade_json(symbol)})
+        return json_response({"symbol": symbol, "trade": trade_json(self.exchange.prices, self.exchange.assets[symbol])})
 
     async def snapshot(self, request: web.Request) -> web.Response:
         symbol = self._one_symbol(request)
-        return json_response({"symbol": symbol, **self.exchange.snapshot_json(symbol)})
+        return json_response({"symbol": symbol, **snapshot_json(self.exchange.prices, self.exchange.assets[symbol])})
 
     # ---- simulator controls (not part of Alpaca's API) ----
 
