@@ -763,3 +763,19 @@ def test_same_seed_same_ids(make_sim):
     second = run(make_sim(seed=42), wait_between=False)
     assert first == second
     assert run(make_sim(seed=43), wait_between=True) != first
+
+
+def test_sample_positions_close_without_cancelling_the_sample_orders(make_sim):
+    """The demo's first moves: its resting orders never block trading or closing a holding."""
+    sim = make_sim(portfolio="sample")
+    held = {p.symbol for p in sim.client.get_all_positions()}
+    resting = sim.client.get_orders()
+    assert len(resting) == 3 and held.isdisjoint(o.symbol for o in resting)
+    for symbol in sorted(held - {"TSLA"}):  # buying more of any long holding is accepted
+        sim.client.submit_order(MarketOrderRequest(symbol=symbol, qty=1, side=OrderSide.BUY,
+                                                   time_in_force=TimeInForce.DAY))
+    wait_for(lambda: not [o for o in sim.client.get_orders() if o.symbol in held])
+    results = sim.client.close_all_positions(cancel_orders=False)
+    assert {r.status for r in results} == {200}
+    wait_for(lambda: sim.client.get_all_positions() == [])
+    assert len(sim.client.get_orders()) == 3

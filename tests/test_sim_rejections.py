@@ -112,7 +112,10 @@ def test_selling_more_than_held(make_sim):
 
 
 def test_shares_held_by_an_open_sell_order_are_not_available(make_sim):
-    sim = make_sim(portfolio="sample")  # NVDA: 100 long, a resting GTC sell of 25
+    sim = make_sim(portfolio="sample")  # NVDA: 100 long
+    resting = sim.client.post("/orders", order("NVDA", "sell", type="limit", tif="gtc", qty=25,
+                                               limit_price="999"))
+    assert resting["status"] in ("pending_new", "new")
     status, code, message, body = post_refusal(sim, **order("NVDA", "sell", qty=80))
     assert (status, code) == FORBIDDEN
     assert message == "insufficient qty available for order (requested: 80, available: 75)"
@@ -448,13 +451,12 @@ def test_wash_trade_open_market_order(sim):
 
 
 def test_wash_trade_new_market_order(make_sim):
-    sim = make_sim(portfolio="sample")  # a resting AAPL limit buy at 95% of the bid
-    resting = sim.client.get_orders()
-    aapl_buy = next(o for o in resting if o.symbol == "AAPL")
+    sim = make_sim(portfolio="sample")  # AAPL 50 long
+    aapl_buy = post(sim, **order("AAPL", type="limit", qty=10, limit_price="100"))
     status, code, message, body = refusal(sim.client.submit_order, MarketOrderRequest(
         symbol="AAPL", qty=10, side=OrderSide.SELL, time_in_force=TimeInForce.DAY))
     assert (status, code, message) == (*FORBIDDEN, "potential wash trade detected. use complex orders")
-    assert body["existing_order_id"] == str(aapl_buy.id)
+    assert body["existing_order_id"] == aapl_buy["id"]
 
 
 def test_wash_trade_crossing_limits_and_a_non_crossing_pair(make_sim):

@@ -1002,10 +1002,12 @@ class Exchange:
             prev_close = self.prices.day(symbol).prev_close
             entry = round_price(prev_close * Decimal(str(round(rng.uniform(0.86, 1.06), 4))))
             self._seed_position(symbol, Decimal(qty), entry, now)
-        aapl, googl = self.prices.quote("AAPL"), self.prices.quote("GOOGL")
-        self._seed_resting_order("AAPL", "buy", Decimal(10), aapl.bid * Decimal("0.95"), "day", now)
-        self._seed_resting_order("NVDA", "sell", Decimal(25), self.prices.quote("NVDA").ask * Decimal("1.08"), "gtc", now)
-        self._seed_resting_order("GOOGL", "buy", Decimal(15), googl.bid * Decimal("0.9"), "gtc", now)
+        # Resting orders only on symbols not held: closing a sample position never meets
+        # its own open order (held shares, wash trades) unless the user creates one.
+        for symbol, qty, discount, tif in (("AMZN", 10, "0.95", "day"), ("GOOGL", 15, "0.9", "gtc"),
+                                           ("META", 5, "0.92", "gtc")):
+            limit = self.prices.quote(symbol).bid * Decimal(discount)
+            self._seed_resting_order(symbol, "buy", Decimal(qty), limit, tif, now)
 
     def _seed_scale(self, now: datetime, positions: int, open_orders: int) -> None:
         """Many positions and resting orders (synthetic symbols past the universe), for scale tests."""
