@@ -323,11 +323,8 @@ class Exchange:
                 raise unprocessable("qty must be > 0")
             size = qty
         spec = OrderSpec(
-            symbol=pos.symbol, side="sell" if pos.qty > 0 else "buy", type="market",
-            time_in_force="day", qty=size, notional=None, limit_price=None, stop_price=None,
-            trail_price=None, trail_percent=None, extended_hours=False, client_order_id=None,
-            order_class="simple", take_profit_limit=None, stop_loss_stop=None, stop_loss_limit=None,
-            position_intent="sell_to_close" if pos.qty > 0 else "buy_to_close",
+            symbol=pos.symbol, side="sell" if pos.qty > 0 else "buy", type="market", time_in_force="day",
+            qty=size, position_intent="sell_to_close" if pos.qty > 0 else "buy_to_close",
         )
         return self.submit(spec)
 
@@ -513,6 +510,9 @@ class Exchange:
             expires_at=self.hours.expiry(now, spec.time_in_force, spec.extended_hours),
             parent_id=parent.id if parent else None,
         )
+        return self._register(order)
+
+    def _register(self, order: Order) -> Order:
         self.orders[order.id] = order
         self.open_orders[order.id] = order
         self.by_client_id[order.client_order_id] = order
@@ -646,7 +646,7 @@ class Exchange:
             symbol=old.symbol, side=old.side, type=old.type, time_in_force=tif, qty=qty, notional=old.notional,
             limit_price=limit_price, stop_price=stop_price, trail_price=trail_price, trail_percent=trail_percent,
             extended_hours=old.extended_hours, client_order_id=spec.client_order_id, order_class=old.order_class,
-            take_profit_limit=None, stop_loss_stop=None, stop_loss_limit=None, position_intent=old.position_intent,
+            position_intent=old.position_intent,
         ))
         now = self.clock.now()
         new = Order(
@@ -662,9 +662,7 @@ class Exchange:
         )
         if new.type == "trailing_stop":
             new.stop_price = self._trail_stop(new)
-        self.orders[new.id] = new
-        self.open_orders[new.id] = new
-        self.by_client_id[new.client_order_id] = new
+        self._register(new)
         for leg in new.legs:
             leg.parent_id = new.id
         if old.parent_id:
@@ -983,15 +981,10 @@ class Exchange:
         self.cash -= qty * entry
 
     def _seed_resting_order(self, symbol: str, side: str, qty: Decimal, limit: Decimal, tif: str, now: datetime) -> None:
-        spec = OrderSpec(
-            symbol=symbol, side=side, type="limit", time_in_force=tif, qty=qty, notional=None,
-            limit_price=round_price(limit), stop_price=None, trail_price=None, trail_percent=None,
-            extended_hours=False, client_order_id=None, order_class="simple", take_profit_limit=None,
-            stop_loss_stop=None, stop_loss_limit=None, position_intent=None,
-        )
-        order = self._new_order(spec, self.assets[symbol], now, side, "limit", spec.limit_price, None,
-                                "new" if self.hours.can_trade(now, False) else "accepted")
-        order.partial_plan = None
+        spec = OrderSpec(symbol=symbol, side=side, type="limit", time_in_force=tif, qty=qty,
+                         limit_price=round_price(limit))
+        self._new_order(spec, self.assets[symbol], now, side, "limit", spec.limit_price, None,
+                        "new" if self.hours.can_trade(now, False) else "accepted")
 
     def _seed_sample_portfolio(self, now: datetime) -> None:
         """A handful of positions bought over the past weeks and limit orders away from the

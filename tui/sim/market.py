@@ -70,14 +70,6 @@ class MarketHours:
         """When the trading day ends: last_equity and previous closes are taken then."""
         return cal.next_rollover(now, self.mode)
 
-    def next_open(self, now: datetime) -> datetime:
-        return self.clock(now).next_open
-
-    def next_close(self, now: datetime) -> datetime:
-        if self.mode == "always-open":
-            return cal.next_rollover(now, self.mode)
-        return cal.nyse_clock(now).next_close
-
     def day_order_expiry(self, now: datetime, extended_hours: bool) -> datetime:
         """A DAY order lives until the end of the session it is for: the regular close, or
         the end of after-hours when it may trade extended hours. Submitted after that, it

@@ -62,9 +62,6 @@ class PriceBook:
     def __contains__(self, symbol: str) -> bool:
         return symbol in self._quotes
 
-    def symbols(self) -> list[str]:
-        return list(self._quotes)
-
     def quote(self, symbol: str) -> Quote:
         return self._quotes[symbol]
 

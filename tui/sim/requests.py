@@ -55,18 +55,18 @@ class OrderSpec:
     type: str
     time_in_force: str
     qty: Decimal | None
-    notional: Decimal | None
-    limit_price: Decimal | None
-    stop_price: Decimal | None
-    trail_price: Decimal | None
-    trail_percent: Decimal | None
-    extended_hours: bool
-    client_order_id: str | None
-    order_class: str
-    take_profit_limit: Decimal | None
-    stop_loss_stop: Decimal | None
-    stop_loss_limit: Decimal | None
-    position_intent: str | None
+    notional: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    trail_price: Decimal | None = None
+    trail_percent: Decimal | None = None
+    extended_hours: bool = False
+    client_order_id: str | None = None
+    order_class: str = "simple"
+    take_profit_limit: Decimal | None = None
+    stop_loss_stop: Decimal | None = None
+    stop_loss_limit: Decimal | None = None
+    position_intent: str | None = None
 
     @property
     def fractional(self) -> bool:
