@@ -395,9 +395,7 @@ class Simulator:
         hours = self.exchange.hours
         state = hours.clock(now)
         phase = hours.phase(now)
-        if hours.mode == "always-open":
-            phase_until = state.next_close
-        elif phase is cal.Phase.REGULAR:
+        if phase is cal.Phase.REGULAR:  # always-open mode is always here
             phase_until = state.next_close
         elif phase is cal.Phase.PRE:
             phase_until = state.next_open
