@@ -1,4 +1,4 @@
-"""Command line: `alpaca-tui [--demo]` and `alpaca-tui sim` (the exchange simulator)."""
+"""Command line: `alpaca-tui [--demo | --live]` and `alpaca-tui sim` (the exchange simulator)."""
 
 from __future__ import annotations
 
@@ -90,11 +90,17 @@ def server_options(args: argparse.Namespace):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="alpaca-tui",
-        description="A terminal app to watch and trade an Alpaca account, with a built-in exchange simulator.",
+        description="A terminal app to watch and trade an Alpaca account, with a built-in exchange simulator. "
+                    "Keys come from ALPACA_API_KEY and ALPACA_SECRET_KEY (environment or .env); the paper "
+                    "endpoint is used unless --live is given. ALPACA_BASE_URL and ALPACA_DATA_URL override "
+                    "the endpoints (e.g. http://127.0.0.1:8765 for `alpaca-tui sim`).",
     )
     parser.add_argument("--version", action="version", version=f"alpaca-tui {__version__}")
-    parser.add_argument("--demo", action="store_true", help="run against the built-in simulator: no account, no network")
-    parser.add_argument("--seed", type=_count, default=0, help="with --demo: the simulator's seed")
+    parser.add_argument("--demo", action="store_true",
+                        help="run against the built-in simulator with a sample portfolio: no account, no network")
+    parser.add_argument("--seed", type=_count, default=0, help="with --demo: the simulator's seed (default 0)")
+    parser.add_argument("--live", action="store_true",
+                        help="trade the LIVE account (real money); you will be asked to type LIVE")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim = commands.add_parser("sim", help="run the Alpaca-compatible exchange simulator",
                               description="Serve Alpaca's Trading API v2, latest market data and the "
@@ -110,15 +116,33 @@ def run_sim(args: argparse.Namespace) -> int:
     return run_forever(server_options(args), args.host, args.port, Clock(args.start_at))
 
 
-def run_demo(args: argparse.Namespace) -> int:
-    """Until the terminal UI lands, the demo is the exchange itself with a sample portfolio."""
-    from .sim.clock import Clock
-    from .sim.runner import run_forever
+def run_demo(seed: int) -> int:
+    """The app against an in-process simulator on a free loopback port, sample portfolio."""
+    from .config import demo_config
+    from .sim.runner import BackgroundSimulator
 
-    sim_args = build_parser().parse_args(["sim", "--port", "0", "--portfolio", "sample", "--seed", str(args.seed)])
-    print("alpaca-tui demo: a simulated paper account with sample positions and orders.", flush=True)
-    print("Point alpaca-py or a bot at the address below (any keys are accepted); Ctrl+C stops it.", flush=True)
-    return run_forever(server_options(sim_args), sim_args.host, sim_args.port, Clock())
+    sim_args = build_parser().parse_args(["sim", "--port", "0", "--portfolio", "sample", "--seed", str(seed)])
+    simulator = BackgroundSimulator(server_options(sim_args), host="127.0.0.1", port=0).start()
+    try:
+        return run_app(demo_config(simulator.url))
+    finally:
+        simulator.stop()
+
+
+def run_app(config) -> int:
+    from .ui.app import AlpacaApp
+
+    app = AlpacaApp(config)
+    app.run()
+    return app.return_code or 0
+
+
+def confirm_live(read=input) -> bool:
+    print("alpaca-tui: --live trades your LIVE account with real money.")
+    try:
+        return read("Type LIVE to continue: ").strip() == "LIVE"
+    except (EOFError, KeyboardInterrupt):
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,10 +150,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sim":
         return run_sim(args)
     if args.demo:
-        return run_demo(args)
-    print("alpaca-tui: the terminal UI is not built yet. Try `alpaca-tui --demo` or `alpaca-tui sim --help`.",
-          file=sys.stderr)
-    return 2
+        if args.live:
+            print("alpaca-tui: --demo and --live cannot go together", file=sys.stderr)
+            return 2
+        return run_demo(args.seed)
+    from .config import ConfigError, from_env, load_env
+
+    try:
+        config = from_env(load_env(), live=args.live)
+    except ConfigError as err:
+        print(f"alpaca-tui: {err}", file=sys.stderr)
+        return 2
+    if config is None:
+        if args.live:
+            print("alpaca-tui: --live needs ALPACA_API_KEY and ALPACA_SECRET_KEY (environment or .env)",
+                  file=sys.stderr)
+            return 2
+        print("alpaca-tui: no ALPACA_API_KEY / ALPACA_SECRET_KEY in the environment or .env: "
+              "starting the demo.", flush=True)
+        return run_demo(args.seed)
+    if config.live and not confirm_live():
+        print("alpaca-tui: not confirmed; nothing was sent.", file=sys.stderr)
+        return 1
+    return run_app(config)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The broker layer: everything that talks to Alpaca (or the simulator). No Textual here."""

@@ -1,0 +1,187 @@
+"""The broker: every call the app makes to Alpaca (or the simulator), through alpaca-py.
+
+Blocking by design — the UI runs each call in a thread worker. Every request has a
+timeout (alpaca-py sets none), alpaca-py's own retries are off (it would re-send a POST
+on 504), and each request is counted so the status bar can show the request budget.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from ..config import Config
+
+if TYPE_CHECKING:  # alpaca-py is imported lazily: it costs ~0.35 s of start-up
+    from alpaca.trading.models import Account, Asset, Calendar, Clock, Order, Position
+
+ORDERS_PAGE = 500  # the server's maximum page
+FILLS_PAGE = 100  # the activities endpoint's maximum page
+MAX_PAGES = 40
+
+
+class RequestLog:
+    """Timestamps of recent requests (thread-safe) and the server's last rate-limit headers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._times: deque[float] = deque()
+        self.limit: int | None = None
+        self.remaining: int | None = None
+
+    def record(self) -> None:
+        with self._lock:
+            self._times.append(time.monotonic())
+
+    def note_headers(self, headers: Any) -> None:
+        try:
+            if "X-RateLimit-Limit" in headers:
+                self.limit = int(headers["X-RateLimit-Limit"])
+            if "X-RateLimit-Remaining" in headers:
+                self.remaining = int(headers["X-RateLimit-Remaining"])
+        except (TypeError, ValueError):
+            pass  # a malformed header must never break a request
+
+    def last_minute(self) -> int:
+        cutoff = time.monotonic() - 60
+        with self._lock:
+            while self._times and self._times[0] < cutoff:
+                self._times.popleft()
+            return len(self._times)
+
+
+class _CountingSession(requests.Session):
+    """A requests session with a default timeout that counts what it sends."""
+
+    def __init__(self, log: RequestLog, timeout: tuple[float, float]) -> None:
+        super().__init__()
+        self._log = log
+        self._timeout = timeout
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", self._timeout)
+        self._log.record()
+        response = super().request(method, url, *args, **kwargs)
+        self._log.note_headers(response.headers)
+        return response
+
+
+class Broker:
+    def __init__(self, config: Config, log: RequestLog | None = None) -> None:
+        from alpaca.data.historical import StockHistoricalDataClient
+        from alpaca.trading.client import TradingClient
+
+        self.config = config
+        self.log = log or RequestLog()
+        timeout = (min(3.0, config.request_timeout), config.request_timeout)
+        self.trading = TradingClient(config.key_id, config.secret_key, paper=not config.live,
+                                     url_override=config.base_url)
+        self.data = StockHistoricalDataClient(config.key_id, config.secret_key, url_override=config.data_url)
+        for client in (self.trading, self.data):
+            client._session = _CountingSession(self.log, timeout)
+            client._retry = 0  # never re-send (a retried POST can place a second order)
+
+    # ---- reads -------------------------------------------------------------------------
+
+    def account(self) -> Account:
+        return self.trading.get_account()
+
+    def positions(self) -> list[Position]:
+        return list(self.trading.get_all_positions())
+
+    def open_orders(self) -> list[Order]:
+        """All open orders, legs nested under their parent, paging past the 500 cap."""
+        from alpaca.trading.enums import QueryOrderStatus
+        from alpaca.trading.requests import GetOrdersRequest
+
+        found: dict[str, Order] = {}
+        after: datetime | None = None
+        for _ in range(MAX_PAGES):
+            page = self.trading.get_orders(GetOrdersRequest(
+                status=QueryOrderStatus.OPEN, limit=ORDERS_PAGE, nested=True, direction="asc", after=after))
+            fresh = [o for o in page if str(o.id) not in found]
+            for order in fresh:
+                found[str(order.id)] = order
+            if len(page) < ORDERS_PAGE or not fresh:
+                break
+            # `after` is exclusive; step back a microsecond so orders sharing the last
+            # timestamp are not skipped (the id check drops the repeats).
+            after = page[-1].submitted_at - timedelta(microseconds=1)
+        return sorted(found.values(), key=lambda o: o.submitted_at, reverse=True)
+
+    def clock(self) -> Clock:
+        return self.trading.get_clock()
+
+    def calendar(self, start: date, end: date) -> list[Calendar]:
+        from alpaca.trading.requests import GetCalendarRequest
+
+        return list(self.trading.get_calendar(GetCalendarRequest(start=start, end=end)))
+
+    def fills(self, after: datetime | None = None, limit: int = 500) -> list[dict]:
+        """FILL activities, newest first (alpaca-py has no method for them: raw GET)."""
+        params: dict[str, Any] = {"page_size": FILLS_PAGE, "direction": "desc"}
+        if after is not None:
+            params["after"] = after.isoformat()
+        out: list[dict] = []
+        while len(out) < limit:
+            page = self.trading.get("/account/activities/FILL", params)
+            if not isinstance(page, list):
+                break
+            out.extend(a for a in page if isinstance(a, dict))
+            if len(page) < FILLS_PAGE or not page or not isinstance(page[-1], dict):
+                break
+            params["page_token"] = page[-1].get("id")
+        return out[:limit]
+
+    def asset(self, symbol: str) -> Asset | None:
+        """The asset, or None when the server does not know the symbol."""
+        from alpaca.common.exceptions import APIError
+
+        try:
+            return self.trading.get_asset(symbol)
+        except APIError as err:
+            if err.response is not None and err.response.status_code == 404:
+                return None
+            raise
+
+    def quote(self, symbol: str) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        """(bid, ask, last) from one snapshot request; None where the feed has nothing."""
+        from alpaca.data.requests import StockSnapshotRequest
+
+        snaps = self.data.get_stock_snapshot(StockSnapshotRequest(symbol_or_symbols=symbol))
+        snap = snaps.get(symbol) if isinstance(snaps, dict) else None
+        if snap is None:
+            return None, None, None
+
+        def dec(value: Any) -> Decimal | None:
+            return Decimal(str(value)) if value else None
+
+        quote, trade = snap.latest_quote, snap.latest_trade
+        return (dec(quote.bid_price) if quote else None, dec(quote.ask_price) if quote else None,
+                dec(trade.price) if trade else None)
+
+    # ---- writes ------------------------------------------------------------------------
+
+    def submit(self, request: Any) -> Order:
+        return self.trading.submit_order(request)
+
+    def cancel(self, order_id: str) -> None:
+        self.trading.cancel_order_by_id(order_id)
+
+    def cancel_all(self) -> list[Any]:
+        return list(self.trading.cancel_orders() or [])
+
+    def close_position(self, symbol: str, qty: Decimal | None = None) -> Order:
+        from alpaca.trading.requests import ClosePositionRequest
+
+        options = ClosePositionRequest(qty=str(qty)) if qty is not None else None
+        return self.trading.close_position(symbol, close_options=options)
+
+    def close_all(self, cancel_orders: bool) -> list[Any]:
+        return list(self.trading.close_all_positions(cancel_orders=cancel_orders) or [])

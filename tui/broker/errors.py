@@ -1,0 +1,69 @@
+"""Turn anything a broker call raised into plain words, with Alpaca's HTTP status and code.
+
+alpaca-py's APIError.code/.message run json.loads on every access and raise on a body that
+is not JSON or has no code (alpaca-api.md §1), so the body is parsed here, defensively.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    status: int | None = None  # HTTP status, when there was an answer
+    code: int | None = None  # Alpaca's error code, when the body had one
+    transport: bool = False  # no answer at all: timeout, refused, dropped
+
+    @property
+    def is_rejection(self) -> bool:
+        """The server refused the request on its merits (not a transport or server fault)."""
+        return self.status is not None and 400 <= self.status < 500 and self.status not in (401, 429)
+
+    def __str__(self) -> str:
+        bits = [self.message]
+        if self.code is not None:
+            bits.append(f"({self.code})")
+        if self.status is not None:
+            bits.append(f"[HTTP {self.status}]")
+        return " ".join(bits)
+
+
+def _from_body(text: str, status: int | None) -> Problem:
+    message, code = "", None
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        raw_code = body.get("code")
+        if isinstance(raw_code, int) or (isinstance(raw_code, str) and raw_code.isdigit()):
+            code = int(raw_code)
+        message = str(body.get("message") or "").strip()
+    elif text:
+        message = text.strip().splitlines()[0][:200]
+    if not message:
+        message = f"the server answered HTTP {status}" if status else "the server gave no answer"
+    return Problem(message, status, code)
+
+
+def describe(err: BaseException) -> Problem:
+    """Plain words for any failure of a broker call."""
+    from alpaca.common.exceptions import APIError
+    import requests
+
+    if isinstance(err, APIError):
+        response = err.response
+        status = response.status_code if response is not None else None
+        text = response.text if response is not None else str(err)
+        return _from_body(text, status)
+    if isinstance(err, requests.Timeout):
+        return Problem("the server did not answer in time", transport=True)
+    if isinstance(err, requests.ConnectionError):
+        return Problem("cannot reach the server", transport=True)
+    if isinstance(err, requests.RequestException):
+        return Problem(f"request failed: {type(err).__name__}", transport=True)
+    text = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+    return Problem(f"{type(err).__name__}: {text}" if text else type(err).__name__)

@@ -1,0 +1,604 @@
+"""The App: layout, key bindings, and the wiring between broker calls and panes.
+
+Every broker call runs in a thread worker and reports back with a message; handlers on
+the UI thread update state and panes. Each resource (account, positions, orders, clock,
+fills) refreshes on its own schedule and never has two calls in flight; trade_updates
+events update orders at once and trigger the position and account refreshes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from functools import partial
+from typing import Any, Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from ..broker.activity import DayTradeBook, FillRow, parse_fill, parse_fills, window_days
+from ..broker.client import Broker, RequestLog
+from ..broker.errors import Problem, describe
+from ..broker.ticket import AssetFacts, OrderPlan, Quote, ReviewFacts
+from ..config import Config
+from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
+from .format import NY, dec, enum_text, quantity
+from .messages import ActionDone, Fetched, StreamChanged, TicketFacts, TradeUpdate
+from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, ClosePositionScreen, ConfirmScreen
+from .screens.main import MainScreen
+from .screens.info import connection_screen, help_screen, rejections_screen
+from .screens.ticket import TicketScreen
+from .widgets.account import AccountPane
+from .widgets.clock import ClockPane
+from .widgets.orders import OrdersPane
+from .widgets.positions import PositionsTable
+from .widgets.statusbar import Status, StatusBar
+
+RESOURCES = ("account", "positions", "orders", "clock", "fills")
+OPEN_STATUSES = frozenset({
+    "new", "partially_filled", "accepted", "pending_new", "accepted_for_bidding", "held", "pending_cancel",
+    "pending_replace", "calculated", "stopped", "suspended", "done_for_day",
+})
+FILL_EVENTS = ("fill", "partial_fill")
+PANE_OF = {"account": "#account", "positions": "#positions", "orders": "#orders", "clock": "#clock",
+           "fills": "#orders"}
+
+# Every key, for the help screen (the bindings below are the contract).
+KEYS = [
+    ("b / s", "order ticket to buy / sell the selected symbol"),
+    ("Enter", "in the ticket: validate and review"),
+    ("y / n, Esc", "in a review or confirmation: confirm / go back"),
+    ("x", "close the selected position (all or part)"),
+    ("X", "close all positions (option: cancel open orders first)"),
+    ("c", "cancel the selected order"),
+    ("C", "cancel all open orders"),
+    ("f", "orders pane: switch between open orders and recent fills"),
+    ("r", "refresh everything now"),
+    ("e", "rejections seen this session"),
+    ("i", "connection: URLs, mode, stream"),
+    ("1 2 3 4", "go to Account, Positions, Orders, Clock"),
+    ("Tab / Shift+Tab", "next / previous pane"),
+    ("↑ ↓ / j k, g G", "move in a table, top / bottom"),
+    ("Ctrl+P", "command palette: every action, themes"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+
+
+class AlpacaApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "alpaca-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
+                 broker_factory: Callable[[Config, RequestLog], Any] | None = None,
+                 stream: bool = True) -> None:
+        super().__init__()
+        self.config = config
+        self.now = now or (lambda: datetime.now(timezone.utc))
+        self._broker_factory = broker_factory or Broker
+        self._broker: Any = None
+        self._broker_lock = threading.Lock()
+        self.requests = RequestLog()
+        self.use_stream = stream
+        self.stream: Any = None
+        self.stream_state = "connecting" if stream else "off"
+        self.stream_detail = ""
+        # What the server last told us.
+        self.account: Any = None
+        self.positions: list[Any] = []
+        self.orders: dict[str, Any] = {}
+        self.fills: list[FillRow] = []
+        self.clock: Any = None
+        self.clock_offset = timedelta(0)
+        self.trading_days: list[date] = []
+        self.daybook: DayTradeBook | None = None
+        self.rejections: list[tuple[datetime, str, Problem]] = []
+        # Refresh bookkeeping, per resource.
+        self._in_flight: set[str] = set()
+        self._again: set[str] = set()
+        self._started: dict[str, float] = {}
+        self._fetched: dict[str, float] = {}
+        self._problems: dict[str, Problem] = {}
+        self._offline = False
+
+    # ---- layout ------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        self.main = MainScreen(self.config, self.now)
+        return self.main
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._heartbeat)
+        for resource in RESOURCES:
+            self.refresh_resource(resource)
+        if self.use_stream:
+            self._start_stream()
+
+    # ---- the broker, made on first use off the UI thread (alpaca-py imports are slow) ---
+
+    @property
+    def broker(self) -> Any:
+        with self._broker_lock:
+            if self._broker is None:
+                self._broker = self._broker_factory(self.config, self.requests)
+            return self._broker
+
+    # ---- refreshing --------------------------------------------------------------------
+
+    def _interval(self, resource: str) -> float:
+        intervals = self.config.intervals
+        if resource == "orders" and self.stream_state != "listening":
+            return intervals.orders_polling
+        return getattr(intervals, resource)
+
+    def _heartbeat(self) -> None:
+        now = time.monotonic()
+        for resource in RESOURCES:
+            last = self._started.get(resource, 0.0)
+            if now - last >= self._interval(resource):
+                self.refresh_resource(resource)
+        self.main.query_one(ClockPane).tick()
+        self._update_status()
+
+    def refresh_resource(self, resource: str) -> None:
+        """Start a fetch unless one is running; then run once more when it ends."""
+        if resource in self._in_flight:
+            self._again.add(resource)
+            return
+        self._in_flight.add(resource)
+        self._started[resource] = time.monotonic()
+        self.run_worker(partial(self._fetch, resource), thread=True, group=f"fetch-{resource}",
+                        name=f"fetch {resource}", exit_on_error=False)
+
+    def _fetch(self, resource: str) -> None:
+        started = time.monotonic()
+        try:
+            data = getattr(self, f"_load_{resource}")()
+        except Exception as err:  # any failure becomes a message; the app keeps running
+            self.post_message(Fetched(resource, None, describe(err), started))
+            return
+        self.post_message(Fetched(resource, data, None, started))
+
+    # Loaders run on worker threads: broker calls only, no widgets.
+    def _load_account(self) -> Any:
+        return self.broker.account()
+
+    def _load_positions(self) -> Any:
+        return self.broker.positions()
+
+    def _load_orders(self) -> Any:
+        return self.broker.open_orders()
+
+    def _load_clock(self) -> Any:
+        return self.broker.clock()
+
+    def _load_fills(self) -> Any:
+        today = self.today()
+        days = self.trading_days
+        if not days or days[-1] < today - timedelta(days=1):
+            days = [d.date for d in self.broker.calendar(today - timedelta(days=14), today)]
+        window = window_days(days, today)
+        after = datetime.combine(window[0], datetime.min.time(), NY) - timedelta(seconds=1)
+        fills = parse_fills(self.broker.fills(after=after))
+        return days, window, fills
+
+    def on_fetched(self, message: Fetched) -> None:
+        resource = message.resource
+        self._in_flight.discard(resource)
+        if message.problem is not None:
+            self._fetch_failed(resource, message.problem)
+        else:
+            self._fetched[resource] = time.monotonic()
+            if self._problems.pop(resource, None) is not None:
+                self.main.query_one(PANE_OF[resource]).remove_class("failing")
+            self._offline = any(p.transport for p in self._problems.values())
+            getattr(self, f"_show_{resource}")(message.data)
+        if resource in self._again:
+            self._again.discard(resource)
+            self.refresh_resource(resource)
+        self._update_status()
+
+    def _fetch_failed(self, resource: str, problem: Problem) -> None:
+        first = self._problems.get(resource) != problem
+        self._problems[resource] = problem
+        self._offline = any(p.transport for p in self._problems.values())
+        self.main.query_one(PANE_OF[resource]).add_class("failing")
+        if first and not problem.transport:  # transport trouble shows as OFFLINE instead
+            self.notify(str(problem), title=f"{resource.title()} could not be loaded", severity="error")
+
+    def _show_account(self, account: Any) -> None:
+        self.account = account
+        self.main.query_one(AccountPane).show(account)
+
+    def _show_positions(self, positions: list[Any]) -> None:
+        self.positions = positions
+        self.main.query_one(PositionsTable).show(positions)
+        self.refresh_bindings()
+
+    def _show_orders(self, orders: list[Any]) -> None:
+        self.orders = {str(o.id): o for o in orders}
+        self._render_orders()
+
+    def _render_orders(self) -> None:
+        orders = sorted(self.orders.values(), key=lambda o: o.submitted_at or o.created_at, reverse=True)
+        self.main.query_one(OrdersPane).show_orders(orders)
+        self.refresh_bindings()
+
+    def _show_clock(self, clock: Any) -> None:
+        self.clock = clock
+        self.clock_offset = clock.timestamp - self.now()
+        self.main.query_one(ClockPane).show(clock)
+
+    def _show_fills(self, data: tuple[list[date], list[date], list[FillRow]]) -> None:
+        self.trading_days, window, self.fills = data
+        self.main.query_one(OrdersPane).show_fills(self.fills)
+        positions = {p.symbol: dec(p.qty) or Decimal(0) for p in self.positions}
+        self.daybook = DayTradeBook(self.fills, window, positions)
+
+    def today(self) -> date:
+        """Today in New York, by the server's clock when we have it."""
+        now = self.server_now()
+        return now.astimezone(NY).date()
+
+    def server_now(self) -> datetime:
+        """Now by the server's clock (its offset from ours is measured on each clock read)."""
+        return self.now() + self.clock_offset
+
+    # ---- the trade_updates stream ------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="stream", name="start stream")
+    def _start_stream(self) -> None:
+        from ..broker.stream import TradeUpdatesStream
+
+        self.stream = TradeUpdatesStream(
+            self.config.stream_url, self.config.key_id, self.config.secret_key,
+            on_update=lambda data: self.post_message(TradeUpdate(data)),
+            on_state=lambda state, detail: self.post_message(StreamChanged(str(state.value), detail)),
+        )
+        self.stream.start()
+
+    def on_stream_changed(self, message: StreamChanged) -> None:
+        was_listening = self.stream_state == "listening"
+        self.stream_state, self.stream_detail = message.state, message.detail
+        if message.state == "listening" and not was_listening:
+            # Events may have been missed while the stream was down: reconcile from REST.
+            for resource in ("orders", "positions", "account", "fills"):
+                if resource in self._fetched:
+                    self.refresh_resource(resource)
+        self._update_status()
+
+    def on_trade_update(self, message: TradeUpdate) -> None:
+        data = message.data
+        event = str(data.get("event", ""))
+        order = self._parse_order(data.get("order"))
+        if order is None:
+            self.refresh_resource("orders")
+        else:
+            self._apply_order(order)
+        if event in FILL_EVENTS and isinstance(data.get("order"), dict):
+            raw = data["order"]
+            fill = parse_fill({"id": data.get("execution_id", ""), "transaction_time": data.get("timestamp"),
+                               "symbol": raw.get("symbol"), "side": raw.get("side"), "qty": data.get("qty"),
+                               "price": data.get("price"), "order_id": raw.get("id")})
+            if fill is not None:
+                self.fills = [fill] + [f for f in self.fills if f.id != fill.id]
+                self.main.query_one(OrdersPane).show_fills(self.fills)
+                verb = "Filled" if event == "fill" else "Partly filled"
+                self.notify(f"{fill.side.upper()} {quantity(fill.qty)} {fill.symbol} @ {fill.price}",
+                            title=verb, timeout=4)
+            for resource in ("positions", "account", "fills"):
+                self.refresh_resource(resource)
+        elif event in ("rejected", "order_cancel_rejected", "order_replace_rejected"):
+            self.refresh_resource("orders")
+
+    @staticmethod
+    def _parse_order(raw: Any) -> Any:
+        from alpaca.trading.models import Order
+
+        if not isinstance(raw, dict):
+            return None
+        try:
+            return Order(**raw)
+        except Exception:  # an unknown enum or shape: fall back to a REST refresh
+            return None
+
+    def _apply_order(self, order: Any) -> None:
+        order_id = str(order.id)
+        status = enum_text(order.status)
+        legs_open = any(enum_text(leg.status) in OPEN_STATUSES for leg in order.legs or [])
+        is_open = status in OPEN_STATUSES or legs_open
+        parent = next((o for o in self.orders.values() if any(str(l.id) == order_id for l in o.legs or [])), None)
+        if parent is not None:
+            self.refresh_resource("orders")  # a leg changed: let REST nest it properly
+            return
+        if is_open:
+            self.orders[order_id] = order
+        else:
+            self.orders.pop(order_id, None)
+        self._render_orders()
+
+    # ---- status bar --------------------------------------------------------------------
+
+    def _update_status(self) -> None:
+        now = time.monotonic()
+        core = ["account", "positions"] + ([] if self.stream_state == "listening" else ["orders"])
+        ages = [now - self._fetched[r] for r in core if r in self._fetched]
+        if self._offline:
+            connection = "OFFLINE"
+        elif not self._fetched:
+            connection = "connecting"
+        elif self.stream_state == "listening":
+            connection = "stream"
+        else:
+            connection = "polling"
+        count, local, warning = self.daytrade_count()
+        last = self.rejections[-1][2] if self.rejections else None
+        self.main.query_one(StatusBar).show(Status(
+            connection=connection, data_age=max(ages) if ages else None, daytrades=count, daytrades_local=local,
+            daytrades_warning=warning, requests_per_minute=self.requests.last_minute(), rejection=last))
+
+    def daytrade_count(self) -> tuple[int | None, bool, bool]:
+        """(count, computed locally, warning): the server's figure when it sends one."""
+        account = self.account
+        server = getattr(account, "daytrade_count", None) if account is not None else None
+        if server is not None:
+            count = int(server)
+            legacy = getattr(account, "pattern_day_trader", None) is not None
+            last_equity = dec(account.last_equity) or Decimal(0)
+            warning = legacy and last_equity < PDT_EQUITY_THRESHOLD and count >= PDT_MAX_DAY_TRADES
+            return count, False, warning
+        if self.daybook is None:
+            return None, True, False
+        return self.daybook.count, True, False
+
+    # ---- actions: orders ---------------------------------------------------------------
+
+    def _selected_symbol(self) -> str:
+        pane = self.main.query_one(OrdersPane)
+        if pane.has_focus_within and pane.selected_order is not None:
+            return pane.selected_order.symbol or ""
+        return self.main.query_one(PositionsTable).selected_symbol or ""
+
+    def position_qty(self, symbol: str) -> Decimal:
+        for p in self.positions:
+            if p.symbol == symbol:
+                return dec(p.qty) or Decimal(0)
+        return Decimal(0)
+
+    def review_facts(self, plan: OrderPlan) -> ReviewFacts:
+        account = self.account
+        count, _, _ = self.daytrade_count()
+        market_open = True
+        if self.clock is not None:
+            now = self.server_now()
+            market_open = bool(self.clock.is_open) and now < self.clock.next_close
+        would = False
+        if self.daybook is not None:
+            side = plan.side if plan.side == "buy" else "sell"
+            would = self.daybook.would_day_trade(self.today(), plan.symbol, side, plan.qty)
+        return ReviewFacts(
+            buying_power=(dec(account.buying_power) if account else None) or Decimal(0),
+            last_equity=(dec(account.last_equity) if account else None) or Decimal(0),
+            position_qty=self.position_qty(plan.symbol), market_open=market_open, live=self.config.live,
+            legacy_pdt=account is not None and getattr(account, "pattern_day_trader", None) is not None,
+            daytrade_count=count or 0, would_day_trade=would,
+        )
+
+    def action_buy(self) -> None:
+        self._open_ticket("buy")
+
+    def action_sell(self) -> None:
+        self._open_ticket("sell")
+
+    def _open_ticket(self, side: str) -> None:
+        ticket = TicketScreen(side, self._selected_symbol(), live=self.config.live,
+                              request_facts=self.request_ticket_facts, position_qty=self.position_qty,
+                              review_facts=self.review_facts)
+        self.push_screen(ticket, self._ticket_done)
+
+    def _ticket_done(self, plan: OrderPlan | None) -> None:
+        if plan is not None:
+            self._send_order(plan)
+
+    def request_ticket_facts(self, screen: Screen, symbol: str) -> None:
+        self.run_worker(partial(self._fetch_ticket_facts, screen, symbol), thread=True, group="ticket",
+                        name=f"facts {symbol}", exit_on_error=False)
+
+    def _fetch_ticket_facts(self, screen: Screen, symbol: str) -> None:
+        try:
+            asset = self.broker.asset(symbol)
+            if asset is None:
+                screen.post_message(TicketFacts(symbol, None, False))
+                return
+            facts = AssetFacts(symbol, bool(asset.tradable), bool(asset.fractionable), bool(asset.shortable),
+                               bool(asset.easy_to_borrow))
+            try:
+                bid, ask, last = self.broker.quote(symbol)
+                quote = Quote(bid, ask, last)
+            except Exception:  # a quote is nice to have; the order does not need it
+                quote = None
+            screen.post_message(TicketFacts(symbol, facts, True, quote))
+        except Exception as err:
+            screen.post_message(TicketFacts(symbol, None, True, None, describe(err)))
+
+    def _send_order(self, plan: OrderPlan) -> None:
+        what = f"{plan.side.upper()} {quantity(plan.qty) if plan.qty is not None else '$' + str(plan.notional)} " \
+               f"{plan.symbol}"
+        client_order_id = f"tui-{uuid.uuid4().hex}"
+        self._run_action("order", what, lambda: self.broker.submit(plan.to_request(client_order_id)))
+
+    def _run_action(self, what: str, context: str, call: Callable[[], Any]) -> None:
+        def run() -> None:
+            try:
+                result = call()
+            except Exception as err:
+                self.post_message(ActionDone(what, None, describe(err), context))
+                return
+            self.post_message(ActionDone(what, result, None, context))
+
+        self.run_worker(run, thread=True, group="actions", name=f"{what} {context}", exit_on_error=False)
+
+    def on_action_done(self, message: ActionDone) -> None:
+        problem = message.problem
+        if problem is not None:
+            self._reject(message.context or message.what, problem)
+        elif message.what == "order":
+            order = message.result
+            self.notify(f"{message.context}: order {order.id} is {enum_text(order.status)}", title="Order sent")
+            self._apply_order(order)
+        elif message.what in ("close_all", "cancel_all"):
+            self._report_bulk(message)
+        elif message.what == "close":
+            self.notify(f"{message.context}: closing order {message.result.id} sent", title="Closing")
+        elif message.what == "cancel":
+            self.notify(f"{message.context}: cancel requested", title="Cancel")
+        for resource in ("orders", "positions", "account"):
+            self.refresh_resource(resource)
+
+    def _report_bulk(self, message: ActionDone) -> None:
+        results = message.result or []
+        failed = []
+        for item in results:
+            status = getattr(item, "status", 200)
+            if status is not None and int(status) >= 300:
+                body = getattr(item, "body", None)
+                label = getattr(item, "symbol", None) or str(getattr(item, "id", ""))
+                failed.append((label, body))
+        done = len(results) - len(failed)
+        noun = "positions closing" if message.what == "close_all" else "orders canceled"
+        self.notify(f"{done} {noun}" + (f", {len(failed)} refused" if failed else ""), title=message.context,
+                    severity="warning" if failed else "information")
+        for label, body in failed:
+            code = getattr(body, "code", None) if body is not None else None
+            text = getattr(body, "message", None) if body is not None else None
+            if isinstance(body, dict):
+                code, text = body.get("code"), body.get("message")
+            self._reject(f"{message.context}: {label}", Problem(str(text or "refused"), None,
+                                                                 int(code) if code else None))
+
+    def _reject(self, context: str, problem: Problem) -> None:
+        self.rejections.append((self.server_now(), context, problem))
+        self.notify(f"{context}: {problem}", title="REJECTED", severity="error", timeout=8)
+        self._update_status()
+
+    # ---- actions: close and cancel -----------------------------------------------------
+
+    def _selected_position(self) -> Any | None:
+        symbol = self.main.query_one(PositionsTable).selected_symbol
+        return next((p for p in self.positions if p.symbol == symbol), None)
+
+    def action_close_position(self) -> None:
+        position = self._selected_position()
+        if position is None:
+            self.notify("Select a position first (2 goes to Positions).", severity="warning")
+            return
+        screen = ClosePositionScreen(position.symbol, dec(position.qty) or Decimal(0), enum_text(position.side),
+                                     live=self.config.live)
+
+        def done(choice: CloseChoice | bool) -> None:
+            if isinstance(choice, CloseChoice):
+                what = f"CLOSE {quantity(choice.qty) if choice.qty is not None else 'all'} {choice.symbol}"
+                self._run_action("close", what, lambda: self.broker.close_position(choice.symbol, choice.qty))
+
+        self.push_screen(screen, done)
+
+    def action_close_all(self) -> None:
+        if not self.positions:
+            self.notify("No positions to close.")
+            return
+
+        def done(choice: CloseAllChoice | bool) -> None:
+            if isinstance(choice, CloseAllChoice):
+                self._run_action("close_all", "Close all positions",
+                                 lambda: self.broker.close_all(choice.cancel_orders))
+
+        self.push_screen(CloseAllScreen(len(self.positions), len(self.orders), live=self.config.live), done)
+
+    def action_cancel_order(self) -> None:
+        order = self.main.query_one(OrdersPane).selected_order
+        if order is None:
+            self.notify("Select an open order first (3 goes to Orders).", severity="warning")
+            return
+        what = f"{enum_text(order.side).upper()} {quantity(order.qty) if order.qty is not None else ''} " \
+               f"{order.symbol} {enum_text(order.type or order.order_type)}"
+        screen = ConfirmScreen("Cancel this order?", [what, f"id {order.id}"], yes="Cancel order",
+                               live=self.config.live)
+
+        def done(ok: bool) -> None:
+            if ok:
+                self._run_action("cancel", f"CANCEL {what}", lambda: self.broker.cancel(str(order.id)))
+
+        self.push_screen(screen, done)
+
+    def action_cancel_all(self) -> None:
+        if not self.orders:
+            self.notify("No open orders to cancel.")
+            return
+        screen = ConfirmScreen(f"Cancel ALL {len(self.orders)} open orders?",
+                               ["Every open order is canceled, bracket legs included."],
+                               yes="Cancel all", bulk=True, live=self.config.live)
+
+        def done(ok: bool) -> None:
+            if ok:
+                self._run_action("cancel_all", "Cancel all orders", self.broker.cancel_all)
+
+        self.push_screen(screen, done)
+
+    # ---- actions: navigation and information --------------------------------------------
+
+    def action_refresh(self) -> None:
+        for resource in RESOURCES:
+            self.refresh_resource(resource)
+        self.notify("Refreshing…", timeout=1.5)
+
+    def action_help(self) -> None:
+        self.push_screen(help_screen(KEYS))
+
+    def action_connection(self) -> None:
+        self.push_screen(connection_screen(self.config, self.stream_state, self.stream_detail))
+
+    def action_rejections(self) -> None:
+        self.push_screen(rejections_screen(self.rejections))
+
+    def action_focus_pane(self, pane: str) -> None:
+        if pane == "orders":
+            self.main.query_one(OrdersPane).active_table.focus()
+        else:
+            self.main.query_one(f"#{pane}").focus()
+
+    async def action_quit(self) -> None:
+        if self.stream is not None:
+            self.stream.stop()  # returns at once; the stream thread is a daemon
+        self.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only show (and run) the bulk keys when there is something to act on."""
+        if action == "close_all" or action == "close_position":
+            return bool(self.positions)
+        if action == "cancel_all" or action == "cancel_order":
+            return bool(self.orders)
+        return True
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = [
+            ("Buy", "Open the order ticket to buy", self.action_buy),
+            ("Sell", "Open the order ticket to sell", self.action_sell),
+            ("Close position", "Close the selected position", self.action_close_position),
+            ("Close all positions", "Close every position (confirm)", self.action_close_all),
+            ("Cancel order", "Cancel the selected order", self.action_cancel_order),
+            ("Cancel all orders", "Cancel every open order (confirm)", self.action_cancel_all),
+            ("Recent fills", "Switch the orders pane between open orders and fills",
+             self.main.query_one(OrdersPane).action_toggle_fills),
+            ("Refresh", "Refresh every pane now", self.action_refresh),
+            ("Rejections", "Rejections seen this session", self.action_rejections),
+            ("Connection", "Endpoints, mode and stream state", self.action_connection),
+            ("Help", "Every key", self.action_help),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)

@@ -1,0 +1,54 @@
+"""Messages that cross from worker threads (and the stream thread) to the UI thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from ..broker.errors import Problem
+
+
+@dataclass
+class Fetched(Message):
+    """A background read finished: `data` on success, `problem` on failure."""
+
+    resource: str
+    data: Any = None
+    problem: Problem | None = None
+    at: float = 0.0  # monotonic time the request started
+
+
+@dataclass
+class TradeUpdate(Message):
+    """One trade_updates event (the message's `data` dict)."""
+
+    data: dict
+
+
+@dataclass
+class StreamChanged(Message):
+    state: str
+    detail: str = ""
+
+
+@dataclass
+class ActionDone(Message):
+    """A user action (order, cancel, close) came back from the server."""
+
+    what: str  # "order", "cancel", "cancel_all", "close", "close_all"
+    result: Any = None
+    problem: Problem | None = None
+    context: str = ""  # e.g. "BUY 10 AAPL"
+
+
+@dataclass
+class TicketFacts(Message):
+    """What the ticket needs to know about its symbol: asset facts and a quote."""
+
+    symbol: str
+    asset: Any = None  # tui.broker.ticket.AssetFacts, or None if unknown to the server
+    found: bool = True
+    quote: Any = None  # tui.broker.ticket.Quote
+    problem: Problem | None = None

@@ -1,0 +1,61 @@
+"""The main screen: the four panes, the status bar and the footer.
+
+Its action keys are priority bindings so they act in the order typed: a key typed right
+after `X` or `b` (a fast typist, a script over SSH) reaches the dialog that key opened,
+instead of the table that had the focus when both keys arrived.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from ...config import Config
+from ..widgets.account import AccountPane
+from ..widgets.clock import ClockPane
+from ..widgets.orders import OrdersPane
+from ..widgets.positions import PositionsTable
+from ..widgets.statusbar import StatusBar
+from ..widgets.topbar import TopBar
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        Binding("b", "app.buy", "Buy", priority=True, id="buy"),
+        Binding("s", "app.sell", "Sell", priority=True, id="sell"),
+        Binding("X", "app.close_all", "Close all", priority=True, id="close_all"),
+        Binding("C", "app.cancel_all", "Cancel all", priority=True, id="cancel_all"),
+        Binding("r", "app.refresh", "Refresh", priority=True, id="refresh"),
+        Binding("question_mark", "app.help", "Help", key_display="?", priority=True, id="help"),
+        Binding("q", "app.quit", "Quit", priority=True, id="quit"),
+        Binding("e", "app.rejections", "Rejections", show=False, priority=True, id="rejections"),
+        Binding("i", "app.connection", "Connection", show=False, priority=True, id="connection"),
+        Binding("1", "app.focus_pane('account')", "Account", show=False),
+        Binding("2", "app.focus_pane('positions')", "Positions", show=False),
+        Binding("3", "app.focus_pane('orders')", "Orders", show=False),
+        Binding("4", "app.focus_pane('clock')", "Clock", show=False),
+    ]
+
+    def __init__(self, config: Config, now: Callable[[], datetime]) -> None:
+        super().__init__(id="main")
+        self.config = config
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.config, id="topbar")
+        with Horizontal(id="top-row"):
+            yield AccountPane(id="account")
+            yield ClockPane(self.now, id="clock")
+        yield PositionsTable(id="positions")
+        yield OrdersPane(id="orders")
+        yield StatusBar(id="status")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one(PositionsTable).focus()

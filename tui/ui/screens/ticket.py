@@ -1,0 +1,343 @@
+"""The order ticket and its review.
+
+The ticket never sends anything: it validates what was typed (tui.broker.ticket), shows
+each problem next to its field, and hands a valid plan to the review. The review shows
+the consequences; `y` there dismisses the ticket with the plan, and the app sends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from decimal import Decimal
+from typing import Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Label, Static
+
+from ...broker.ticket import (
+    ORDER_TYPES, PRICE_FIELDS, SIDES, AssetFacts, OrderPlan, Quote, Review, ReviewFacts, TicketForm, review,
+    tifs_for, validate,
+)
+from ..format import money, price
+from ..messages import TicketFacts
+from ..widgets.choice import Choice
+
+# (field, label, kind, placeholder) in focus order: Symbol, then Quantity, then the rest.
+FIELDS = [
+    ("symbol", "Symbol", "input", "e.g. AAPL"),
+    ("qty", "Quantity", "input", "shares"),
+    ("notional", "or $", "input", "dollar amount (market, day)"),
+    ("side", "Side", "choice", ""),
+    ("order_type", "Type", "choice", ""),
+    ("limit_price", "Limit", "input", "limit price"),
+    ("stop_price", "Stop", "input", "stop price"),
+    ("trail", "Trail", "input", "$ amount, or percent like 2%"),
+    ("tif", "TIF", "choice", ""),
+    ("extended_hours", "Ext hours", "choice", ""),
+    ("take_profit", "Take profit", "input", "optional bracket exit (limit)"),
+    ("stop_loss", "Stop loss", "input", "optional bracket exit (stop)"),
+]
+ALL_PRICE_FIELDS = ("limit_price", "stop_price", "trail")
+FACTS_DELAY = 0.35  # seconds of no typing before the symbol is looked up
+SETTLE_LIMIT = 0.25  # seconds to wait at most for a field to process keys typed ahead
+
+
+async def settle(widget: Widget | None) -> None:
+    """Wait until `widget` has handled the events already queued for it."""
+    deadline = time.monotonic() + SETTLE_LIMIT
+    while widget is not None and widget.message_queue_size and time.monotonic() < deadline:
+        await asyncio.sleep(0.002)
+
+
+class TicketScreen(ModalScreen[OrderPlan | None]):
+    """Dismisses with the plan to send, or None."""
+
+    # Priority bindings act in the order keys were typed (see screens/main.py): `Tab` then
+    # digits lands the digits in Quantity, `Enter` then `y` reaches the review.
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", priority=True),
+        Binding("enter", "submit", "Review", priority=True),
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
+    ]
+
+    def __init__(self, side: str, symbol: str, *, live: bool,
+                 request_facts: Callable[[ModalScreen, str], None],
+                 position_qty: Callable[[str], Decimal],
+                 review_facts: Callable[[OrderPlan], ReviewFacts]) -> None:
+        super().__init__()
+        self.side = side
+        self.initial_symbol = symbol
+        self.live = live
+        self._request_facts = request_facts
+        self._position_qty = position_qty
+        self._review_facts = review_facts
+        self.asset: AssetFacts | None = None
+        self.asset_symbol = ""  # the symbol self.asset / self.found / self.quote describe
+        self.found = True
+        self.quote: Quote | None = None
+        self._review: ReviewScreen | None = None
+        self._facts_timer = None
+
+    # ---- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ticket", classes="live" if self.live else ""):
+            yield Label("", id="ticket-title")
+            for field, label, kind, placeholder in FIELDS:
+                with Horizontal(classes="ticket-row", id=f"row-{field}"):
+                    yield Label(label, classes="ticket-label")
+                    yield self._field(field, kind, placeholder)
+                    yield Static("", classes="field-error", id=f"error-{field}")
+            yield Static("", id="ticket-quote")
+            yield Label("Enter review · Tab next field · ←/→ change a choice · Esc cancel", classes="dim")
+
+    def _field(self, field: str, kind: str, placeholder: str) -> Widget:
+        if kind == "input":
+            value = self.initial_symbol if field == "symbol" else ""
+            return Input(value, placeholder=placeholder, id=field, select_on_focus=True)
+        options = {"side": SIDES, "order_type": ORDER_TYPES, "tif": tifs_for("market"),
+                   "extended_hours": ("no", "yes")}[field]
+        return Choice(options, self.side if field == "side" else None, id=field)
+
+    def on_mount(self) -> None:
+        self._show_type_fields("market")
+        self._retitle()
+        symbol = self.query_one("#symbol", Input)
+        symbol.focus()
+        symbol.select_all()
+        if self.initial_symbol:
+            self._request_facts(self, self.initial_symbol)
+
+    def _retitle(self) -> None:
+        side = self.query_one("#side", Choice).value.upper()
+        title = Text(f" {side} order ", style="bold reverse green" if side == "BUY" else "bold reverse red")
+        if self.live:
+            title.append("  LIVE ACCOUNT — real money", style="bold red")
+        self.query_one("#ticket-title", Label).update(title)
+
+    def _show_type_fields(self, order_type: str) -> None:
+        wanted = PRICE_FIELDS.get(order_type, ())
+        for field in ALL_PRICE_FIELDS:
+            self.query_one(f"#row-{field}").display = field in wanted
+        self.query_one("#tif", Choice).set_options(tifs_for(order_type))
+
+    @on(Choice.Changed)
+    def _choice_changed(self, event: Choice.Changed) -> None:
+        if event.choice.id == "order_type":
+            self._show_type_fields(event.value)
+        elif event.choice.id == "side":
+            self._retitle()
+        self._clear_error(event.choice.id or "")
+
+    # ---- symbol facts (asset and quote), fetched by the app ----------------------------
+
+    @on(Input.Changed, "#symbol")
+    def _symbol_changed(self, event: Input.Changed) -> None:
+        self._clear_error("symbol")
+        if self._facts_timer is not None:
+            self._facts_timer.stop()
+        symbol = event.value.strip().upper()
+        if symbol and symbol != self.asset_symbol:
+            self._facts_timer = self.set_timer(FACTS_DELAY, lambda: self._request_facts(self, symbol))
+
+    @on(Input.Changed)
+    def _field_changed(self, event: Input.Changed) -> None:
+        if event.input.id and event.input.id != "symbol":
+            self._clear_error(event.input.id)
+
+    def on_ticket_facts(self, message: TicketFacts) -> None:
+        if message.symbol != self.current_symbol:
+            return  # an answer for a symbol the user has since changed
+        quote_line = self.query_one("#ticket-quote", Static)
+        if message.problem is not None:
+            quote_line.update(Text(f"cannot look up {message.symbol}: {message.problem}", style="yellow"))
+            if self._review is not None:
+                self._review.unavailable(f"cannot check {message.symbol}: {message.problem}")
+            return
+        self.asset_symbol, self.asset, self.found, self.quote = (
+            message.symbol, message.asset, message.found, message.quote)
+        q = message.quote
+        if not message.found:
+            quote_line.update("")
+        elif q is not None:
+            quote_line.update(Text.assemble(
+                (f"{message.symbol}  ", "bold"), ("bid ", "dim"), price(q.bid), ("  ask ", "dim"), price(q.ask),
+                ("  last ", "dim"), price(q.last)))
+        if self._review is not None:
+            self._recheck_review()
+        elif not message.found:
+            self._show_errors({"symbol": f"unknown symbol: {message.symbol}"}, focus=False)
+
+    @property
+    def current_symbol(self) -> str:
+        return self.query_one("#symbol", Input).value.strip().upper()
+
+    # ---- validation and review ---------------------------------------------------------
+
+    def form(self) -> TicketForm:
+        def text(field: str) -> str:
+            return self.query_one(f"#{field}", Input).value
+
+        def choice(field: str) -> str:
+            return self.query_one(f"#{field}", Choice).value
+
+        order_type = choice("order_type")
+        wanted = PRICE_FIELDS.get(order_type, ())
+        return TicketForm(
+            symbol=text("symbol"), side=choice("side"), qty=text("qty"), notional=text("notional"),
+            order_type=order_type,
+            limit_price=text("limit_price") if "limit_price" in wanted else "",
+            stop_price=text("stop_price") if "stop_price" in wanted else "",
+            trail=text("trail") if "trail" in wanted else "",
+            tif=choice("tif"), extended_hours=choice("extended_hours") == "yes",
+            take_profit=text("take_profit"), stop_loss=text("stop_loss"),
+        )
+
+    def _clear_error(self, field: str) -> None:
+        for error in self.query(f"#error-{field}"):
+            error.update("")
+
+    def _show_errors(self, errors: dict[str, str], focus: bool = True) -> None:
+        for field, _, _, _ in FIELDS:
+            self.query_one(f"#error-{field}", Static).update(
+                Text(f"✗ {errors[field]}", style="bold red") if field in errors else "")
+        first = next((f for f, *_ in FIELDS if f in errors), None)
+        if first is not None and focus:
+            self.query_one(f"#{first}").focus()
+
+    def _check(self) -> OrderPlan | dict[str, str]:
+        """Validate the form with everything known about its symbol."""
+        form = self.form()
+        symbol = form.symbol.strip().upper()
+        known = symbol == self.asset_symbol
+        if known and not self.found:
+            return {"symbol": f"unknown symbol: {symbol}"}
+        return validate(form, self.asset if known else None, self._position_qty(symbol))
+
+    def _outlook(self, plan: OrderPlan) -> Review:
+        quote = self.quote if plan.symbol == self.asset_symbol else None
+        return review(plan, quote, self._review_facts(plan))
+
+    async def action_submit(self) -> None:
+        # Enter is a priority binding, so it can overtake keys typed just before it that the
+        # focused field has not processed yet ("10⏎" pasted at once): let the field catch up.
+        await settle(self.focused)
+        result = self._check()
+        if isinstance(result, dict):
+            self._show_errors(result)
+            return
+        self._show_errors({})
+        plan = result
+        checked = plan.symbol == self.asset_symbol
+        if not checked:  # the server has not described this symbol yet: the review waits for it
+            self._request_facts(self, plan.symbol)
+        self._review = ReviewScreen(plan, self._outlook(plan), live=self.live, checked=checked)
+
+        def reviewed(send: bool | None) -> None:
+            review_screen, self._review = self._review, None
+            if send and review_screen is not None:
+                self.dismiss(review_screen.plan)
+
+        self.app.push_screen(self._review, reviewed)
+
+    def _recheck_review(self) -> None:
+        """The symbol's facts arrived while the review was open: validate again."""
+        assert self._review is not None
+        result = self._check()
+        if isinstance(result, dict):
+            self._review.dismiss(False)  # back to the ticket, the problem next to its field
+            self._show_errors(result)
+            return
+        self._review.checked_plan(result, self._outlook(result))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewScreen(ModalScreen[bool]):
+    """Everything about the order before it goes: `y` sends, `n` or Esc goes back.
+
+    When the symbol is still being checked with the server, `y` is remembered and the
+    order goes once the check passes; if it fails, the ticket shows why and nothing is sent.
+    """
+
+    BINDINGS = [
+        Binding("y", "send", "Send", priority=True),
+        Binding("n", "back", "Back", priority=True),
+        Binding("escape", "back", "Back", priority=True),
+    ]
+
+    def __init__(self, plan: OrderPlan, outlook: Review, *, live: bool, checked: bool = True) -> None:
+        super().__init__()
+        self.plan = plan
+        self.outlook = outlook
+        self.live = live
+        self.checked = checked
+        self.send_requested = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="review", classes="live" if self.live else ""):
+            yield Label(Text(" Review order ", style="bold reverse"), id="dialog-title")
+            if self.live:
+                yield Label("LIVE ACCOUNT — real money", classes="live-warning")
+            yield Static(self._body(), id="review-body")
+            yield Label(self._keys(), id="review-keys")
+
+    def _keys(self) -> str:
+        if not self.checked:
+            return f"checking {self.plan.symbol}… (y sends once it passes)" if self.send_requested \
+                else f"checking {self.plan.symbol}… · y send · n / Esc back"
+        return "y send · n / Esc back to the ticket"
+
+    def _body(self) -> Text:
+        text = Text()
+        for label, value in self.plan.rows():
+            text.append(f"{label:<15}", style="dim")
+            text.append(f"{value}\n")
+        o = self.outlook
+        text.append(f"{'Est. cost':<15}", style="dim")
+        text.append(f"${money(o.estimated_cost)}" if o.estimated_cost is not None else "unknown")
+        if o.price is not None:
+            text.append(f"  at ~{price(o.price)}", style="dim")
+        text.append("\n")
+        text.append(f"{'BP after':<15}", style="dim")
+        text.append(f"${money(o.buying_power_after)}\n" if o.buying_power_after is not None else "unknown\n")
+        for warning in o.warnings:
+            text.append(f"⚠ {warning}\n", style="bold yellow")
+        return text.rstrip() or text
+
+    def _redraw(self) -> None:
+        if self.is_mounted:
+            self.query_one("#review-body", Static).update(self._body())
+            self.query_one("#review-keys", Label).update(self._keys())
+
+    def checked_plan(self, plan: OrderPlan, outlook: Review) -> None:
+        self.plan, self.outlook, self.checked = plan, outlook, True
+        if self.send_requested:
+            self.dismiss(True)
+        else:
+            self._redraw()
+
+    def unavailable(self, why: str) -> None:
+        """The symbol could not be checked (server trouble): do not send blind."""
+        self.send_requested = False
+        if self.is_mounted:
+            self.query_one("#review-keys", Label).update(Text(f"{why} · n / Esc back", style="yellow"))
+
+    def action_send(self) -> None:
+        if self.checked:
+            self.dismiss(True)
+        else:
+            self.send_requested = True
+            self._redraw()
+
+    def action_back(self) -> None:
+        self.dismiss(False)

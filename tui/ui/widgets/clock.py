@@ -1,0 +1,50 @@
+"""The Clock pane: OPEN or CLOSED, the time in New York and a countdown to the next change.
+
+The server's clock is read once a minute; between reads the pane ticks locally from the
+offset it measured, so the countdown moves every second without a request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..format import NY, countdown
+
+
+class ClockPane(Static, can_focus=True):
+    BORDER_TITLE = "Clock"
+
+    def __init__(self, now: Callable[[], datetime], **kwargs) -> None:
+        super().__init__("loading…", **kwargs)
+        self._now = now
+        self._clock: Any = None
+        self._offset = None  # server time − local time, when last read
+        self.loaded = False
+
+    def show(self, clock: Any) -> None:
+        self._clock = clock
+        self._offset = clock.timestamp - self._now()
+        self.loaded = True
+        self.tick()
+
+    def tick(self) -> None:
+        if self._clock is None:
+            return
+        now = self._now() + self._offset
+        clock = self._clock
+        is_open = clock.is_open
+        target = clock.next_close if is_open else clock.next_open
+        if is_open and now >= clock.next_close:
+            is_open, target = False, clock.next_open  # closed since the last read
+        label = "closes in" if is_open else "opens in"
+        ny = now.astimezone(NY)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(" OPEN " if is_open else " CLOSED ", style="bold reverse green" if is_open else "bold reverse")
+        text.append(f"  {ny:%H:%M:%S} NY\n")
+        text.append(f"{label} {countdown(target - now)}\n")
+        text.append(f"{ny:%a %d %b %Y}", style="dim")
+        self.update(text)

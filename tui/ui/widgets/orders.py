@@ -1,0 +1,152 @@
+"""The Orders pane: open orders (bracket legs under their parent) and, as a second view,
+recent fills, newest first. `f` switches between them."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+
+from ...broker.activity import FillRow
+from ..format import enum_text, money, ny_time, price, quantity
+from .table import Cell, LiveTable, Row
+
+ORDER_COLUMNS = [
+    ("time", "Time", False), ("symbol", "Symbol", False), ("side", "Side", False), ("type", "Type", False),
+    ("qty", "Qty", True), ("filled", "Filled", True), ("price", "Price", True), ("tif", "TIF", False),
+    ("status", "Status", False),
+]
+FILL_COLUMNS = [
+    ("time", "Time", False), ("symbol", "Symbol", False), ("side", "Side", False), ("qty", "Qty", True),
+    ("price", "Price", True), ("value", "Value", True),
+]
+SHORT_TYPES = {"market": "mkt", "limit": "lmt", "stop": "stp", "stop_limit": "stp lmt", "trailing_stop": "trail"}
+
+
+def price_text(order: Any) -> str:
+    bits = []
+    if order.stop_price is not None:
+        bits.append(f"S {price(order.stop_price)}")
+    if order.limit_price is not None:
+        bits.append(f"L {price(order.limit_price)}")
+    if order.trail_percent is not None:
+        bits.append(f"T {quantity(order.trail_percent)}%")
+    elif order.trail_price is not None:
+        bits.append(f"T {price(order.trail_price)}")
+    return " ".join(bits) or "mkt"
+
+
+def _order_cells(order: Any, leg: bool = False) -> tuple[Cell, ...]:
+    kind = enum_text(order.type or order.order_type)
+    side = enum_text(order.side)
+    if leg:
+        label = "└ take profit" if kind == "limit" else "└ stop loss" if "stop" in kind else "└ leg"
+        symbol: Cell = (label, "dim")
+    else:
+        symbol = (order.symbol or "", "")
+    qty = quantity(order.qty) if order.qty is not None else f"${money(order.notional)}"
+    return (
+        (ny_time(order.submitted_at or order.created_at, seconds=False), "dim" if leg else ""), symbol,
+        (side.upper(), "up" if side == "buy" else "down"), (SHORT_TYPES.get(kind, kind), ""),
+        (qty, ""), (quantity(order.filled_qty), ""), (price_text(order), ""),
+        (enum_text(order.time_in_force).upper(), ""), (enum_text(order.status), "warn" if leg else ""),
+    )
+
+
+def order_rows(orders: Sequence[Any]) -> list[Row]:
+    rows: list[Row] = []
+    for order in orders:
+        rows.append((str(order.id), _order_cells(order)))
+        for leg in order.legs or []:
+            rows.append((str(leg.id), _order_cells(leg, leg=True)))
+    return rows
+
+
+def fill_rows(fills: Sequence[FillRow]) -> list[Row]:
+    return [(f.id or f"{f.order_id}:{f.at.isoformat()}", (
+        (ny_time(f.at), ""), (f.symbol, ""),
+        ("BUY" if f.side == "buy" else "SELL", "up" if f.side == "buy" else "down"),
+        (quantity(f.qty), ""), (price(f.price), ""), (money(f.qty * f.price), ""),
+    )) for f in fills]
+
+
+class OrdersTable(LiveTable):
+    BINDINGS = [Binding("c", "app.cancel_order", "Cancel", priority=True, id="cancel_order")]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(ORDER_COLUMNS, **kwargs)
+
+
+class FillsTable(LiveTable):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(FILL_COLUMNS, **kwargs)
+
+
+class OrdersPane(Vertical):
+    """Open orders or recent fills; the title always carries the open-order count."""
+
+    BINDINGS = [Binding("f", "toggle_fills", "Fills/Orders")]
+    showing_fills: reactive[bool] = reactive(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.order_count: int | None = None
+        self.fill_count = 0
+        self.orders_by_row: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        yield OrdersTable(id="orders-table")
+        yield FillsTable(id="fills-table")
+
+    def on_mount(self) -> None:
+        self.query_one(FillsTable).display = False
+        self._retitle()
+
+    def _retitle(self) -> None:
+        count = "…" if self.order_count is None else str(self.order_count)
+        if self.showing_fills:
+            self.border_title = f"Orders ({count}) · Recent fills ({self.fill_count})"
+            self.border_subtitle = "f: open orders"
+        else:
+            self.border_title = f"Orders ({count})"
+            self.border_subtitle = "f: recent fills"
+
+    def show_orders(self, orders: Sequence[Any]) -> None:
+        self.order_count = len(orders)
+        self.orders_by_row = {}
+        for order in orders:
+            self.orders_by_row[str(order.id)] = order
+            for leg in order.legs or []:
+                self.orders_by_row[str(leg.id)] = leg
+        self.query_one(OrdersTable).sync(order_rows(orders))
+        self._retitle()
+
+    def show_fills(self, fills: Sequence[FillRow]) -> None:
+        self.fill_count = len(fills)
+        self.query_one(FillsTable).sync(fill_rows(fills))
+        self._retitle()
+
+    @property
+    def active_table(self) -> LiveTable:
+        return self.query_one(FillsTable) if self.showing_fills else self.query_one(OrdersTable)
+
+    @property
+    def selected_order(self) -> Any | None:
+        if self.showing_fills:
+            return None
+        key = self.query_one(OrdersTable).selected_key
+        return self.orders_by_row.get(key) if key else None
+
+    def action_toggle_fills(self) -> None:
+        self.showing_fills = not self.showing_fills
+
+    def watch_showing_fills(self, showing: bool) -> None:
+        had_focus = self.has_focus_within if self.is_mounted else False
+        self.query_one(FillsTable).display = showing
+        self.query_one(OrdersTable).display = not showing
+        self._retitle()
+        if had_focus:
+            self.active_table.focus()

@@ -1,0 +1,78 @@
+"""A DataTable that is refreshed by diff, keeps its cursor on the same row, and knows vim keys."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+Cell = tuple[str, str]  # (text, tone: "" | "up" | "down" | "flat" | "dim" | "warn")
+Row = tuple[str, Sequence[Cell]]  # (row key, cells)
+
+TONE_STYLES = {"up": "green", "down": "red", "dim": "dim", "warn": "bold yellow", "total": "bold"}
+
+
+class LiveTable(DataTable):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    def __init__(self, columns: Sequence[tuple[str, str, bool]], **kwargs) -> None:
+        """columns: (key, label, right-aligned)."""
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._columns = list(columns)
+        self._cells: dict[str, tuple[Cell, ...]] = {}
+
+    def on_mount(self) -> None:
+        for key, label, right in self._columns:
+            self.add_column(Text(label, justify="right" if right else "left"), key=key)
+
+    def _cell_text(self, cell: Cell, right: bool) -> Text:
+        text, tone = cell
+        return Text(text, style=TONE_STYLES.get(tone, ""), justify="right" if right else "left", no_wrap=True)
+
+    @property
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        except Exception:  # cursor outside the rows while they change
+            return None
+
+    def sync(self, rows: Sequence[Row]) -> bool:
+        """Make the table show `rows`, touching only what changed. True if anything did."""
+        wanted = {key: tuple(cells) for key, cells in rows}
+        order = [key for key, _ in rows]
+        current = list(self._cells)
+        if wanted == self._cells and order == current:
+            return False
+        rights = [right for _, _, right in self._columns]
+        selected = self.selected_key
+        kept = [k for k in current if k in wanted]
+        appendable = order[:len(kept)] == kept
+        with self.app.batch_update():
+            if not appendable:  # rows moved or were inserted above others: rebuild once
+                self.clear()
+                self._cells = {}
+            for key in [k for k in self._cells if k not in wanted]:
+                self.remove_row(key)
+                del self._cells[key]
+            for key in order:
+                cells = wanted[key]
+                old = self._cells.get(key)
+                if old is None:
+                    self.add_row(*(self._cell_text(c, r) for c, r in zip(cells, rights)), key=key)
+                elif old != cells:
+                    for (col, _, right), cell, before in zip(self._columns, cells, old):
+                        if cell != before:
+                            self.update_cell(key, col, self._cell_text(cell, right))
+                self._cells[key] = cells
+            if selected is not None and selected in self._cells:
+                self.move_cursor(row=self.get_row_index(selected), animate=False)
+        return True
