@@ -213,22 +213,3 @@ def test_start_at_sets_the_simulated_clock(run):
     clock = sim.get("/v2/clock").json()
     assert clock["timestamp"].startswith("2026-11-26T12:00") and clock["is_open"] is False
     assert clock["next_open"] == "2026-11-27T09:30:00-05:00"
-
-
-def test_demo_serves_a_sample_portfolio():
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "--demo"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, bufsize=0)
-    try:
-        lines = [read_line(proc, 15) for _ in range(3)]
-        match = LISTENING.match(lines[-1])
-        assert match, lines
-        positions = requests.get(f"http://127.0.0.1:{match.group(1)}/v2/positions", timeout=5).json()
-        assert {p["symbol"] for p in positions} >= {"AAPL", "TSLA"}
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=5) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stdout.close()
-        proc.stderr.close()

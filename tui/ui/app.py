@@ -26,7 +26,7 @@ from ..broker.errors import Problem, describe
 from ..broker.ticket import AssetFacts, OrderPlan, Quote, ReviewFacts
 from ..config import Config
 from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
-from .format import NY, dec, enum_text, quantity
+from .format import NY, dec, enum_text, price, quantity
 from .messages import ActionDone, Fetched, StreamChanged, TicketFacts, TradeUpdate
 from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, ClosePositionScreen, ConfirmScreen
 from .screens.main import MainScreen
@@ -44,6 +44,7 @@ OPEN_STATUSES = frozenset({
     "pending_replace", "calculated", "stopped", "suspended", "done_for_day",
 })
 FILL_EVENTS = ("fill", "partial_fill")
+FILL_TOAST_DELAY = 0.3  # seconds to gather a burst of fills into one notification
 PANE_OF = {"account": "#account", "positions": "#positions", "orders": "#orders", "clock": "#clock",
            "fills": "#orders"}
 
@@ -98,6 +99,7 @@ class AlpacaApp(App[None]):
         self.trading_days: list[date] = []
         self.daybook: DayTradeBook | None = None
         self.rejections: list[tuple[datetime, str, Problem]] = []
+        self._unannounced: list[FillRow] = []
         # Refresh bookkeeping, per resource.
         self._in_flight: set[str] = set()
         self._again: set[str] = set()
@@ -288,13 +290,27 @@ class AlpacaApp(App[None]):
             if fill is not None:
                 self.fills = [fill] + [f for f in self.fills if f.id != fill.id]
                 self.main.query_one(OrdersPane).show_fills(self.fills)
-                verb = "Filled" if event == "fill" else "Partly filled"
-                self.notify(f"{fill.side.upper()} {quantity(fill.qty)} {fill.symbol} @ {fill.price}",
-                            title=verb, timeout=4)
+                self._announce_fill(fill)
             for resource in ("positions", "account", "fills"):
                 self.refresh_resource(resource)
         elif event in ("rejected", "order_cancel_rejected", "order_replace_rejected"):
             self.refresh_resource("orders")
+
+    def _announce_fill(self, fill: FillRow) -> None:
+        """One toast per burst of fills (a close-all fills many orders at once)."""
+        self._unannounced.append(fill)
+        if len(self._unannounced) == 1:
+            self.set_timer(FILL_TOAST_DELAY, self._flush_fills)
+
+    def _flush_fills(self) -> None:
+        fills, self._unannounced = self._unannounced, []
+        if len(fills) == 1:
+            f = fills[0]
+            self.notify(f"{f.side.upper()} {quantity(f.qty)} {f.symbol} @ {price(f.price)}", title="Filled",
+                        timeout=4)
+        elif fills:
+            symbols = ", ".join(dict.fromkeys(f.symbol for f in fills))
+            self.notify(f"{len(fills)} fills: {symbols}", title="Filled", timeout=4)
 
     @staticmethod
     def _parse_order(raw: Any) -> Any:

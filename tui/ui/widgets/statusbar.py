@@ -40,6 +40,7 @@ class StatusBar(Static):
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
         self.status = Status()
+        self.line = Text()
 
     def show(self, status: Status) -> None:
         if status != self.status:
@@ -76,4 +77,5 @@ class StatusBar(Static):
             line.append(" │ ", style="dim")
             room = max(20, self.size.width - line.cell_len)
             line.append(rejection_text(s.rejection, room), style="bold red")
+        self.line = line
         self.update(line)
