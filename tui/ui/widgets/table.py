@@ -29,8 +29,13 @@ class LiveTable(DataTable):
         self._cells: dict[str, tuple[Cell, ...]] = {}
 
     def on_mount(self) -> None:
-        for key, label, right in self._columns:
-            self.add_column(Text(label, justify="right" if right else "left"), key=key)
+        self._ensure_columns()
+
+    def _ensure_columns(self) -> None:
+        # Data can arrive before on_mount has run: whoever comes first adds the columns.
+        if not self.columns:
+            for key, label, right in self._columns:
+                self.add_column(Text(label, justify="right" if right else "left"), key=key)
 
     def _cell_text(self, cell: Cell, right: bool) -> Text:
         text, tone = cell
@@ -47,6 +52,7 @@ class LiveTable(DataTable):
 
     def sync(self, rows: Sequence[Row]) -> bool:
         """Make the table show `rows`, touching only what changed. True if anything did."""
+        self._ensure_columns()
         wanted = {key: tuple(cells) for key, cells in rows}
         order = [key for key, _ in rows]
         current = list(self._cells)
