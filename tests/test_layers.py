@@ -1,4 +1,4 @@
-"""The simulator and the shared trading rules must not pull in Textual (the UI layer)."""
+"""The simulator, the broker layer and the shared trading rules must not pull in Textual (the UI layer)."""
 
 import subprocess
 import sys
@@ -6,7 +6,8 @@ import sys
 
 def test_simulator_imports_nothing_from_textual():
     code = (
-        "import sys, tui.sim.server, tui.sim.runner, tui.daytrades, tui.cli;"
+        "import sys, tui.sim.server, tui.sim.runner, tui.daytrades, tui.cli, tui.config, tui.broker.client,"
+        " tui.broker.errors, tui.broker.activity, tui.broker.ticket, tui.broker.stream;"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'));"
         "print(','.join(bad))"
     )

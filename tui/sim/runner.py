@@ -101,6 +101,8 @@ class BackgroundSimulator:
         return future.result(timeout=timeout)
 
     def stop(self) -> None:
+        if self._loop.is_closed():
+            return  # stopped already
         if self._runner is not None:
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
             self._runner = None

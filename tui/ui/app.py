@@ -13,7 +13,7 @@ import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from functools import partial
+from functools import partial, wraps
 from typing import Any, Callable, Iterable
 
 from textual import work
@@ -68,6 +68,18 @@ KEYS = [
     ("?", "this help"),
     ("q", "quit"),
 ]
+
+
+def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
+    """Skip messages that arrive after the panes are gone (the app is quitting)."""
+
+    @wraps(handler)
+    def guarded(self: AlpacaApp, *args: Any) -> None:
+        if self._exit or self._closing or not self.main.is_attached:
+            return
+        handler(self, *args)
+
+    return guarded
 
 
 class AlpacaApp(App[None]):
@@ -138,6 +150,7 @@ class AlpacaApp(App[None]):
             return intervals.orders_polling
         return getattr(intervals, resource)
 
+    @_while_shown
     def _heartbeat(self) -> None:
         now = time.monotonic()
         for resource in RESOURCES:
@@ -189,6 +202,7 @@ class AlpacaApp(App[None]):
         fills = parse_fills(self.broker.fills(after=after))
         return days, window, fills
 
+    @_while_shown
     def on_fetched(self, message: Fetched) -> None:
         resource = message.resource
         self._in_flight.discard(resource)
@@ -264,6 +278,7 @@ class AlpacaApp(App[None]):
         )
         self.stream.start()
 
+    @_while_shown
     def on_stream_changed(self, message: StreamChanged) -> None:
         was_listening = self.stream_state == "listening"
         self.stream_state, self.stream_detail = message.state, message.detail
@@ -274,6 +289,7 @@ class AlpacaApp(App[None]):
                     self.refresh_resource(resource)
         self._update_status()
 
+    @_while_shown
     def on_trade_update(self, message: TradeUpdate) -> None:
         data = message.data
         event = str(data.get("event", ""))
@@ -302,6 +318,7 @@ class AlpacaApp(App[None]):
         if len(self._unannounced) == 1:
             self.set_timer(FILL_TOAST_DELAY, self._flush_fills)
 
+    @_while_shown
     def _flush_fills(self) -> None:
         fills, self._unannounced = self._unannounced, []
         if len(fills) == 1:
@@ -459,6 +476,7 @@ class AlpacaApp(App[None]):
 
         self.run_worker(run, thread=True, group="actions", name=f"{what} {context}", exit_on_error=False)
 
+    @_while_shown
     def on_action_done(self, message: ActionDone) -> None:
         problem = message.problem
         if problem is not None:

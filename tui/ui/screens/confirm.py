@@ -114,7 +114,7 @@ class ClosePositionScreen(ConfirmScreen):
         elif qty <= 0:
             error = "quantity must be more than 0"
         elif qty > self.held:
-            error = f"you hold {quantity(self.held)}: close at most that"
+            error = f"you hold {quantity(self.held)}: close at most {quantity(self.held)}"
         if error:
             self.query_one("#close-error", Static).update(error)
             return None

@@ -1,0 +1,158 @@
+"""Run modes: keys from the environment or .env, paper by default, live refused without --live,
+and the demo in a real terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tui import __version__
+from tui.config import PAPER_URL, ConfigError, Mode, from_env, load_env
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {"ALPACA_API_KEY": "k", "ALPACA_SECRET_KEY": "s"}
+
+
+def test_keys_use_the_paper_endpoint_by_default():
+    config = from_env(KEYS, live=False)
+    assert config.mode is Mode.PAPER and config.base_url == PAPER_URL
+    assert config.data_url == "https://data.alpaca.markets"
+    assert config.stream_url == "wss://paper-api.alpaca.markets/stream"
+
+
+def test_a_local_base_url_serves_data_too():
+    config = from_env({**KEYS, "ALPACA_BASE_URL": "http://127.0.0.1:8765/"}, live=False)
+    assert config.base_url == config.data_url == "http://127.0.0.1:8765"
+    assert config.stream_url == "ws://127.0.0.1:8765/stream" and config.mode is Mode.PAPER
+    config = from_env({**KEYS, "ALPACA_BASE_URL": "http://127.0.0.1:8765",
+                       "ALPACA_DATA_URL": "http://127.0.0.1:9999"}, live=False)
+    assert config.data_url == "http://127.0.0.1:9999"
+
+
+def test_no_keys_means_demo():
+    assert from_env({}, live=False) is None
+
+
+@pytest.mark.parametrize("url", ["https://api.alpaca.markets", "https://api.alpaca.markets/v2"])
+def test_a_live_endpoint_without_live_is_refused(url):
+    with pytest.raises(ConfigError, match="--live"):
+        from_env({**KEYS, "ALPACA_BASE_URL": url}, live=False)
+    assert from_env({**KEYS, "ALPACA_BASE_URL": url}, live=True).mode is Mode.LIVE
+
+
+def test_keys_come_from_dotenv_and_the_environment_wins(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("ALPACA_API_KEY=from-file\nALPACA_SECRET_KEY=file-secret\n")
+    monkeypatch.delenv("ALPACA_API_KEY", raising=False)
+    monkeypatch.delenv("ALPACA_SECRET_KEY", raising=False)
+    assert load_env(tmp_path / ".env")["ALPACA_API_KEY"] == "from-file"
+    monkeypatch.setenv("ALPACA_API_KEY", "from-env")
+    env = load_env(tmp_path / ".env")
+    assert env["ALPACA_API_KEY"] == "from-env" and env["ALPACA_SECRET_KEY"] == "file-secret"
+
+
+def test_the_secret_is_not_in_the_config_repr():
+    assert "s3cret" not in repr(from_env({"ALPACA_API_KEY": "k", "ALPACA_SECRET_KEY": "s3cret"}, live=False))
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ALPACA_")}
+    return subprocess.run([sys.executable, "-m", "tui", *args], cwd=cwd, env={**clean, **env,
+                          "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=30)
+
+
+def test_live_endpoint_without_live_exits_nonzero_naming_live(tmp_path):
+    result = run_cli(env={**KEYS, "ALPACA_BASE_URL": "https://api.alpaca.markets"}, cwd=tmp_path)
+    assert result.returncode != 0 and "--live" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_live_must_be_typed(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "tui", "--live"], cwd=tmp_path, input="yes\n",
+                            env={**{k: v for k, v in os.environ.items() if not k.startswith("ALPACA_")},
+                                 **KEYS, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1 and "Type LIVE" in result.stdout and "not confirmed" in result.stderr
+
+
+def test_help_and_version(tmp_path):
+    help_text = run_cli("--help", env={}, cwd=tmp_path).stdout
+    for flag in ("--demo", "--seed", "--live", "--version", "sim"):
+        assert flag in help_text
+    assert run_cli("--version", env={}, cwd=tmp_path).stdout.strip() == f"alpaca-tui {__version__}"
+
+
+class Terminal:
+    """The app in a real pseudo-terminal: what it draws, and keys typed into it."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, size=(24, 80)) -> None:
+        import fcntl
+        import struct
+        import termios
+
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the app
+            os.chdir(cwd)
+            os.execve(sys.executable, [sys.executable, "-m", "tui", *args], env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+        self.output = b""
+
+    def read_until(self, *needles: bytes, timeout: float = 10) -> float:
+        started = time.monotonic()
+        while not all(n in self.output for n in needles):
+            if time.monotonic() - started > timeout:
+                raise AssertionError(f"not seen within {timeout}s: {needles}\n{self.output[-2000:]!r}")
+            ready, _, _ = select.select([self.fd], [], [], 0.05)
+            if ready:
+                try:
+                    self.output += os.read(self.fd, 65536)
+                except OSError:
+                    break
+        return time.monotonic() - started
+
+    def type(self, keys: str) -> None:
+        os.write(self.fd, keys.encode())
+
+    def wait_exit(self, timeout: float) -> int | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.read_until(b"\x00never", timeout=0.05)
+            except AssertionError:
+                pass
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+        return None
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, 9)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+def terminal_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALPACA_")}
+    return {**env, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+
+
+@pytest.mark.parametrize("args, first_line", [(["--demo"], b""), ([], b"starting the demo")])
+def test_the_demo_in_a_terminal_shows_data_then_q_quits(tmp_path, args, first_line):
+    term = Terminal(args, terminal_env(), tmp_path)
+    try:
+        term.read_until(b"Positions (6)", b"Orders (3)", b"Equity", b"OPEN", first_line, timeout=15)
+        assert b"DEMO" in term.output
+        term.type("q")
+        started = time.monotonic()
+        assert term.wait_exit(5) == 0
+        assert time.monotonic() - started < 3
+    finally:
+        term.kill()

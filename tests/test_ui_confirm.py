@@ -1,0 +1,135 @@
+"""Closing positions and cancelling orders: each confirmation confirmed and cancelled."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input
+
+from tui.ui.screens.confirm import CloseAllScreen, ClosePositionScreen, ConfirmScreen
+
+from .ui_support import loaded, make_app, screen_text, until
+
+
+def positions(sim) -> dict[str, str]:
+    return {p.symbol: p.qty for p in sim.client.get_all_positions()}
+
+
+def open_orders(sim) -> int:
+    return len(sim.client.get_orders())
+
+
+async def start(pilot):
+    await loaded(pilot)
+
+
+async def test_x_closes_the_selected_position_after_y(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("x")  # AAPL is selected
+        await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen))
+        assert "Close AAPL?" in screen_text(app)
+        await pilot.press("y")
+        await until(pilot, lambda: "Positions (5)" in screen_text(app), what="AAPL closed")
+        assert "AAPL" not in positions(sim)
+
+
+async def test_x_then_n_or_escape_keeps_the_position(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        for key in ("n", "escape"):
+            await pilot.press("x")
+            await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen))
+            await pilot.press(key)
+            await until(pilot, lambda: not isinstance(app.screen, ClosePositionScreen))
+        assert positions(sim)["AAPL"] == "50"
+
+
+async def test_x_closes_part_of_a_position(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen))
+        app.screen.query_one("#close-qty", Input).focus()
+        await pilot.press("9", "9")
+        await pilot.press("enter")  # more than held: explained, nothing sent
+        assert "at most 50" in str(app.screen.query_one("#close-error").render())
+        await pilot.press("backspace", "backspace", "2", "0", "enter")
+        await until(pilot, lambda: positions(sim).get("AAPL") == "30", what="20 of 50 AAPL sold")
+
+
+async def test_X_then_y_closes_every_position_and_bulk_dialogs_focus_cancel(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("X")
+        await until(pilot, lambda: isinstance(app.screen, CloseAllScreen))
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#no", Button)
+        await pilot.press("enter")  # Enter on the focused Cancel button: nothing happens
+        await until(pilot, lambda: not isinstance(app.screen, CloseAllScreen))
+        assert len(positions(sim)) == 6
+        await pilot.press("X", "y")
+        await until(pilot, lambda: "Positions (0)" in screen_text(app), what="no positions")
+        assert positions(sim) == {}
+        assert open_orders(sim) == 3  # resting orders untouched without the option
+
+
+async def test_X_with_the_option_cancels_open_orders_first(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("X", "o", "y")
+        await until(pilot, lambda: "Positions (0)" in screen_text(app) and "Orders (0)" in screen_text(app))
+        assert positions(sim) == {} and open_orders(sim) == 0
+
+
+async def test_X_then_n_keeps_everything(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("X")
+        await until(pilot, lambda: isinstance(app.screen, CloseAllScreen))
+        await pilot.press("n")
+        await until(pilot, lambda: not isinstance(app.screen, CloseAllScreen))
+        assert len(positions(sim)) == 6
+
+
+async def test_c_cancels_the_selected_order(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("3", "c")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Cancel this order?" in screen_text(app)
+        await pilot.press("n")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert open_orders(sim) == 3
+        await pilot.press("c", "y")
+        await until(pilot, lambda: "Orders (2)" in screen_text(app), what="one order canceled")
+        assert open_orders(sim) == 2
+
+
+async def test_C_then_y_cancels_every_order_and_escape_does_not(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert app.focused is app.screen.query_one("#no", Button)
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert open_orders(sim) == 3
+        await pilot.press("C", "y")
+        await until(pilot, lambda: "Orders (0)" in screen_text(app), what="no open orders")
+        assert open_orders(sim) == 0
+        assert len(positions(sim)) == 6
