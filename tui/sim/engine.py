@@ -1024,7 +1024,9 @@ class Exchange:
         for n in range(open_orders):
             symbol = pool[n % len(pool)]
             bid = self.prices.quote(symbol).bid
-            self._seed_resting_order(symbol, "buy", Decimal(1 + n % 5), bid * Decimal("0.5"), "gtc", now)
+            # A millisecond apart, as real orders are: clients page with `after` on submitted_at.
+            placed = now - timedelta(milliseconds=open_orders - n)
+            self._seed_resting_order(symbol, "buy", Decimal(1 + n % 5), bid * Decimal("0.5"), "gtc", placed)
 
     def _equity_at_previous_close(self) -> Decimal:
         long_short = sum((p.qty * self.prices.day(p.symbol).prev_close for p in self.positions.values()), ZERO)

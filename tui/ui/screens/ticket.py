@@ -33,7 +33,7 @@ from ..widgets.choice import Choice
 FIELDS = [
     ("symbol", "Symbol", "input", "e.g. AAPL"),
     ("qty", "Quantity", "input", "shares"),
-    ("notional", "or $", "input", "dollar amount (market, day)"),
+    ("notional", "or $", "input", "dollars instead"),
     ("side", "Side", "choice", ""),
     ("order_type", "Type", "choice", ""),
     ("limit_price", "Limit", "input", "limit price"),
@@ -41,8 +41,8 @@ FIELDS = [
     ("trail", "Trail", "input", "$ amount, or percent like 2%"),
     ("tif", "TIF", "choice", ""),
     ("extended_hours", "Ext hours", "choice", ""),
-    ("take_profit", "Take profit", "input", "optional bracket exit (limit)"),
-    ("stop_loss", "Stop loss", "input", "optional bracket exit (stop)"),
+    ("take_profit", "Take profit", "input", "optional, limit"),
+    ("stop_loss", "Stop loss", "input", "optional, stop"),
 ]
 ALL_PRICE_FIELDS = ("limit_price", "stop_price", "trail")
 FACTS_DELAY = 0.35  # seconds of no typing before the symbol is looked up

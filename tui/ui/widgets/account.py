@@ -21,7 +21,7 @@ def account_table(account: Any) -> Table:
     equity, last = dec(account.equity), dec(account.last_equity)
     day_pl = equity - last if equity is not None and last is not None else None
     day_pct = day_pl / last if day_pl is not None and last else None
-    grid = Table.grid(padding=(0, 1), expand=True)
+    grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(justify="right", no_wrap=True)
     grid.add_column(style="dim", no_wrap=True)
