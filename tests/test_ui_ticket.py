@@ -18,8 +18,10 @@ def order_count(sim) -> int:
 async def open_ticket(pilot, key: str = "b") -> TicketScreen:
     await pilot.press(key)
     await until(pilot, lambda: isinstance(pilot.app.screen, TicketScreen))
-    await pilot.pause()
-    return pilot.app.screen
+    ticket = pilot.app.screen
+    await until(pilot, lambda: ticket.is_mounted and pilot.app.focused is ticket.query_one("#symbol"),
+                what="the ticket mounted with the focus in Symbol")
+    return ticket
 
 
 def error_of(ticket: TicketScreen, field: str) -> str:

@@ -8,6 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 NY = ZoneInfo("America/New_York")
+# Mid-luminance colours: under NO_COLOR Textual turns colours to grey by luminance, and
+# pure red would become a near-black grey on a dark background. These stay readable.
+UP = "#3cb371"
+DOWN = "#e05050"
+WARN = "#d7a700"
 DASH = "—"
 
 

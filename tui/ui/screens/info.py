@@ -15,6 +15,7 @@ from textual.widgets import Label, Static
 from ...broker.errors import Problem
 from ...config import Config
 from ..format import ny_time
+from ..format import DOWN
 
 
 class InfoScreen(ModalScreen[None]):
@@ -70,5 +71,5 @@ def rejections_screen(rejections: list[tuple[datetime, str, Problem]]) -> InfoSc
     table.add_column(no_wrap=True)
     table.add_column()
     for at, what, problem in reversed(rejections):
-        table.add_row(ny_time(at), what, Text(f"REJECTED {problem}", style="bold red"))
+        table.add_row(ny_time(at), what, Text(f"REJECTED {problem}", style=f"bold {DOWN}"))
     return InfoScreen(f"Rejections ({len(rejections)}), newest first", table)

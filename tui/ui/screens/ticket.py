@@ -28,6 +28,7 @@ from ...broker.ticket import (
 from ..format import money, price
 from ..messages import TicketFacts
 from ..widgets.choice import Choice
+from ..format import DOWN, UP, WARN
 
 # (field, label, kind, placeholder) in focus order: Symbol, then Quantity, then the rest.
 FIELDS = [
@@ -118,9 +119,9 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
 
     def _retitle(self) -> None:
         side = self.query_one("#side", Choice).value.upper()
-        title = Text(f" {side} order ", style="bold reverse green" if side == "BUY" else "bold reverse red")
+        title = Text(f" {side} order ", style=f"bold reverse {UP}" if side == "BUY" else f"bold reverse {DOWN}")
         if self.live:
-            title.append("  LIVE ACCOUNT — real money", style="bold red")
+            title.append("  LIVE ACCOUNT — real money", style=f"bold {DOWN}")
         self.query_one("#ticket-title", Label).update(title)
 
     def _show_type_fields(self, order_type: str) -> None:
@@ -158,7 +159,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
             return  # an answer for a symbol the user has since changed
         quote_line = self.query_one("#ticket-quote", Static)
         if message.problem is not None:
-            quote_line.update(Text(f"cannot look up {message.symbol}: {message.problem}", style="yellow"))
+            quote_line.update(Text(f"cannot look up {message.symbol}: {message.problem}", style=WARN))
             if self._review is not None:
                 self._review.unavailable(f"cannot check {message.symbol}: {message.problem}")
             return
@@ -208,7 +209,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
     def _show_errors(self, errors: dict[str, str], focus: bool = True) -> None:
         for field, _, _, _ in FIELDS:
             self.query_one(f"#error-{field}", Static).update(
-                Text(f"✗ {errors[field]}", style="bold red") if field in errors else "")
+                Text(f"✗ {errors[field]}", style=f"bold {DOWN}") if field in errors else "")
         first = next((f for f, *_ in FIELDS if f in errors), None)
         if first is not None and focus:
             self.query_one(f"#{first}").focus()
@@ -311,7 +312,7 @@ class ReviewScreen(ModalScreen[bool]):
         text.append(f"{'BP after':<15}", style="dim")
         text.append(f"${money(o.buying_power_after)}\n" if o.buying_power_after is not None else "unknown\n")
         for warning in o.warnings:
-            text.append(f"⚠ {warning}\n", style="bold yellow")
+            text.append(f"⚠ {warning}\n", style=f"bold {WARN}")
         return text.rstrip() or text
 
     def _redraw(self) -> None:
@@ -330,7 +331,7 @@ class ReviewScreen(ModalScreen[bool]):
         """The symbol could not be checked (server trouble): do not send blind."""
         self.send_requested = False
         if self.is_mounted:
-            self.query_one("#review-keys", Label).update(Text(f"{why} · n / Esc back", style="yellow"))
+            self.query_one("#review-keys", Label).update(Text(f"{why} · n / Esc back", style=WARN))
 
     def action_send(self) -> None:
         if self.checked:

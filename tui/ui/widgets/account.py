@@ -8,6 +8,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from ..format import DOWN
+
 from ..format import dec, money, signed_money, signed_pct
 from .table import TONE_STYLES
 from ..format import tone
@@ -36,7 +38,7 @@ def account_table(account: Any) -> Table:
         (account.trade_suspended_by_user, "TRADING SUSPENDED"),
     ) if flag]
     if blocks:
-        grid.add_row(Text(" · ".join(blocks), style="bold red"), "", "", "")
+        grid.add_row(Text(" · ".join(blocks), style=f"bold {DOWN}"), "", "", "")
     return grid
 
 

@@ -12,6 +12,8 @@ from typing import Any, Callable
 from rich.text import Text
 from textual.widgets import Static
 
+from ..format import UP
+
 from ..format import NY, countdown
 
 
@@ -43,7 +45,7 @@ class ClockPane(Static, can_focus=True):
         label = "closes in" if is_open else "opens in"
         ny = now.astimezone(NY)
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" OPEN " if is_open else " CLOSED ", style="bold reverse green" if is_open else "bold reverse")
+        text.append(" OPEN " if is_open else " CLOSED ", style=f"bold reverse {UP}" if is_open else "bold reverse")
         text.append(f"  {ny:%H:%M:%S} NY\n")
         text.append(f"{label} {countdown(target - now)}\n")
         text.append(f"{ny:%a %d %b %Y}", style="dim")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from ..format import DOWN, UP, WARN
+
 from ...broker.errors import Problem
 from ..format import age
 
@@ -56,9 +58,9 @@ class StatusBar(Static):
         if s.connection == "OFFLINE":
             line.append(" ✕ OFFLINE ", style="bold reverse red")
         elif s.connection == "stream":
-            line.append(" ● stream", style="green")
+            line.append(" ● stream", style=UP)
         elif s.connection == "polling":
-            line.append(" ◌ polling", style="yellow")
+            line.append(" ◌ polling", style=WARN)
         else:
             line.append(f" … {s.connection}", style="dim")
         line.append(f" data {age(s.data_age)}")
@@ -66,9 +68,9 @@ class StatusBar(Static):
         if s.daytrades is None:
             line.append("DT —")
         else:
-            line.append(f"DT {s.daytrades}", style="bold yellow" if s.daytrades_warning else "")
+            line.append(f"DT {s.daytrades}", style=f"bold {WARN}" if s.daytrades_warning else "")
             if s.daytrades_warning:
-                line.append(" !", style="bold yellow")
+                line.append(" !", style=f"bold {WARN}")
             if s.daytrades_local:
                 line.append(" local", style="dim")
         line.append(" │ ", style="dim")
@@ -76,6 +78,6 @@ class StatusBar(Static):
         if s.rejection is not None:
             line.append(" │ ", style="dim")
             room = max(20, self.size.width - line.cell_len)
-            line.append(rejection_text(s.rejection, room), style="bold red")
+            line.append(rejection_text(s.rejection, room), style=f"bold {DOWN}")
         self.line = line
         self.update(line)

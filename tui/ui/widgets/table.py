@@ -7,11 +7,12 @@ from typing import Sequence
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
+from ..format import DOWN, UP, WARN
 
 Cell = tuple[str, str]  # (text, tone: "" | "up" | "down" | "flat" | "dim" | "warn")
 Row = tuple[str, Sequence[Cell]]  # (row key, cells)
 
-TONE_STYLES = {"up": "green", "down": "red", "dim": "dim", "warn": "bold yellow", "total": "bold"}
+TONE_STYLES = {"up": UP, "down": DOWN, "dim": "dim", "warn": f"bold {WARN}", "total": "bold"}
 
 
 class LiveTable(DataTable):

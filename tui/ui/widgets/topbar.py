@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from ..format import DOWN
+
 from ...config import Config, Mode
 
 BADGE_STYLES = {Mode.DEMO: "bold reverse cyan", Mode.PAPER: "bold reverse yellow", Mode.LIVE: "bold white on red"}
@@ -19,7 +21,7 @@ class TopBar(Static):
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {config.mode.value} ", style=BADGE_STYLES[config.mode])
         if config.live:
-            line.append(" REAL MONEY", style="bold red")
+            line.append(" REAL MONEY", style=f"bold {DOWN}")
         line.append("  alpaca-tui", style="bold")
         where = "simulated account" if config.mode is Mode.DEMO else config.base_url.split("://", 1)[-1]
         line.append(f"  {where}", style="dim")
