@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Static
+from textual.widgets import Footer, Button, Checkbox, Input, Label, Static
 
 from ..format import quantity
 
@@ -46,6 +46,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(id="dialog-buttons"):
                 yield Button(f"{self.yes} \\[y]", id="yes", variant="error" if self.bulk else "primary")
                 yield Button("Cancel \\[n]", id="no")
+        yield Footer(compact=True, show_command_palette=False)
 
     def extra(self) -> ComposeResult:
         return iter(())

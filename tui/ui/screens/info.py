@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 from ...broker.errors import Problem
 from ...config import Config
@@ -35,6 +35,7 @@ class InfoScreen(ModalScreen[None]):
             yield Label(self.title_text, id="dialog-title")
             yield Static(self.body, id="info-body")
             yield Label("Esc to close", classes="dim")
+        yield Footer(compact=True, show_command_palette=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

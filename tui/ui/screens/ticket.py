@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from ...broker.ticket import (
     ORDER_TYPES, PRICE_FIELDS, SIDES, AssetFacts, OrderPlan, Quote, Review, ReviewFacts, TicketForm, review,
@@ -99,6 +99,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
                     yield Static("", classes="field-error", id=f"error-{field}")
             yield Static("", id="ticket-quote")
             yield Label("Enter review · Tab next field · ←/→ change a choice · Esc cancel", classes="dim")
+        yield Footer(compact=True, show_command_palette=False)
 
     def _field(self, field: str, kind: str, placeholder: str) -> Widget:
         if kind == "input":
@@ -243,10 +244,12 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         self._review = ReviewScreen(plan, self._outlook(plan), live=self.live, checked=checked)
 
         def reviewed(send: bool | None) -> None:
+            self.query_one("#ticket").visible = True
             review_screen, self._review = self._review, None
             if send and review_screen is not None:
                 self.dismiss(review_screen.plan)
 
+        self.query_one("#ticket").visible = False  # the review stands in its place
         self.app.push_screen(self._review, reviewed)
 
     def _recheck_review(self) -> None:
@@ -291,6 +294,7 @@ class ReviewScreen(ModalScreen[bool]):
                 yield Label("LIVE ACCOUNT — real money", classes="live-warning")
             yield Static(self._body(), id="review-body")
             yield Label(self._keys(), id="review-keys")
+        yield Footer(compact=True, show_command_palette=False)
 
     def _keys(self) -> str:
         if not self.checked:

@@ -88,7 +88,7 @@ class FillsTable(LiveTable):
 class OrdersPane(Vertical):
     """Open orders or recent fills; the title always carries the open-order count."""
 
-    BINDINGS = [Binding("f", "toggle_fills", "Fills/Orders")]
+    BINDINGS = [Binding("f", "toggle_fills", "Fills")]
     showing_fills: reactive[bool] = reactive(False)
 
     def __init__(self, **kwargs) -> None:
