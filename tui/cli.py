@@ -117,22 +117,40 @@ def run_sim(args: argparse.Namespace) -> int:
 
 
 def run_demo(seed: int) -> int:
-    """The app against an in-process simulator on a free loopback port, sample portfolio."""
+    """The app against an in-process simulator on a free loopback port, sample portfolio.
+
+    The simulator boots on its own thread while the UI imports and paints; the broker
+    (made on the first refresh, off the UI thread) waits for it, so start-up costs the
+    slower of the two instead of their sum.
+    """
+    import threading
+
     from .config import demo_config
-    from .sim.runner import BackgroundSimulator
+    from .sim.runner import BackgroundSimulator, free_port
 
     sim_args = build_parser().parse_args(["sim", "--port", "0", "--portfolio", "sample", "--seed", str(seed)])
-    simulator = BackgroundSimulator(server_options(sim_args), host="127.0.0.1", port=0).start()
+    port = free_port("127.0.0.1")
+    simulator = BackgroundSimulator(server_options(sim_args), host="127.0.0.1", port=port)
+    booting = threading.Thread(target=simulator.start, name="demo-sim-boot", daemon=True)
+    booting.start()
+
+    def broker_when_ready(config, log):
+        from .broker.client import Broker
+
+        booting.join(timeout=30)
+        return Broker(config, log)
+
     try:
-        return run_app(demo_config(simulator.url))
+        return run_app(demo_config(f"http://127.0.0.1:{port}"), broker_factory=broker_when_ready)
     finally:
+        booting.join(timeout=30)
         simulator.stop()
 
 
-def run_app(config) -> int:
+def run_app(config, **options) -> int:
     from .ui.app import AlpacaApp
 
-    app = AlpacaApp(config)
+    app = AlpacaApp(config, **options)
     app.run()
     return app.return_code or 0
 

@@ -12,19 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from alpaca.trading.enums import OrderClass, OrderSide, TimeInForce
-from alpaca.trading.requests import (
-    LimitOrderRequest,
-    MarketOrderRequest,
-    OrderRequest,
-    StopLimitOrderRequest,
-    StopLossRequest,
-    StopOrderRequest,
-    TakeProfitRequest,
-    TrailingStopOrderRequest,
-)
+if TYPE_CHECKING:  # alpaca-py is imported when an order is built: it costs ~1 s of start-up
+    from alpaca.trading.requests import OrderRequest
 
 from tui.daytrades import pdt_blocks
 
@@ -123,6 +114,12 @@ class OrderPlan:
 
     def to_request(self, client_order_id: str) -> OrderRequest:
         """The alpaca-py request for this plan (alpaca-py takes numbers as floats)."""
+        from alpaca.trading.enums import OrderClass, OrderSide, TimeInForce
+        from alpaca.trading.requests import (
+            LimitOrderRequest, MarketOrderRequest, StopLimitOrderRequest, StopLossRequest, StopOrderRequest,
+            TakeProfitRequest, TrailingStopOrderRequest,
+        )
+
         if not client_order_id or len(client_order_id) > MAX_CLIENT_ORDER_ID:
             raise ValueError(f"client_order_id must be 1 to {MAX_CLIENT_ORDER_ID} characters")
         fields: dict = {

@@ -51,6 +51,15 @@ def run_forever(options: ServerOptions, host: str, port: int, clock: Clock | Non
     return 0
 
 
+def free_port(host: str) -> int:
+    """A port nobody listens on now (the OS picks it), for a server started a moment later."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
 class BackgroundSimulator:
     """A simulator on its own thread and event loop, on a loopback port.
 

@@ -99,6 +99,7 @@ class AlpacaApp(App[None]):
         self.requests = RequestLog()
         self.use_stream = stream
         self.stream: Any = None
+        self._stream_started = False
         self.stream_state = "connecting" if stream else "off"
         self.stream_detail = ""
         # What the server last told us.
@@ -130,8 +131,6 @@ class AlpacaApp(App[None]):
         self.set_interval(1.0, self._heartbeat)
         for resource in RESOURCES:
             self.refresh_resource(resource)
-        if self.use_stream:
-            self._start_stream()
 
     # ---- the broker, made on first use off the UI thread (alpaca-py imports are slow) ---
 
@@ -209,6 +208,9 @@ class AlpacaApp(App[None]):
         if message.problem is not None:
             self._fetch_failed(resource, message.problem)
         else:
+            if self.use_stream and not self._stream_started:
+                self._stream_started = True
+                self._start_stream()  # the server answers: now the stream can connect at once
             self._fetched[resource] = time.monotonic()
             if self._problems.pop(resource, None) is not None:
                 self.main.query_one(PANE_OF[resource]).remove_class("failing")
