@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import datetime
 from typing import Any, Callable
@@ -54,7 +53,3 @@ async def loaded(pilot: Any, *, stream: bool = True) -> None:
     if stream and app.use_stream:
         await until(pilot, lambda: app.stream_state == "listening", what="stream listening")
     await pilot.pause()
-
-
-def sleep(seconds: float):
-    return asyncio.sleep(seconds)

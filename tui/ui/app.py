@@ -33,7 +33,7 @@ from .screens.main import MainScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.ticket import TicketScreen
 from .widgets.account import AccountPane
-from .widgets.clock import ClockPane
+from .widgets.clock import ClockPane, is_open_at
 from .widgets.orders import OrdersPane
 from .widgets.positions import PositionsTable
 from .widgets.statusbar import Status, StatusBar
@@ -124,7 +124,7 @@ class AlpacaApp(App[None]):
     # ---- layout ------------------------------------------------------------------------
 
     def get_default_screen(self) -> Screen:
-        self.main = MainScreen(self.config, self.now)
+        self.main = MainScreen(self.config, self.server_now)
         return self.main
 
     def on_mount(self) -> None:
@@ -377,13 +377,17 @@ class AlpacaApp(App[None]):
             connection=connection, data_age=max(ages) if ages else None, daytrades=count, daytrades_local=local,
             daytrades_warning=warning, requests_per_minute=self.requests.last_minute(), rejection=last))
 
+    def legacy_pdt(self) -> bool:
+        """The server still applies the legacy PDT rule: it sends the fields removed in 2026-07."""
+        return self.account is not None and getattr(self.account, "pattern_day_trader", None) is not None
+
     def daytrade_count(self) -> tuple[int | None, bool, bool]:
         """(count, computed locally, warning): the server's figure when it sends one."""
         account = self.account
         server = getattr(account, "daytrade_count", None) if account is not None else None
         if server is not None:
             count = int(server)
-            legacy = getattr(account, "pattern_day_trader", None) is not None
+            legacy = self.legacy_pdt()
             last_equity = dec(account.last_equity) or Decimal(0)
             warning = legacy and last_equity < PDT_EQUITY_THRESHOLD and count >= PDT_MAX_DAY_TRADES
             return count, False, warning
@@ -408,10 +412,7 @@ class AlpacaApp(App[None]):
     def review_facts(self, plan: OrderPlan) -> ReviewFacts:
         account = self.account
         count, _, _ = self.daytrade_count()
-        market_open = True
-        if self.clock is not None:
-            now = self.server_now()
-            market_open = bool(self.clock.is_open) and now < self.clock.next_close
+        market_open = self.clock is None or is_open_at(self.clock, self.server_now())
         would = False
         if self.daybook is not None:
             side = plan.side if plan.side == "buy" else "sell"
@@ -420,7 +421,7 @@ class AlpacaApp(App[None]):
             buying_power=(dec(account.buying_power) if account else None) or Decimal(0),
             last_equity=(dec(account.last_equity) if account else None) or Decimal(0),
             position_qty=self.position_qty(plan.symbol), market_open=market_open, live=self.config.live,
-            legacy_pdt=account is not None and getattr(account, "pattern_day_trader", None) is not None,
+            legacy_pdt=self.legacy_pdt(),
             daytrade_count=count or 0, would_day_trade=would,
         )
 

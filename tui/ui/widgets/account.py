@@ -47,8 +47,6 @@ class AccountPane(Static, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("loading…", **kwargs)
-        self.loaded = False
 
     def show(self, account: Any) -> None:
-        self.loaded = True
         self.update(account_table(account))

@@ -1,7 +1,7 @@
 """The Clock pane: OPEN or CLOSED, the time in New York and a countdown to the next change.
 
-The server's clock is read once a minute; between reads the pane ticks locally from the
-offset it measured, so the countdown moves every second without a request.
+The server's clock is read once a minute; between reads the pane ticks on `now` (the app's
+estimate of the server's time), so the countdown moves every second without a request.
 """
 
 from __future__ import annotations
@@ -17,6 +17,11 @@ from ..format import UP
 from ..format import NY, countdown
 
 
+def is_open_at(clock: Any, now: datetime) -> bool:
+    """Open by the last clock read, unless its close has passed since."""
+    return bool(clock.is_open) and now < clock.next_close
+
+
 class ClockPane(Static, can_focus=True):
     BORDER_TITLE = "Clock"
 
@@ -24,24 +29,18 @@ class ClockPane(Static, can_focus=True):
         super().__init__("loading…", **kwargs)
         self._now = now
         self._clock: Any = None
-        self._offset = None  # server time − local time, when last read
-        self.loaded = False
 
     def show(self, clock: Any) -> None:
         self._clock = clock
-        self._offset = clock.timestamp - self._now()
-        self.loaded = True
         self.tick()
 
     def tick(self) -> None:
         if self._clock is None:
             return
-        now = self._now() + self._offset
+        now = self._now()
         clock = self._clock
-        is_open = clock.is_open
+        is_open = is_open_at(clock, now)
         target = clock.next_close if is_open else clock.next_open
-        if is_open and now >= clock.next_close:
-            is_open, target = False, clock.next_open  # closed since the last read
         label = "closes in" if is_open else "opens in"
         ny = now.astimezone(NY)
         text = Text(no_wrap=True, overflow="ellipsis")

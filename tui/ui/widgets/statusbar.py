@@ -20,7 +20,6 @@ from ..format import age
 @dataclass(frozen=True)
 class Status:
     connection: str = "connecting"  # "stream" | "polling" | "OFFLINE" | "connecting"
-    connection_detail: str = ""
     data_age: float | None = None
     daytrades: int | None = None
     daytrades_local: bool = False
