@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from . import __version__
+from . import __version__, gc_pause
 
 
 def _decimal(text: str) -> Decimal:
@@ -140,17 +141,15 @@ def run_demo(seed: int) -> int:
         booting.join(timeout=30)
         return Broker(config, log)
 
-    try:
-        return run_app(demo_config(f"http://127.0.0.1:{port}"), broker_factory=broker_when_ready)
-    finally:
-        booting.join(timeout=30)
-        simulator.stop()
+    # No simulator.stop() at the end: its graceful shutdown waits on open connections
+    # (~0.4 s), and the process ends right after through entry()'s os._exit.
+    return run_app(demo_config(f"http://127.0.0.1:{port}"), broker_factory=broker_when_ready)
 
 
 def run_app(config, **options) -> int:
     from .ui.app import AlpacaApp
 
-    app = AlpacaApp(config, **options)
+    app = AlpacaApp(config, on_loaded=gc_pause.resume, **options)
     app.run()
     return app.return_code or 0
 
@@ -167,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sim":
         return run_sim(args)
+    gc_pause.pause()  # resumed when the panes have data (run_app)
     if args.demo:
         if args.live:
             print("alpaca-tui: --demo and --live cannot go together", file=sys.stderr)
@@ -193,5 +193,18 @@ def main(argv: list[str] | None = None) -> int:
     return run_app(config)
 
 
+def entry() -> None:
+    """The console script: main(), then exit without waiting on anything left running.
+
+    By the time the app returns, the terminal is restored and every journal line is on
+    disk; what remains is requests stuck on a slow server, the demo simulator and
+    interpreter teardown — none worth making `q` wait for.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

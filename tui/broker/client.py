@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from ..config import Config
+from . import deferred_pandas
+
+deferred_pandas.install()  # before alpaca-py is first imported: see the module's docstring
 
 if TYPE_CHECKING:  # alpaca-py is imported lazily: it costs ~0.35 s of start-up
     from alpaca.trading.models import Account, Asset, Calendar, Clock, Order, Position
@@ -74,18 +77,35 @@ class _CountingSession(requests.Session):
 
 class Broker:
     def __init__(self, config: Config, log: RequestLog | None = None) -> None:
-        from alpaca.data.historical import StockHistoricalDataClient
         from alpaca.trading.client import TradingClient
 
         self.config = config
         self.log = log or RequestLog()
-        timeout = (min(3.0, config.request_timeout), config.request_timeout)
-        self.trading = TradingClient(config.key_id, config.secret_key, paper=not config.live,
-                                     url_override=config.base_url)
-        self.data = StockHistoricalDataClient(config.key_id, config.secret_key, url_override=config.data_url)
-        for client in (self.trading, self.data):
-            client._session = _CountingSession(self.log, timeout)
-            client._retry = 0  # never re-send (a retried POST can place a second order)
+        self._timeout = (min(3.0, config.request_timeout), config.request_timeout)
+        self.trading = self._tame(TradingClient(config.key_id, config.secret_key, paper=not config.live,
+                                                url_override=config.base_url))
+        self._data: Any = None
+        self._data_lock = threading.Lock()
+
+    def _tame(self, client: Any) -> Any:
+        client._session = _CountingSession(self.log, self._timeout)
+        client._retry = 0  # never re-send (a retried POST can place a second order)
+        return client
+
+    @property
+    def data(self) -> Any:
+        """The market-data client, made on first use: it imports pandas (~0.5 s), which
+        start-up does without. `prepare_data()` makes it ahead of the first quote."""
+        with self._data_lock:
+            if self._data is None:
+                from alpaca.data.historical import StockHistoricalDataClient
+
+                self._data = self._tame(StockHistoricalDataClient(
+                    self.config.key_id, self.config.secret_key, url_override=self.config.data_url))
+            return self._data
+
+    def prepare_data(self) -> None:
+        self.data
 
     # ---- reads -------------------------------------------------------------------------
 

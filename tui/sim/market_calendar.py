@@ -27,8 +27,6 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-import holidays
-
 NY = ZoneInfo("America/New_York")
 
 SESSION_OPEN = time(4, 0)
@@ -97,6 +95,8 @@ def _early_closes(year: int, closed: set[date]) -> set[date]:
 @functools.lru_cache(maxsize=None)
 def _year(year: int) -> dict[date, TradingDay]:
     """All trading days of one year, keyed by date (cached per year)."""
+    import holidays  # ~0.25 s, paid on the first calendar question, not when the simulator starts
+
     closed = set(holidays.financial_holidays("NYSE", years=year).keys())
     early = _early_closes(year, closed)
     days: dict[date, TradingDay] = {}

@@ -8,6 +8,7 @@ events update orders at once and trigger the position and account refreshes.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -25,6 +26,7 @@ from ..broker.client import Broker, RequestLog
 from ..broker.errors import Problem, describe
 from ..broker.ticket import AssetFacts, OrderPlan, Quote, ReviewFacts
 from ..config import Config
+from ..daemon_executor import DaemonThreadExecutor
 from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
 from .format import NY, dec, enum_text, price, quantity
 from .messages import ActionDone, Fetched, StreamChanged, TicketFacts, TradeUpdate
@@ -39,6 +41,7 @@ from .widgets.positions import PositionsTable
 from .widgets.statusbar import Status, StatusBar
 
 RESOURCES = ("account", "positions", "orders", "clock", "fills")
+FIRST_SCREEN = ("account", "positions", "orders", "clock")  # fills wait until these have answered
 OPEN_STATUSES = frozenset({
     "new", "partially_filled", "accepted", "pending_new", "accepted_for_bidding", "held", "pending_cancel",
     "pending_replace", "calculated", "stopped", "suspended", "done_for_day",
@@ -89,8 +92,9 @@ class AlpacaApp(App[None]):
 
     def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
                  broker_factory: Callable[[Config, RequestLog], Any] | None = None,
-                 stream: bool = True) -> None:
+                 stream: bool = True, on_loaded: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._on_loaded = on_loaded  # called once, when every pane first has data
         self.config = config
         self.now = now or (lambda: datetime.now(timezone.utc))
         self._broker_factory = broker_factory or Broker
@@ -100,6 +104,8 @@ class AlpacaApp(App[None]):
         self.use_stream = stream
         self.stream: Any = None
         self._stream_started = False
+        # The panes' first fetches, which get the machine to themselves at start-up.
+        self._first_round = set(FIRST_SCREEN)
         self.stream_state = "connecting" if stream else "off"
         self.stream_detail = ""
         # What the server last told us.
@@ -120,6 +126,7 @@ class AlpacaApp(App[None]):
         self._fetched: dict[str, float] = {}
         self._problems: dict[str, Problem] = {}
         self._offline = False
+        self._bindings_state = (False, False)  # (any positions, any orders) when last checked
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -127,10 +134,21 @@ class AlpacaApp(App[None]):
         self.main = MainScreen(self.config, self.server_now)
         return self.main
 
+    def on_load(self) -> None:
+        # Thread workers run here: daemon threads, so quitting never waits on a request.
+        asyncio.get_running_loop().set_default_executor(DaemonThreadExecutor("worker"))
+
     def on_mount(self) -> None:
         self.set_interval(1.0, self._heartbeat)
-        for resource in RESOURCES:
+        for resource in FIRST_SCREEN:
             self.refresh_resource(resource)
+
+    def _after_first_round(self) -> None:
+        """Every pane has answered once: now the work that start-up put off."""
+        self.refresh_resource("fills")
+        self._prepare_data()
+        if self._on_loaded is not None:
+            self._on_loaded()
 
     # ---- the broker, made on first use off the UI thread (alpaca-py imports are slow) ---
 
@@ -152,7 +170,7 @@ class AlpacaApp(App[None]):
     @_while_shown
     def _heartbeat(self) -> None:
         now = time.monotonic()
-        for resource in RESOURCES:
+        for resource in FIRST_SCREEN if self._first_round else RESOURCES:
             last = self._started.get(resource, 0.0)
             if now - last >= self._interval(resource):
                 self.refresh_resource(resource)
@@ -216,6 +234,10 @@ class AlpacaApp(App[None]):
                 self.main.query_one(PANE_OF[resource]).remove_class("failing")
             self._offline = any(p.transport for p in self._problems.values())
             getattr(self, f"_show_{resource}")(message.data)
+        if self._first_round:
+            self._first_round.discard(resource)
+            if not self._first_round:
+                self._after_first_round()
         if resource in self._again:
             self._again.discard(resource)
             self.refresh_resource(resource)
@@ -236,7 +258,7 @@ class AlpacaApp(App[None]):
     def _show_positions(self, positions: list[Any]) -> None:
         self.positions = positions
         self.main.query_one(PositionsTable).show(positions)
-        self.refresh_bindings()
+        self._sync_bindings()
 
     def _show_orders(self, orders: list[Any]) -> None:
         self.orders = {str(o.id): o for o in orders}
@@ -245,7 +267,15 @@ class AlpacaApp(App[None]):
     def _render_orders(self) -> None:
         orders = sorted(self.orders.values(), key=lambda o: o.submitted_at or o.created_at, reverse=True)
         self.main.query_one(OrdersPane).show_orders(orders)
-        self.refresh_bindings()
+        self._sync_bindings()
+
+    def _sync_bindings(self) -> None:
+        """Re-check x/X/c/C (see check_action) only when their answer can change: each
+        refresh rebuilds the footer, a real cost when it happened on every update."""
+        state = (bool(self.positions), bool(self.orders))
+        if state != self._bindings_state:
+            self._bindings_state = state
+            self.refresh_bindings()
 
     def _show_clock(self, clock: Any) -> None:
         self.clock = clock
@@ -279,6 +309,14 @@ class AlpacaApp(App[None]):
             on_state=lambda state, detail: self.post_message(StreamChanged(str(state.value), detail)),
         )
         self.stream.start()
+
+    @work(thread=True, exit_on_error=False, group="prepare", name="prepare market data")
+    def _prepare_data(self) -> None:
+        """Make the market-data client once every pane has data, so start-up does not pay
+        for its imports and the first ticket's quote does not wait for them either."""
+        prepare = getattr(self.broker, "prepare_data", None)
+        if prepare is not None:
+            prepare()
 
     @_while_shown
     def on_stream_changed(self, message: StreamChanged) -> None:
