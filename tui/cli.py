@@ -38,6 +38,37 @@ def _port(text: str) -> int:
     return value
 
 
+def _number(text: str, low: float, high: float | None = None, *, above: bool = False) -> float:
+    """A finite number from low to high, or above low with above=True (the fault flags)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if high is not None:
+        ok, bounds = low <= value <= high, f"from {low:g} to {high:g}"
+    elif above:
+        ok, bounds = low < value < float("inf"), f"> {low:g}"
+    else:
+        ok, bounds = low <= value < float("inf"), f"≥ {low:g}"
+    if not ok:  # nan fails every comparison
+        raise argparse.ArgumentTypeError(f"must be a number {bounds}: {text!r}")
+    return value
+
+
+def _latency(text: str) -> float:
+    from .sim.faults import MAX_LATENCY_MS
+
+    return _number(text, 0, MAX_LATENCY_MS)
+
+
+def _rate(text: str) -> float:
+    return _number(text, 0, 1)
+
+
+def _seconds(text: str) -> float:
+    return _number(text, 0, above=True)
+
+
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -73,10 +104,24 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
                              "it then runs at normal speed")
     parser.add_argument("--positions", type=_count, default=0, help="extra synthetic positions (scale tests)")
     parser.add_argument("--open-orders", type=_count, default=0, help="extra resting limit orders (scale tests)")
+    faults = parser.add_argument_group(
+        "fault injection", "Make the REST API (/v2, /v3 paths; not /sim or /stream) slow or failing and the "
+                           "stream drop, to test clients. Faults follow --seed; POST /sim/faults changes them "
+                           "while running.")
+    faults.add_argument("--latency-ms", type=_latency, default=0.0, metavar="N",
+                        help="delay every REST answer by N milliseconds (half before handling, half after); "
+                             "other requests and the stream are served meanwhile (default 0)")
+    faults.add_argument("--fail-rate", type=_rate, default=0.0, metavar="P",
+                        help="answer this share (0 to 1) of REST requests with 500, 503 or 504 at random: "
+                             "500 and 503 without acting on the request, 504 (an HTML body) after it took "
+                             "effect (default 0)")
+    faults.add_argument("--drop-stream-every", type=_seconds, default=None, metavar="S",
+                        help="close every trade_updates websocket (code 1011) every S seconds (default never)")
 
 
 def server_options(args: argparse.Namespace):
     from .sim.engine import EngineOptions
+    from .sim.faults import FaultOptions
     from .sim.server import ServerOptions
 
     if (args.api_key is None) != (args.secret_key is None):
@@ -85,7 +130,10 @@ def server_options(args: argparse.Namespace):
         seed=args.seed, cash=args.cash, market=args.market, pdt=args.pdt, portfolio=args.portfolio,
         prices=args.prices, positions=args.positions, open_orders=args.open_orders,
     )
-    return ServerOptions(engine=engine, api_key=args.api_key, secret_key=args.secret_key, rate_limit=args.rate_limit)
+    faults = FaultOptions(latency_ms=args.latency_ms, fail_rate=args.fail_rate,
+                          drop_stream_every=args.drop_stream_every)
+    return ServerOptions(engine=engine, api_key=args.api_key, secret_key=args.secret_key, rate_limit=args.rate_limit,
+                         faults=faults)
 
 
 def build_parser() -> argparse.ArgumentParser:

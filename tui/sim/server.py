@@ -18,6 +18,7 @@ from . import market_calendar as cal
 from .clock import Clock
 from .engine import EngineOptions, Exchange
 from .errors import RATE_LIMITED, UNAUTHORIZED, ApiError, malformed, unprocessable
+from .faults import FaultOptions, Faults
 from .fmt import NY
 from .marketdata import quote_json, snapshot_json, trade_json
 from .ratelimit import RateLimiter, Verdict
@@ -47,6 +48,7 @@ class ServerOptions:
     secret_key: str | None = None
     rate_limit: int = 200  # requests per minute per key; 0 disables
     stream_connections: int = 1  # trade_updates connections per key, as at Alpaca
+    faults: FaultOptions = field(default_factory=FaultOptions)  # latency, failures, stream drops (faults.py)
 
 
 def dumps(body: Any) -> str:
@@ -135,13 +137,16 @@ class Simulator:
         self.limiter = RateLimiter(self.options.rate_limit) if self.options.rate_limit > 0 else None
         self.streams: dict[str, int] = {}  # authenticated trade_updates connections per key
         self.sockets: set[web.WebSocketResponse] = set()
+        self.faults = Faults(self.options.faults, self.options.engine.seed, self.sockets)
         self.app = self._build_app()
         self._ticker: asyncio.Task | None = None
 
     # ---- plumbing ----
 
     def _build_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._middleware], client_max_size=1024 * 1024)
+        # Latency wraps everything; injected failures sit inside auth and the rate limit.
+        middlewares = [self.faults.delay, self._middleware, self.faults.fail]
+        app = web.Application(middlewares=middlewares, client_max_size=1024 * 1024)
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/v2/account", self.get_account),
             ("GET", "/v2/account/configurations", self.get_configurations),
@@ -173,6 +178,8 @@ class Simulator:
             ("GET", "/v2/stocks/{symbol}/trades/latest", self.latest_trade),
             ("GET", "/v2/stocks/{symbol}/snapshot", self.snapshot),
             ("POST", "/sim/price", self.set_price),
+            ("GET", "/sim/faults", self.faults.get_faults),
+            ("POST", "/sim/faults", self.faults.post_faults),
         ]
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
@@ -180,6 +187,8 @@ class Simulator:
         for path in STREAM_PATHS:
             app.router.add_get(path, self.stream)
         app.on_startup.append(self._start_ticker)
+        app.on_startup.append(self.faults.start)
+        app.on_shutdown.append(self.faults.stop)
         app.on_shutdown.append(self._close_sockets)
         app.on_cleanup.append(self._stop_ticker)
         return app
