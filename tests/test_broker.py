@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tui.broker.client import Broker, RequestLog
+from tui.broker.client import Broker
+from tui.broker.ratelimit import Budget
 from tui.broker.errors import describe
 
 from .ui_support import config_for
@@ -13,17 +14,18 @@ def test_open_orders_pages_past_the_500_cap(make_sim):
     broker = Broker(config_for(sim.url))
     orders = broker.open_orders()
     assert len(orders) == 1200 and len({o.id for o in orders}) == 1200
-    assert broker.log.last_minute() == 3  # 500 + 500 + 200
+    assert broker.budget.last_minute() == 3  # 500 + 500 + 200
 
 
-def test_every_request_is_counted_and_has_a_timeout(make_sim):
-    sim = make_sim()
-    log = RequestLog()
-    broker = Broker(config_for(sim.url), log)
+def test_trading_requests_are_counted_and_every_request_has_a_timeout(make_sim):
+    sim = make_sim(rate_limit=200)
+    budget = Budget()
+    broker = Broker(config_for(sim.url), budget)
     broker.account()
     broker.positions()
-    broker.quote("AAPL")
-    assert log.last_minute() == 3
+    broker.quote("AAPL")  # market data: Alpaca counts it in another budget
+    assert budget.last_minute() == 2
+    assert budget.limit == 200 and budget.remaining is not None and budget.remaining <= 198
     assert broker.trading._session._timeout[1] > 0 and broker.data._session._timeout[1] > 0
     assert broker.trading._retry == 0
 

@@ -8,8 +8,6 @@ on 504), and each request is counted so the status bar can show the request budg
 from __future__ import annotations
 
 import threading
-import time
-from collections import deque
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,6 +16,7 @@ import requests
 
 from ..config import Config
 from . import deferred_pandas
+from .ratelimit import Budget
 
 deferred_pandas.install()  # before alpaca-py is first imported: see the module's docstring
 
@@ -29,66 +28,42 @@ FILLS_PAGE = 100  # the activities endpoint's maximum page
 MAX_PAGES = 40
 
 
-class RequestLog:
-    """Timestamps of recent requests (thread-safe) and the server's last rate-limit headers."""
+class _BudgetedSession(requests.Session):
+    """A requests session with a default timeout whose trading requests pass the budget.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._times: deque[float] = deque()
-        self.limit: int | None = None
-        self.remaining: int | None = None
+    Market-data requests have their own budget at Alpaca, so that client's session is
+    made with `budget=None`: timed out, never counted.
+    """
 
-    def record(self) -> None:
-        with self._lock:
-            self._times.append(time.monotonic())
-
-    def note_headers(self, headers: Any) -> None:
-        try:
-            if "X-RateLimit-Limit" in headers:
-                self.limit = int(headers["X-RateLimit-Limit"])
-            if "X-RateLimit-Remaining" in headers:
-                self.remaining = int(headers["X-RateLimit-Remaining"])
-        except (TypeError, ValueError):
-            pass  # a malformed header must never break a request
-
-    def last_minute(self) -> int:
-        cutoff = time.monotonic() - 60
-        with self._lock:
-            while self._times and self._times[0] < cutoff:
-                self._times.popleft()
-            return len(self._times)
-
-
-class _CountingSession(requests.Session):
-    """A requests session with a default timeout that counts what it sends."""
-
-    def __init__(self, log: RequestLog, timeout: tuple[float, float]) -> None:
+    def __init__(self, budget: Budget | None, timeout: tuple[float, float]) -> None:
         super().__init__()
-        self._log = log
+        self._budget = budget
         self._timeout = timeout
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
         kwargs.setdefault("timeout", self._timeout)
-        self._log.record()
+        if self._budget is not None:
+            self._budget.acquire()
         response = super().request(method, url, *args, **kwargs)
-        self._log.note_headers(response.headers)
+        if self._budget is not None:
+            self._budget.note_answer(response.status_code, response.headers)
         return response
 
 
 class Broker:
-    def __init__(self, config: Config, log: RequestLog | None = None) -> None:
+    def __init__(self, config: Config, budget: Budget | None = None) -> None:
         from alpaca.trading.client import TradingClient
 
         self.config = config
-        self.log = log or RequestLog()
+        self.budget = budget or Budget()
         self._timeout = (min(3.0, config.request_timeout), config.request_timeout)
         self.trading = self._tame(TradingClient(config.key_id, config.secret_key, paper=not config.live,
-                                                url_override=config.base_url))
+                                                url_override=config.base_url), self.budget)
         self._data: Any = None
         self._data_lock = threading.Lock()
 
-    def _tame(self, client: Any) -> Any:
-        client._session = _CountingSession(self.log, self._timeout)
+    def _tame(self, client: Any, budget: Budget | None) -> Any:
+        client._session = _BudgetedSession(budget, self._timeout)
         client._retry = 0  # never re-send (a retried POST can place a second order)
         return client
 
@@ -101,7 +76,7 @@ class Broker:
                 from alpaca.data.historical import StockHistoricalDataClient
 
                 self._data = self._tame(StockHistoricalDataClient(
-                    self.config.key_id, self.config.secret_key, url_override=self.config.data_url))
+                    self.config.key_id, self.config.secret_key, url_override=self.config.data_url), None)
             return self._data
 
     def prepare_data(self) -> None:
@@ -161,14 +136,7 @@ class Broker:
 
     def asset(self, symbol: str) -> Asset | None:
         """The asset, or None when the server does not know the symbol."""
-        from alpaca.common.exceptions import APIError
-
-        try:
-            return self.trading.get_asset(symbol)
-        except APIError as err:
-            if err.response is not None and err.response.status_code == 404:
-                return None
-            raise
+        return self._or_none(lambda: self.trading.get_asset(symbol))
 
     def quote(self, symbol: str) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
         """(bid, ask, last) from one snapshot request; None where the feed has nothing."""
@@ -185,6 +153,32 @@ class Broker:
         quote, trade = snap.latest_quote, snap.latest_trade
         return (dec(quote.bid_price) if quote else None, dec(quote.ask_price) if quote else None,
                 dec(trade.price) if trade else None)
+
+    def order_by_client_id(self, client_order_id: str) -> Order | None:
+        """The order sent with this client_order_id, or None when the server has none."""
+        return self._or_none(lambda: self.trading.get_order_by_client_id(client_order_id))
+
+    def order(self, order_id: str) -> Order | None:
+        return self._or_none(lambda: self.trading.get_order_by_id(order_id))
+
+    def orders_since(self, symbol: str, after: datetime) -> list[Order]:
+        """Every order for `symbol` submitted after `after` (any status), newest first."""
+        from alpaca.trading.enums import QueryOrderStatus
+        from alpaca.trading.requests import GetOrdersRequest
+
+        return list(self.trading.get_orders(GetOrdersRequest(
+            status=QueryOrderStatus.ALL, symbols=[symbol], after=after, limit=ORDERS_PAGE, direction="desc")))
+
+    @staticmethod
+    def _or_none(call: Any) -> Any:
+        from alpaca.common.exceptions import APIError
+
+        try:
+            return call()
+        except APIError as err:
+            if err.response is not None and err.response.status_code == 404:
+                return None
+            raise
 
     # ---- writes ------------------------------------------------------------------------
 

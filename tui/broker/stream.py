@@ -81,6 +81,7 @@ class TradeUpdatesStream:
         self._thread: threading.Thread | None = None
         self._task: asyncio.Task[None] | None = None
         self._listened = False  # reached LISTENING on the current connection
+        self._wake: asyncio.Event | None = None  # set to cut a backoff wait short (made on the loop)
 
     @property
     def state(self) -> StreamState:
@@ -111,6 +112,20 @@ class TradeUpdatesStream:
             loop.call_soon_threadsafe(self._cancel)
         except RuntimeError:
             pass  # the loop is already closed: the thread is on its way out
+
+    def wake(self) -> None:
+        """Cut the current backoff wait short and connect now (the server is back)."""
+        loop = self._loop
+        if loop is None or self._stopping:
+            return
+        try:
+            loop.call_soon_threadsafe(self._set_wake)
+        except RuntimeError:
+            pass  # the loop is closed: nothing to wake
+
+    def _set_wake(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
 
     def _cancel(self) -> None:
         # Cancelling the one task interrupts whatever it awaits: a connect, a read or a backoff sleep.
@@ -144,6 +159,7 @@ class TradeUpdatesStream:
     async def _run(self) -> None:
         """Connect, listen, and on any failure wait and connect again, until cancelled."""
         delay = self._backoff_min
+        self._wake = asyncio.Event()
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             while True:
@@ -162,7 +178,12 @@ class TradeUpdatesStream:
                     self._report(StreamState.DISCONNECTED, self._describe(err))
                     wait = delay
                     delay = min(delay * 2, self._backoff_max)
-                await asyncio.sleep(wait * random.uniform(1 - JITTER, 1 + JITTER))
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), wait * random.uniform(1 - JITTER, 1 + JITTER))
+                    delay = self._backoff_min  # woken: the server is back
+                except TimeoutError:
+                    pass
 
     async def _connection(self, session: aiohttp.ClientSession) -> None:
         """One connection: authenticate, listen, deliver updates until it fails (by raising)."""

@@ -22,13 +22,16 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from ..broker.activity import DayTradeBook, FillRow, parse_fill, parse_fills, window_days
-from ..broker.client import Broker, RequestLog
+from ..broker.client import Broker
+from ..broker.ratelimit import Budget
+from ..broker.delivery import Delivery, Dispatcher
 from ..broker.errors import Problem, describe
+from ..broker.journal import Journal, JournalError
 from ..broker.ticket import AssetFacts, OrderPlan, Quote, ReviewFacts
 from ..config import Config
 from ..daemon_executor import DaemonThreadExecutor
 from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
-from .format import NY, dec, enum_text, price, quantity
+from .format import NY, age, dec, enum_text, price, quantity
 from .messages import ActionDone, Fetched, StreamChanged, TicketFacts, TradeUpdate
 from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, ClosePositionScreen, ConfirmScreen
 from .screens.main import MainScreen
@@ -42,6 +45,7 @@ from .widgets.statusbar import Status, StatusBar
 
 RESOURCES = ("account", "positions", "orders", "clock", "fills")
 FIRST_SCREEN = ("account", "positions", "orders", "clock")  # fills wait until these have answered
+PROBE_MIN, PROBE_MAX = 1.0, 4.0  # seconds between probes while OFFLINE (back within 10 s of the server)
 OPEN_STATUSES = frozenset({
     "new", "partially_filled", "accepted", "pending_new", "accepted_for_bidding", "held", "pending_cancel",
     "pending_replace", "calculated", "stopped", "suspended", "done_for_day",
@@ -91,16 +95,19 @@ class AlpacaApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
-                 broker_factory: Callable[[Config, RequestLog], Any] | None = None,
-                 stream: bool = True, on_loaded: Callable[[], None] | None = None) -> None:
+                 broker_factory: Callable[[Config, Budget], Any] | None = None,
+                 stream: bool = True, on_loaded: Callable[[], None] | None = None,
+                 journal: Journal | None = None) -> None:
         super().__init__()
         self._on_loaded = on_loaded  # called once, when every pane first has data
         self.config = config
         self.now = now or (lambda: datetime.now(timezone.utc))
         self._broker_factory = broker_factory or Broker
         self._broker: Any = None
-        self._broker_lock = threading.Lock()
-        self.requests = RequestLog()
+        self._broker_lock = threading.RLock()
+        self._dispatcher: Dispatcher | None = None
+        self.journal = journal
+        self.requests = Budget()
         self.use_stream = stream
         self.stream: Any = None
         self._stream_started = False
@@ -125,7 +132,9 @@ class AlpacaApp(App[None]):
         self._started: dict[str, float] = {}
         self._fetched: dict[str, float] = {}
         self._problems: dict[str, Problem] = {}
-        self._offline = False
+        self._offline = False  # the last answer we waited for never came
+        self._probe_delay = PROBE_MIN
+        self._probe_due = 0.0
         self._bindings_state = (False, False)  # (any positions, any orders) when last checked
 
     # ---- layout ------------------------------------------------------------------------
@@ -170,10 +179,20 @@ class AlpacaApp(App[None]):
     @_while_shown
     def _heartbeat(self) -> None:
         now = time.monotonic()
-        for resource in FIRST_SCREEN if self._first_round else RESOURCES:
-            last = self._started.get(resource, 0.0)
-            if now - last >= self._interval(resource):
-                self.refresh_resource(resource)
+        if self._offline:
+            # Regular refreshes would only fail again: one cheap probe, backing off.
+            if now >= self._probe_due:
+                self._probe_delay = min(self._probe_delay * 2, PROBE_MAX)
+                self._probe_due = now + self._probe_delay
+                self.refresh_resource("clock")
+        else:
+            for resource in FIRST_SCREEN if self._first_round else RESOURCES:
+                last = self._started.get(resource, 0.0)
+                if now - last >= self._interval(resource):
+                    self.refresh_resource(resource)
+        for resource in self._problems:
+            if resource in self._fetched:
+                self._mark_stale(resource, f"last data {age(now - self._fetched[resource])} ago")
         self.main.query_one(ClockPane).tick()
         self._update_status()
 
@@ -232,7 +251,9 @@ class AlpacaApp(App[None]):
             self._fetched[resource] = time.monotonic()
             if self._problems.pop(resource, None) is not None:
                 self.main.query_one(PANE_OF[resource]).remove_class("failing")
-            self._offline = any(p.transport for p in self._problems.values())
+                self._mark_stale(resource, "")
+            if self._offline:
+                self._back_online()
             getattr(self, f"_show_{resource}")(message.data)
         if self._first_round:
             self._first_round.discard(resource)
@@ -243,10 +264,30 @@ class AlpacaApp(App[None]):
             self.refresh_resource(resource)
         self._update_status()
 
+    def _back_online(self) -> None:
+        """An answer after OFFLINE: refetch everything (the server may have come back with
+        different state) and have the stream reconnect now rather than at its next try."""
+        self._offline = False
+        for resource in RESOURCES:
+            if resource != "fills" or not self._first_round:
+                self.refresh_resource(resource)
+        if self.stream is not None:
+            self.stream.wake()
+
+    def _mark_stale(self, resource: str, note: str) -> None:
+        pane = self.main.query_one(PANE_OF[resource])
+        if isinstance(pane, OrdersPane):
+            pane.mark_stale(note)
+        else:
+            pane.border_subtitle = note
+
     def _fetch_failed(self, resource: str, problem: Problem) -> None:
         first = self._problems.get(resource) != problem
         self._problems[resource] = problem
-        self._offline = any(p.transport for p in self._problems.values())
+        if problem.transport and not self._offline:
+            self._offline = True
+            self._probe_delay = PROBE_MIN
+            self._probe_due = time.monotonic() + PROBE_MIN
         self.main.query_one(PANE_OF[resource]).add_class("failing")
         if first and not problem.transport:  # transport trouble shows as OFFLINE instead
             self.notify(str(problem), title=f"{resource.title()} could not be loaded", severity="error")
@@ -322,6 +363,8 @@ class AlpacaApp(App[None]):
     def on_stream_changed(self, message: StreamChanged) -> None:
         was_listening = self.stream_state == "listening"
         self.stream_state, self.stream_detail = message.state, message.detail
+        if was_listening and message.state != "listening" and not self._offline:
+            self.refresh_resource("clock")  # a dropped stream may mean the server is gone: ask now
         if message.state == "listening" and not was_listening:
             # Events may have been missed while the stream was down: reconcile from REST.
             for resource in ("orders", "positions", "account", "fills"):
@@ -503,37 +546,58 @@ class AlpacaApp(App[None]):
     def _send_order(self, plan: OrderPlan) -> None:
         what = f"{plan.side.upper()} {quantity(plan.qty) if plan.qty is not None else '$' + str(plan.notional)} " \
                f"{plan.symbol}"
-        client_order_id = f"tui-{uuid.uuid4().hex}"
-        self._run_action("order", what, lambda: self.broker.submit(plan.to_request(client_order_id)))
+        client_order_id = f"tui-{uuid.uuid4().hex}"  # set before the first send: the order's identity
+        fields = {k: (None if v is None else str(v)) for k, v in vars(plan).items()}
+        self._run_action("order", what, lambda: self.dispatcher.order(
+            plan.to_request(client_order_id), client_order_id, fields))
 
-    def _run_action(self, what: str, context: str, call: Callable[[], Any]) -> None:
+    @property
+    def dispatcher(self) -> Dispatcher:
+        with self._broker_lock:
+            if self._dispatcher is None:
+                self._dispatcher = Dispatcher(self.broker, self.journal)
+            return self._dispatcher
+
+    def _run_action(self, what: str, context: str, call: Callable[[], Delivery]) -> None:
         def run() -> None:
             try:
-                result = call()
+                delivery = call()
+            except JournalError as err:  # nothing is sent without its line in the journal
+                delivery = Delivery("refused", problem=Problem(f"not sent: {err}"))
             except Exception as err:
-                self.post_message(ActionDone(what, None, describe(err), context))
-                return
-            self.post_message(ActionDone(what, result, None, context))
+                delivery = Delivery("refused", problem=describe(err))
+            self.post_message(ActionDone(what, delivery.result, delivery.problem, context, delivery))
 
         self.run_worker(run, thread=True, group="actions", name=f"{what} {context}", exit_on_error=False)
 
     @_while_shown
     def on_action_done(self, message: ActionDone) -> None:
-        problem = message.problem
-        if problem is not None:
-            self._reject(message.context or message.what, problem)
-        elif message.what == "order":
+        problem, delivery = message.problem, message.delivery
+        state = delivery.state if delivery is not None else ("refused" if problem else "done")
+        if state == "unknown":
+            self.notify(f"{message.context}: no answer from the server ({problem}). Kept in the audit journal "
+                        "and checked again at the next start; the panes show what the server did.",
+                        title="OUTCOME UNKNOWN", severity="warning", timeout=15)
+        elif state == "refused":
+            self._reject(message.context or message.what, problem or Problem("refused"))
+        else:
+            self._report_done(message, delivery.notes if delivery is not None else [])
+        for resource in ("orders", "positions", "account"):
+            self.refresh_resource(resource)
+
+    def _report_done(self, message: ActionDone, notes: list[str]) -> None:
+        checked = f" ({notes[-1]})" if notes else ""  # the answer was lost and found again
+        if message.what == "order":
             order = message.result
-            self.notify(f"{message.context}: order {order.id} is {enum_text(order.status)}", title="Order sent")
+            self.notify(f"{message.context}: order {order.id} is {enum_text(order.status)}{checked}",
+                        title="Order sent")
             self._apply_order(order)
         elif message.what in ("close_all", "cancel_all"):
             self._report_bulk(message)
         elif message.what == "close":
-            self.notify(f"{message.context}: closing order {message.result.id} sent", title="Closing")
+            self.notify(f"{message.context}: closing order {message.result.id} sent{checked}", title="Closing")
         elif message.what == "cancel":
-            self.notify(f"{message.context}: cancel requested", title="Cancel")
-        for resource in ("orders", "positions", "account"):
-            self.refresh_resource(resource)
+            self.notify(f"{message.context}: cancel requested{checked}", title="Cancel")
 
     def _report_bulk(self, message: ActionDone) -> None:
         results = message.result or []
@@ -578,7 +642,8 @@ class AlpacaApp(App[None]):
         def done(choice: CloseChoice | bool) -> None:
             if isinstance(choice, CloseChoice):
                 what = f"CLOSE {quantity(choice.qty) if choice.qty is not None else 'all'} {choice.symbol}"
-                self._run_action("close", what, lambda: self.broker.close_position(choice.symbol, choice.qty))
+                self._run_action("close", what, lambda: self.dispatcher.close(
+                    choice.symbol, choice.qty, {"label": what}))
 
         self.push_screen(screen, done)
 
@@ -590,7 +655,7 @@ class AlpacaApp(App[None]):
         def done(choice: CloseAllChoice | bool) -> None:
             if isinstance(choice, CloseAllChoice):
                 self._run_action("close_all", "Close all positions",
-                                 lambda: self.broker.close_all(choice.cancel_orders))
+                                 lambda: self.dispatcher.close_all(choice.cancel_orders))
 
         self.push_screen(CloseAllScreen(len(self.positions), len(self.orders), live=self.config.live), done)
 
@@ -606,7 +671,8 @@ class AlpacaApp(App[None]):
 
         def done(ok: bool) -> None:
             if ok:
-                self._run_action("cancel", f"CANCEL {what}", lambda: self.broker.cancel(str(order.id)))
+                self._run_action("cancel", f"CANCEL {what}", lambda: self.dispatcher.cancel(
+                    str(order.id), {"label": what}))
 
         self.push_screen(screen, done)
 
@@ -616,11 +682,12 @@ class AlpacaApp(App[None]):
             return
         screen = ConfirmScreen(f"Cancel ALL {len(self.orders)} open orders?",
                                ["Every open order is canceled, bracket legs included."],
-                               yes="Cancel all", bulk=True, live=self.config.live)
+                               yes="Cancel all", bulk=True, live=self.config.live,
+                               typed="CANCEL" if self.config.live else None)
 
         def done(ok: bool) -> None:
             if ok:
-                self._run_action("cancel_all", "Cancel all orders", self.broker.cancel_all)
+                self._run_action("cancel_all", "Cancel all orders", lambda: self.dispatcher.cancel_all())
 
         self.push_screen(screen, done)
 

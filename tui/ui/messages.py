@@ -41,6 +41,7 @@ class ActionDone(Message):
     result: Any = None
     problem: Problem | None = None
     context: str = ""  # e.g. "BUY 10 AAPL"
+    delivery: Any = None  # the broker layer's Delivery: done / refused / unknown, and how we know
 
 
 @dataclass

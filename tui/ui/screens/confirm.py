@@ -1,6 +1,7 @@
 """Confirmations: `y` confirms, `n` or Esc cancels, and every path dismisses with a value.
 
-Bulk actions open with the focus on Cancel, so a stray Enter does nothing harmful.
+Bulk actions open with the focus on Cancel, so a stray Enter does nothing harmful. On a
+live account they ask for a typed word instead of `y`: a reflex cannot close everything.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.actions import SkipAction
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Button, Checkbox, Input, Label, Static
 
@@ -21,19 +23,20 @@ class ConfirmScreen(ModalScreen[bool]):
     """Yes or no. Dismisses True only on `y` or the Yes button."""
 
     BINDINGS = [
-        Binding("y", "confirm", "Yes", priority=True),
-        Binding("n", "cancel", "No", priority=True),
+        Binding("y", "confirm_key", "Yes", priority=True),
+        Binding("n", "cancel_key", "No", priority=True),
         Binding("escape", "cancel", "Cancel", priority=True),
     ]
 
     def __init__(self, title: str, lines: list[str], *, yes: str = "Yes", bulk: bool = False,
-                 live: bool = False) -> None:
+                 live: bool = False, typed: str | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.lines = lines
         self.yes = yes
         self.bulk = bulk
         self.live = live
+        self.typed = typed  # the word to type instead of pressing y (live bulk actions)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="live" if self.live else ""):
@@ -43,6 +46,9 @@ class ConfirmScreen(ModalScreen[bool]):
             for line in self.lines:
                 yield Static(line, classes="dialog-line", markup=False)
             yield from self.extra()
+            if self.typed:
+                yield Label(f"Type {self.typed} and press Enter to confirm.", id="typed-hint")
+                yield Input(placeholder=self.typed, id="typed")
             with Horizontal(id="dialog-buttons"):
                 yield Button(f"{self.yes} \\[y]", id="yes", variant="error" if self.bulk else "primary")
                 yield Button("Cancel \\[n]", id="no")
@@ -52,15 +58,38 @@ class ConfirmScreen(ModalScreen[bool]):
         return iter(())
 
     def on_mount(self) -> None:
-        self.query_one("#no" if self.bulk else "#yes", Button).focus()
+        if self.typed:
+            self.query_one("#typed", Input).focus()
+        else:
+            self.query_one("#no" if self.bulk else "#yes", Button).focus()
 
     def result(self) -> object:
         return True
 
     def action_confirm(self) -> None:
+        if self.typed and self.query_one("#typed", Input).value.strip().upper() != self.typed.upper():
+            hint = self.query_one("#typed-hint", Label)
+            hint.update(f"Type {self.typed} exactly to confirm (Esc cancels). Nothing was sent.")
+            hint.add_class("error")
+            return
         value = self.result()
         if value is not None:
             self.dismiss(value)
+
+    def action_confirm_key(self) -> None:
+        if self.typed:
+            raise SkipAction()  # the letter belongs to the typed word
+        self.action_confirm()
+
+    def action_cancel_key(self) -> None:
+        if self.typed:
+            raise SkipAction()
+        self.action_cancel()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "typed":
+            event.stop()
+            self.action_confirm()
 
     def action_cancel(self) -> None:
         self.dismiss(False)
@@ -135,7 +164,7 @@ class CloseAllScreen(ConfirmScreen):
     def __init__(self, positions: int, open_orders: int, live: bool = False) -> None:
         super().__init__(f"Close ALL {positions} positions?", [
             "Every position is closed with a market order.",
-        ], yes="Close all", bulk=True, live=live)
+        ], yes="Close all", bulk=True, live=live, typed="CLOSE" if live else None)
         self.open_orders = open_orders
         self.cancel_orders = False
 
@@ -147,6 +176,8 @@ class CloseAllScreen(ConfirmScreen):
         self.cancel_orders = event.value
 
     def action_toggle_orders(self) -> None:
+        if self.typed:
+            raise SkipAction()  # typing the word: Tab reaches the checkbox instead
         self.cancel_orders = not self.cancel_orders
         if self.is_mounted:
             self.query_one("#cancel-orders", Checkbox).value = self.cancel_orders

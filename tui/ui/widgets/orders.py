@@ -96,6 +96,7 @@ class OrdersPane(Vertical):
         self.order_count: int | None = None
         self.fill_count = 0
         self.orders_by_row: dict[str, Any] = {}
+        self.stale_note = ""  # e.g. "last data 12s ago", while the orders cannot be refreshed
 
     def compose(self) -> ComposeResult:
         yield OrdersTable(id="orders-table")
@@ -113,6 +114,13 @@ class OrdersPane(Vertical):
         else:
             self.border_title = f"Orders ({count})"
             self.border_subtitle = "f: recent fills"
+        if self.stale_note:
+            self.border_subtitle = f"{self.stale_note} · {self.border_subtitle}"
+
+    def mark_stale(self, note: str) -> None:
+        if note != self.stale_note:
+            self.stale_note = note
+            self._retitle()
 
     def show_orders(self, orders: Sequence[Any]) -> None:
         self.order_count = len(orders)

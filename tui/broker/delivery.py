@@ -1,0 +1,333 @@
+"""Sending the user's orders, cancels and closes: journaled, at most once, and never left
+as a guess.
+
+A request can fail after the server acted on it (a timeout, a dropped connection, a 5xx
+from a gateway). After such an *ambiguous* failure nothing is re-sent blind: an order is
+looked up by its client_order_id (set before the first send) and re-sent with the same id
+only when the server says it has none — a copy that races the original is refused by the
+server as a duplicate id, so one confirmation can never become two orders. A cancel is
+checked against the order's status; a close is looked for among the symbol's new orders
+and never re-sent, since a second close could sell more than the user asked for.
+
+Every action writes its intent to the journal before the first send and its outcome
+after; an outcome still unknown at the deadline is written as "unknown" and settled from
+the server on the next start (`settle_pending`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from .errors import Problem, describe
+from .journal import Journal
+
+DEADLINE = 45.0  # seconds to get a definite answer before calling the outcome unknown
+MAX_SENDS = 8  # an order re-sent (same client_order_id) at most this often
+BACKOFF = (0.2, 0.5, 1.0, 2.0, 3.0)  # between tries after an ambiguous failure
+CANCELED = frozenset({"canceled", "pending_cancel"})
+CLOSED_FOR_GOOD = frozenset({"filled", "expired", "rejected", "replaced", "done_for_day"})
+
+
+def is_ambiguous(problem: Problem) -> bool:
+    """No answer, or one from a server that may have acted before failing."""
+    return problem.transport or problem.status is None or problem.status >= 500
+
+
+def is_duplicate_id(problem: Problem) -> bool:
+    return problem.status == 422 and "client_order_id" in problem.message and "unique" in problem.message
+
+
+@dataclass
+class Delivery:
+    """What became of one action. state: done / refused / unknown."""
+
+    state: str
+    result: Any = None  # the order (or the bulk answer) when done
+    problem: Problem | None = None  # the refusal, or the last failure when unknown
+    notes: list[str] = field(default_factory=list)  # how we know, in plain words
+    sends: int = 0
+
+    @property
+    def note(self) -> str:
+        return "; ".join(self.notes)
+
+
+class _NotFound:
+    """The server answered, and has no such order."""
+
+
+NOT_FOUND = _NotFound()
+
+
+class Dispatcher:
+    def __init__(self, broker: Any, journal: Journal | None, *, deadline: float = DEADLINE,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+        self.broker = broker
+        self.journal = journal
+        self.deadline = deadline
+        self._sleep, self._clock = sleep, clock
+
+    # ---- one order ---------------------------------------------------------------------
+
+    def order(self, request: Any, client_order_id: str, what: dict[str, Any]) -> Delivery:
+        intent = self._intent("order", what, client_order_id)
+        with self._urgent():
+            delivery = self._send_order(request, client_order_id)
+        order = delivery.result
+        self._outcome(intent, delivery, order_id=getattr(order, "id", None), status=getattr(order, "status", None))
+        return delivery
+
+    def _send_order(self, request: Any, client_order_id: str) -> Delivery:
+        give_up = self._clock() + self.deadline
+        delivery = Delivery("unknown")
+        while True:
+            delivery.sends += 1
+            try:
+                return Delivery("done", self.broker.submit(request), notes=delivery.notes, sends=delivery.sends)
+            except Exception as err:  # every failure is weighed below
+                problem = describe(err)
+            delivery.problem = problem
+            if problem.status == 429:
+                if self._clock() < give_up:
+                    continue  # not accepted; the budget waits out the server's reset
+                return delivery
+            if not is_ambiguous(problem) and not is_duplicate_id(problem):
+                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+            delivery.notes.append(f"send {delivery.sends}: {problem}")
+            found = self._find(lambda: self.broker.order_by_client_id(client_order_id), give_up, delivery)
+            if found is None:
+                return delivery  # the server could not say in time
+            if found is not NOT_FOUND:
+                delivery.notes.append("found on the server by its client_order_id")
+                return Delivery("done", found, notes=delivery.notes, sends=delivery.sends)
+            if is_duplicate_id(problem):
+                # The server knows the id yet has no order: never seen, but never send again.
+                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+            if delivery.sends >= MAX_SENDS or self._clock() >= give_up:
+                return delivery
+            delivery.notes.append("not on the server: sent again with the same client_order_id")
+            self._pause(delivery.sends)
+
+    # ---- one cancel --------------------------------------------------------------------
+
+    def cancel(self, order_id: str, what: dict[str, Any]) -> Delivery:
+        intent = self._intent("cancel", {**what, "order_id": order_id})
+        with self._urgent():
+            delivery = self._send_cancel(order_id)
+        self._outcome(intent, delivery, order_id=order_id)
+        return delivery
+
+    def _send_cancel(self, order_id: str) -> Delivery:
+        give_up = self._clock() + self.deadline
+        delivery = Delivery("unknown")
+        while True:
+            delivery.sends += 1
+            try:
+                self.broker.cancel(order_id)
+                return Delivery("done", notes=delivery.notes, sends=delivery.sends)
+            except Exception as err:
+                problem = describe(err)
+            delivery.problem = problem
+            if problem.status == 429 and self._clock() < give_up:
+                continue
+            if problem.status == 404:
+                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+            if not is_ambiguous(problem) and problem.status != 422:
+                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+            # Ambiguous, or "not cancelable" (perhaps because our first cancel went through).
+            delivery.notes.append(f"send {delivery.sends}: {problem}")
+            order = self._find(lambda: self.broker.order(order_id), give_up, delivery)
+            if order is None:
+                return delivery
+            status = _status(order)
+            if status in CANCELED:
+                delivery.notes.append(f"the order is {status}")
+                return Delivery("done", order, notes=delivery.notes, sends=delivery.sends)
+            if order is NOT_FOUND or status in CLOSED_FOR_GOOD or problem.status == 422:
+                refusal = problem if problem.status == 422 else Problem(
+                    f"the order is {status or 'gone'}: nothing to cancel", problem.status, problem.code)
+                return Delivery("refused", order, problem=refusal, notes=delivery.notes, sends=delivery.sends)
+            if delivery.sends >= MAX_SENDS or self._clock() >= give_up:
+                return delivery
+            self._pause(delivery.sends)  # still open: a cancel is safe to repeat
+
+    # ---- one close ---------------------------------------------------------------------
+
+    def close(self, symbol: str, qty: Any, what: dict[str, Any]) -> Delivery:
+        intent = self._intent("close", {**what, "symbol": symbol, "qty": None if qty is None else str(qty)})
+        with self._urgent():
+            delivery = self._send_close(symbol, qty)
+        order = delivery.result
+        self._outcome(intent, delivery, order_id=getattr(order, "id", None), status=getattr(order, "status", None))
+        return delivery
+
+    def _send_close(self, symbol: str, qty: Any) -> Delivery:
+        give_up = self._clock() + self.deadline
+        sent_at = datetime.now(timezone.utc) - timedelta(seconds=5)  # our clock may run ahead of the server's
+        delivery = Delivery("unknown", sends=1)
+        while True:
+            try:
+                return Delivery("done", self.broker.close_position(symbol, qty), sends=delivery.sends)
+            except Exception as err:
+                problem = describe(err)
+            delivery.problem = problem
+            if problem.status == 429 and self._clock() < give_up:
+                continue  # not accepted: the same request may go again
+            if not is_ambiguous(problem):
+                return Delivery("refused", problem=problem, sends=delivery.sends)
+            delivery.notes.append(f"send 1: {problem}")
+            # Never re-sent: look for the closing order the server may have made.
+            found = self._find(lambda: self._closing_orders(symbol, sent_at), give_up, delivery)
+            if found is None:
+                return delivery
+            if found is NOT_FOUND:
+                delivery.notes.append("no closing order on the server: nothing was done")
+                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+            delivery.notes.append("the closing order was found on the server")
+            return Delivery("done", found[0], notes=delivery.notes, sends=delivery.sends)
+
+    # ---- everything at once ------------------------------------------------------------
+
+    def cancel_all(self) -> Delivery:
+        intent = self._intent("cancel_all", {})
+        with self._urgent():
+            delivery = self._repeat_until_answered(self.broker.cancel_all)  # safe to repeat
+        self._outcome(intent, delivery, count=len(delivery.result or []))
+        return delivery
+
+    def close_all(self, cancel_orders: bool) -> Delivery:
+        intent = self._intent("close_all", {"cancel_orders": cancel_orders})
+        with self._urgent():
+            delivery = self._send_once(lambda: self.broker.close_all(cancel_orders))
+        self._outcome(intent, delivery, count=len(delivery.result or []))
+        return delivery
+
+    def _repeat_until_answered(self, call: Callable[[], Any]) -> Delivery:
+        give_up = self._clock() + self.deadline
+        delivery = Delivery("unknown")
+        while True:
+            delivery.sends += 1
+            try:
+                return Delivery("done", call(), notes=delivery.notes, sends=delivery.sends)
+            except Exception as err:
+                problem = describe(err)
+            delivery.problem = problem
+            if not is_ambiguous(problem) and problem.status != 429:
+                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+            delivery.notes.append(f"send {delivery.sends}: {problem}")
+            if delivery.sends >= MAX_SENDS or self._clock() >= give_up:
+                return delivery
+            self._pause(delivery.sends)
+
+    def _send_once(self, call: Callable[[], Any]) -> Delivery:
+        try:
+            return Delivery("done", call(), sends=1)
+        except Exception as err:
+            problem = describe(err)
+        if is_ambiguous(problem):
+            return Delivery("unknown", problem=problem, sends=1,
+                            notes=[f"{problem}: the server may have acted; the panes will show what it did"])
+        return Delivery("refused", problem=problem, sends=1)
+
+    # ---- settling what an earlier run left open ----------------------------------------
+
+    def settle_pending(self) -> list[tuple[dict[str, Any], str]]:
+        """Ask the server about every journaled intent without a definite outcome.
+
+        Returns (intent, what the server says) for each, and journals the answer."""
+        if self.journal is None:
+            return []
+        settled = []
+        for intent in self.journal.pending():
+            answer = self._settle(intent)
+            if answer is None:
+                continue  # the server cannot say now: left pending for next time
+            self.journal.outcome(intent["intent"], "settled", note=answer)
+            settled.append((intent, answer))
+        return settled
+
+    def _settle(self, intent: dict[str, Any]) -> str | None:
+        action, what = intent.get("action"), intent.get("what") or {}
+        give_up = self._clock() + min(self.deadline, 10.0)
+        scratch = Delivery("unknown")
+        if action == "order" and intent.get("client_order_id"):
+            found = self._find(lambda: self.broker.order_by_client_id(intent["client_order_id"]), give_up, scratch)
+            if found is None:
+                return None
+            if found is NOT_FOUND:
+                return "the order was never placed"
+            return f"the order was placed: {found.id} is {_status(found)}"
+        if action == "cancel" and what.get("order_id"):
+            found = self._find(lambda: self.broker.order(what["order_id"]), give_up, scratch)
+            if found is None:
+                return None
+            return "the order is gone" if found is NOT_FOUND else f"the order is {_status(found)}"
+        if action == "close" and what.get("symbol"):
+            try:
+                since = datetime.fromisoformat(intent["ts"]) - timedelta(seconds=5)
+            except (KeyError, TypeError, ValueError):
+                return "cannot tell (the journal line has no time)"
+            found = self._find(lambda: self._closing_orders(what["symbol"], since), give_up, scratch)
+            if found is None:
+                return None
+            return "no closing order was made" if found is NOT_FOUND else \
+                f"a closing order was made: {found[0].id} is {_status(found[0])}"
+        return "a bulk action: the positions and orders panes show its result"
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def _closing_orders(self, symbol: str, since: datetime) -> Any:
+        """Market orders for the symbol since the close was sent (a close makes one), or NOT_FOUND."""
+        orders = [o for o in self.broker.orders_since(symbol, since) if _status_text(getattr(o, "type", None)) == "market"]
+        return orders or NOT_FOUND
+
+    def _find(self, lookup: Callable[[], Any], give_up: float, delivery: Delivery) -> Any:
+        """The lookup's answer, NOT_FOUND, or None when the server would not say by give_up."""
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                found = lookup()
+                return NOT_FOUND if found is None else found
+            except Exception as err:
+                problem = describe(err)
+            if not is_ambiguous(problem) and problem.status != 429:
+                delivery.notes.append(f"look-up refused: {problem}")
+                return None
+            if self._clock() >= give_up:
+                delivery.notes.append(f"look-up failed until the deadline: {problem}")
+                return None
+            self._pause(tries)
+
+    def _pause(self, attempt: int) -> None:
+        self._sleep(BACKOFF[min(attempt, len(BACKOFF)) - 1])
+
+    def _urgent(self) -> Any:
+        return self.broker.budget.urgent()
+
+    def _intent(self, action: str, what: dict[str, Any], client_order_id: str | None = None) -> str | None:
+        if self.journal is None:
+            return None
+        return self.journal.intent(action, what, client_order_id)  # JournalError: nothing is sent
+
+    def _outcome(self, intent: str | None, delivery: Delivery, **details: Any) -> None:
+        if self.journal is None or intent is None:
+            return
+        result = {"done": "accepted", "refused": "refused", "unknown": "unknown"}[delivery.state]
+        problem = delivery.problem if delivery.state != "done" else None
+        error = {"message": problem.message, "status": problem.status, "code": problem.code} if problem else None
+        if details.get("status") is not None:
+            details["status"] = _status_text(details["status"])
+        self.journal.outcome(intent, result, error=error, note=delivery.note or None, sends=delivery.sends,
+                             **details)
+
+
+def _status(order: Any) -> str:
+    return _status_text(getattr(order, "status", None))
+
+
+def _status_text(status: Any) -> str:
+    return str(getattr(status, "value", status) or "unknown")
