@@ -45,6 +45,15 @@ class SimHandle:
     def set_price(self, symbol: str, price: str | Decimal) -> None:
         self.call(self.exchange.set_price, symbol, Decimal(str(price)))
 
+    def set_faults(self, **settings: Any) -> dict[str, Any]:
+        """Change the simulator's injected faults while it runs (POST /sim/faults)."""
+        import requests
+
+        answer = requests.post(self.url + "/sim/faults", json=settings, timeout=10,
+                               headers={"APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
     def advance(self, seconds: float) -> None:
         """Move a ManualClock and let the engine see the new time."""
         assert isinstance(self.clock, ManualClock), "advance needs a simulator with a ManualClock"

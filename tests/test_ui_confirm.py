@@ -133,3 +133,42 @@ async def test_C_then_y_cancels_every_order_and_escape_does_not(make_sim):
         await until(pilot, lambda: "Orders (0)" in screen_text(app), what="no open orders")
         assert open_orders(sim) == 0
         assert len(positions(sim)) == 6
+
+
+async def test_live_close_all_wants_the_word_typed_and_y_alone_does_nothing(make_sim):
+    from tui.config import Mode
+
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim, mode=Mode.LIVE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("X")
+        await until(pilot, lambda: isinstance(app.screen, CloseAllScreen) and app.screen.is_mounted)
+        assert "Type CLOSE" in screen_text(app) and "LIVE ACCOUNT" in screen_text(app)
+        await pilot.press("y", "enter")  # a reflex: not the word
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CloseAllScreen) and "exactly" in screen_text(app)
+        assert len(positions(sim)) == 6
+        field = app.screen.query_one("#typed", Input)
+        field.value = ""
+        await pilot.press(*"close", "enter")  # case does not matter; the o is typed, not a toggle
+        await until(pilot, lambda: not positions(sim), what="every position closed")
+        assert open_orders(sim) == 3  # the cancel-orders option stayed off
+
+
+async def test_live_cancel_all_wants_cancel_typed_and_escape_sends_nothing(make_sim):
+    from tui.config import Mode
+
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim, mode=Mode.LIVE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen.is_mounted)
+        await pilot.press(*"CANCE", "escape")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
+        assert open_orders(sim) == 3
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen) and app.screen.is_mounted)
+        await pilot.press(*"CANCEL", "enter")
+        await until(pilot, lambda: open_orders(sim) == 0, what="every order canceled")

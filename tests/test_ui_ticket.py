@@ -207,3 +207,25 @@ async def test_the_review_lists_every_field_of_a_bracket_order(make_sim):
         await until(pilot, lambda: "Orders (1)" in screen_text(app), what="the bracket order")
         await until(pilot, lambda: "take profit" in screen_text(app) and "stop loss" in screen_text(app),
                     what="legs under the parent")
+
+
+async def test_facts_arriving_twice_send_the_order_once(make_sim):
+    """The symbol's facts can come twice (asked for while typing, and again on Enter): the
+    review must decide once — a second dismiss used to pop the screen under it and crash."""
+    from tui.ui.messages import TicketFacts
+
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        before = order_count(sim)
+        ticket = await open_ticket(pilot)
+        await pilot.press(*"INTC", "tab", "3", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.checked)
+        review = app.screen
+        await pilot.press("y")
+        ticket.post_message(TicketFacts("INTC", ticket.asset, True, ticket.quote))  # a late duplicate
+        review.checked_plan(review.plan, review.outlook)
+        await until(pilot, lambda: order_count(sim) == before + 1, what="one order")
+        await pilot.pause(0.3)
+        assert order_count(sim) == before + 1 and app.is_running

@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true",
                         help="run against the built-in simulator with a sample portfolio: no account, no network")
     parser.add_argument("--seed", type=_count, default=0, help="with --demo: the simulator's seed (default 0)")
+    parser.add_argument("--audit-log", metavar="PATH",
+                        help="the audit journal (JSON lines); default: ALPACA_TUI_AUDIT_LOG, "
+                             "else audit.jsonl in your data directory")
     parser.add_argument("--live", action="store_true",
                         help="trade the LIVE account (real money); you will be asked to type LIVE")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -165,7 +168,7 @@ def run_sim(args: argparse.Namespace) -> int:
     return run_forever(server_options(args), args.host, args.port, Clock(args.start_at))
 
 
-def run_demo(seed: int) -> int:
+def run_demo(seed: int, audit_log: str | None = None) -> int:
     """The app against an in-process simulator on a free loopback port, sample portfolio.
 
     The simulator boots on its own thread while the UI imports and paints; the broker
@@ -191,13 +194,17 @@ def run_demo(seed: int) -> int:
 
     # No simulator.stop() at the end: its graceful shutdown waits on open connections
     # (~0.4 s), and the process ends right after through entry()'s os._exit.
-    return run_app(demo_config(f"http://127.0.0.1:{port}"), broker_factory=broker_when_ready)
+    config = demo_config(f"http://127.0.0.1:{port}")
+    return run_app(config, audit_log, broker_factory=broker_when_ready)
 
 
-def run_app(config, **options) -> int:
+def run_app(config, audit_log: str | None = None, warnings: tuple[str, ...] = (), **options) -> int:
+    from .broker.journal import Journal, choose_path
     from .ui.app import AlpacaApp
 
-    app = AlpacaApp(config, on_loaded=gc_pause.resume, **options)
+    journal = Journal(choose_path(audit_log, dict(os.environ)), mode=config.mode.value.lower(),
+                      endpoint=config.base_url)
+    app = AlpacaApp(config, on_loaded=gc_pause.resume, journal=journal, warnings=warnings, **options)
     app.run()
     return app.return_code or 0
 
@@ -219,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.live:
             print("alpaca-tui: --demo and --live cannot go together", file=sys.stderr)
             return 2
-        return run_demo(args.seed)
-    from .config import ConfigError, from_env, load_env
+        return run_demo(args.seed, args.audit_log)
+    from .config import ConfigError, dotenv_warning, from_env, load_env
 
     try:
         config = from_env(load_env(), live=args.live)
@@ -234,11 +241,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print("alpaca-tui: no ALPACA_API_KEY / ALPACA_SECRET_KEY in the environment or .env: "
               "starting the demo.", flush=True)
-        return run_demo(args.seed)
+        return run_demo(args.seed, args.audit_log)
+    warning = dotenv_warning()
+    if warning:
+        print(f"alpaca-tui: warning: {warning}", file=sys.stderr)
     if config.live and not confirm_live():
         print("alpaca-tui: not confirmed; nothing was sent.", file=sys.stderr)
         return 1
-    return run_app(config)
+    return run_app(config, args.audit_log, warnings=(warning,) if warning else ())
 
 
 def entry() -> None:

@@ -104,6 +104,19 @@ def load_env(dotenv_path: Path | None = None) -> dict[str, str]:
     return values
 
 
+def dotenv_warning(dotenv_path: Path | None = None) -> str | None:
+    """A warning when the .env holding the keys can be read by group or others."""
+    path = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if mode & 0o077:
+        return (f"{path} can be read by other users (mode {mode & 0o777:o}); it holds your secret key: "
+                f"chmod 600 {path}")
+    return None
+
+
 def demo_config(url: str) -> Config:
     return Config(Mode.DEMO, url, url, "demo", "demo")
 

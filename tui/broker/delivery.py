@@ -40,6 +40,18 @@ def is_duplicate_id(problem: Problem) -> bool:
     return problem.status == 422 and "client_order_id" in problem.message and "unique" in problem.message
 
 
+def read_retrying(call: Callable[[], Any], *, tries: int = 3, sleep: Callable[[float], None] = time.sleep) -> Any:
+    """A read the user is waiting for, tried again after ambiguous failures (reads are safe
+    to repeat); the last failure is raised."""
+    for attempt in range(1, tries + 1):
+        try:
+            return call()
+        except Exception as err:
+            if attempt == tries or not is_ambiguous(describe(err)):
+                raise
+        sleep(BACKOFF[min(attempt, len(BACKOFF)) - 1])
+
+
 @dataclass
 class Delivery:
     """What became of one action. state: done / refused / unknown."""

@@ -42,11 +42,20 @@ def _from_body(text: str, status: int | None) -> Problem:
         if isinstance(raw_code, int) or (isinstance(raw_code, str) and raw_code.isdigit()):
             code = int(raw_code)
         message = str(body.get("message") or "").strip()
-    elif text:
+    elif text and not text.lstrip().startswith("<"):  # an HTML page from a gateway says nothing useful
         message = text.strip().splitlines()[0][:200]
     if not message:
-        message = f"the server answered HTTP {status}" if status else "the server gave no answer"
+        message = f"the server answered HTTP {status}{_reason(status)}" if status else "the server gave no answer"
     return Problem(message, status, code)
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return f" ({HTTPStatus(status).phrase})"
+    except ValueError:
+        return ""
 
 
 def describe(err: BaseException) -> Problem:

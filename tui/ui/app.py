@@ -24,15 +24,15 @@ from textual.screen import Screen
 from ..broker.activity import DayTradeBook, FillRow, parse_fill, parse_fills, window_days
 from ..broker.client import Broker
 from ..broker.ratelimit import Budget
-from ..broker.delivery import Delivery, Dispatcher
+from ..broker.delivery import Delivery, Dispatcher, read_retrying
 from ..broker.errors import Problem, describe
 from ..broker.journal import Journal, JournalError
 from ..broker.ticket import AssetFacts, OrderPlan, Quote, ReviewFacts
-from ..config import Config
+from ..config import Config, Mode
 from ..daemon_executor import DaemonThreadExecutor
 from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
 from .format import NY, age, dec, enum_text, price, quantity
-from .messages import ActionDone, Fetched, StreamChanged, TicketFacts, TradeUpdate
+from .messages import ActionDone, Fetched, JournalSettled, StreamChanged, TicketFacts, TradeUpdate
 from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, ClosePositionScreen, ConfirmScreen
 from .screens.main import MainScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
@@ -97,7 +97,7 @@ class AlpacaApp(App[None]):
     def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
                  broker_factory: Callable[[Config, Budget], Any] | None = None,
                  stream: bool = True, on_loaded: Callable[[], None] | None = None,
-                 journal: Journal | None = None) -> None:
+                 journal: Journal | None = None, warnings: Iterable[str] = ()) -> None:
         super().__init__()
         self._on_loaded = on_loaded  # called once, when every pane first has data
         self.config = config
@@ -107,6 +107,7 @@ class AlpacaApp(App[None]):
         self._broker_lock = threading.RLock()
         self._dispatcher: Dispatcher | None = None
         self.journal = journal
+        self._warnings = tuple(warnings)  # shown once the screen is up
         self.requests = Budget()
         self.use_stream = stream
         self.stream: Any = None
@@ -148,6 +149,8 @@ class AlpacaApp(App[None]):
         asyncio.get_running_loop().set_default_executor(DaemonThreadExecutor("worker"))
 
     def on_mount(self) -> None:
+        for warning in self._warnings:
+            self.notify(warning, title="Warning", severity="warning", timeout=20)
         self.set_interval(1.0, self._heartbeat)
         for resource in FIRST_SCREEN:
             self.refresh_resource(resource)
@@ -156,6 +159,8 @@ class AlpacaApp(App[None]):
         """Every pane has answered once: now the work that start-up put off."""
         self.refresh_resource("fills")
         self._prepare_data()
+        if self.journal is not None and self.config.mode is not Mode.DEMO:
+            self._settle_journal()  # a demo's simulator died with its run: nothing to ask
         if self._on_loaded is not None:
             self._on_loaded()
 
@@ -289,7 +294,8 @@ class AlpacaApp(App[None]):
             self._probe_delay = PROBE_MIN
             self._probe_due = time.monotonic() + PROBE_MIN
         self.main.query_one(PANE_OF[resource]).add_class("failing")
-        if first and not problem.transport:  # transport trouble shows as OFFLINE instead
+        server_trouble = problem.transport or (problem.status or 0) >= 500
+        if first and not server_trouble:  # shown as OFFLINE or a stale pane instead: a toast per try is noise
             self.notify(str(problem), title=f"{resource.title()} could not be loaded", severity="error")
 
     def _show_account(self, account: Any) -> None:
@@ -350,6 +356,28 @@ class AlpacaApp(App[None]):
             on_state=lambda state, detail: self.post_message(StreamChanged(str(state.value), detail)),
         )
         self.stream.start()
+
+    @work(thread=True, exit_on_error=False, group="journal", name="settle the journal")
+    def _settle_journal(self) -> None:
+        """Intents an earlier run left without an outcome: ask the server what became of them."""
+        try:
+            settled = self.dispatcher.settle_pending()
+        except Exception as err:  # an unreadable journal must not stop the app
+            self.post_message(JournalSettled([], str(describe(err))))
+            return
+        if settled:
+            self.post_message(JournalSettled(settled, None))
+
+    @_while_shown
+    def on_journal_settled(self, message: JournalSettled) -> None:
+        if message.problem:
+            self.notify(f"The audit journal could not be checked: {message.problem}", severity="warning")
+            return
+        lines = [f"{intent.get('action', '?').upper()} {_intent_label(intent)}: {answer}"
+                 for intent, answer in message.settled]
+        self.notify("\n".join(lines[:6]) + (f"\n… and {len(lines) - 6} more" if len(lines) > 6 else ""),
+                    title=f"{len(lines)} action(s) from the last run had no recorded outcome",
+                    severity="warning", timeout=30)
 
     @work(thread=True, exit_on_error=False, group="prepare", name="prepare market data")
     def _prepare_data(self) -> None:
@@ -528,7 +556,8 @@ class AlpacaApp(App[None]):
 
     def _fetch_ticket_facts(self, screen: Screen, symbol: str) -> None:
         try:
-            asset = self.broker.asset(symbol)
+            with self.requests.urgent():  # the user is waiting on this
+                asset = read_retrying(lambda: self.broker.asset(symbol))
             if asset is None:
                 screen.post_message(TicketFacts(symbol, None, False))
                 return
@@ -744,3 +773,11 @@ class AlpacaApp(App[None]):
         ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
+
+
+def _intent_label(intent: dict[str, Any]) -> str:
+    what = intent.get("what") or {}
+    if intent.get("action") == "order":
+        amount = what.get("qty") or (f"${what['notional']}" if what.get("notional") else "")
+        return f"{str(what.get('side', '')).upper()} {amount} {what.get('symbol', '')}".strip()
+    return str(what.get("label") or what.get("symbol") or what.get("order_id") or "")

@@ -53,3 +53,11 @@ class TicketFacts(Message):
     found: bool = True
     quote: Any = None  # tui.broker.ticket.Quote
     problem: Problem | None = None
+
+
+@dataclass
+class JournalSettled(Message):
+    """Journaled intents from an earlier run, with what the server says became of each."""
+
+    settled: list[tuple[dict[str, Any], str]]
+    problem: str | None

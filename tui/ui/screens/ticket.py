@@ -254,10 +254,11 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
 
     def _recheck_review(self) -> None:
         """The symbol's facts arrived while the review was open: validate again."""
-        assert self._review is not None
+        if self._review is None or self._review.closing:
+            return
         result = self._check()
         if isinstance(result, dict):
-            self._review.dismiss(False)  # back to the ticket, the problem next to its field
+            self._review._close(False)  # back to the ticket, the problem next to its field
             self._show_errors(result)
             return
         self._review.checked_plan(result, self._outlook(result))
@@ -286,6 +287,8 @@ class ReviewScreen(ModalScreen[bool]):
         self.live = live
         self.checked = checked
         self.send_requested = False
+        self.closing = False
+        self.problem: str | None = None  # why the symbol could not be checked
 
     def compose(self) -> ComposeResult:
         with Vertical(id="review", classes="live" if self.live else ""):
@@ -325,24 +328,33 @@ class ReviewScreen(ModalScreen[bool]):
             self.query_one("#review-keys", Label).update(self._keys())
 
     def checked_plan(self, plan: OrderPlan, outlook: Review) -> None:
+        if self.closing:
+            return  # the facts came twice (typed, then on Enter): the first answer decided
         self.plan, self.outlook, self.checked = plan, outlook, True
         if self.send_requested:
-            self.dismiss(True)
+            self._close(True)
         else:
             self._redraw()
+
+    def _close(self, send: bool) -> None:
+        """Dismiss once: a second dismiss would pop the screen under this one."""
+        if not self.closing:
+            self.closing = True
+            self.dismiss(send)
 
     def unavailable(self, why: str) -> None:
         """The symbol could not be checked (server trouble): do not send blind."""
         self.send_requested = False
+        self.problem = why
         if self.is_mounted:
             self.query_one("#review-keys", Label).update(Text(f"{why} · n / Esc back", style=WARN))
 
     def action_send(self) -> None:
         if self.checked:
-            self.dismiss(True)
+            self._close(True)
         else:
             self.send_requested = True
             self._redraw()
 
     def action_back(self) -> None:
-        self.dismiss(False)
+        self._close(False)

@@ -1,0 +1,127 @@
+"""The app against a faulty simulator: a server that dies and comes back, answers that
+fail (500/503 before acting, 504 after), stream connections dropped — no crash, OFFLINE
+shown then cleared with no key pressed, one order per confirmation, the journal complete."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+from tui.broker.journal import Journal
+from tui.sim.runner import BackgroundSimulator
+from tui.sim.server import ServerOptions
+from tui.sim.engine import EngineOptions
+from tui.ui.screens.ticket import ReviewScreen, TicketScreen
+
+from .conftest import SimHandle
+from .ui_support import FROZEN_AT, loaded, make_app, screen_text, until
+
+
+def sample_sim(port: int = 0) -> BackgroundSimulator:
+    options = ServerOptions(engine=EngineOptions(seed=1, prices="static", portfolio="sample",
+                                                 partial_fill_share=0.0))
+    return BackgroundSimulator(options, None, port=port).start()
+
+
+async def test_a_dead_server_shows_offline_within_5s_and_clears_within_10s_of_its_return():
+    first = sample_sim()
+    sim = SimHandle(first, None)
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert "OFFLINE" not in screen_text(app)
+        first.stop()
+        died = time.monotonic()
+        await until(pilot, lambda: "OFFLINE" in screen_text(app), timeout=5, what="OFFLINE within 5 s")
+        offline_after = time.monotonic() - died
+        await until(pilot, lambda: "last data" in screen_text(app), timeout=5, what="stale panes show their age")
+        assert "Positions (6)" in screen_text(app)  # the last data stays on screen
+
+        again = sample_sim(port=first.port)  # same port, fresh state: one position fewer
+        try:
+            again.call(lambda: again.simulator.exchange.positions.pop("AAPL", None))
+            back = time.monotonic()
+            await until(pilot, lambda: "OFFLINE" not in screen_text(app), timeout=10,
+                        what="OFFLINE cleared within 10 s")
+            cleared_after = time.monotonic() - back
+            await until(pilot, lambda: "Positions (5)" in screen_text(app), timeout=5,
+                        what="the new state, not the cached one")
+            await until(pilot, lambda: app.stream_state == "listening", timeout=10, what="the stream is back")
+            await until(pilot, lambda: "last data" not in screen_text(app), timeout=5, what="no stale pane left")
+            assert app.is_running
+        finally:
+            again.stop()
+    assert offline_after < 5 and cleared_after < 10
+
+
+async def test_confirmations_under_a_30_percent_fail_rate_each_make_one_order(make_sim, tmp_path):
+    sim = make_sim(portfolio="sample", seed=11)
+    journal = Journal(tmp_path / "audit.jsonl", mode="paper", endpoint=sim.url)
+    app = make_app(sim, journal=journal)
+    before = sim.call(lambda: len(sim.exchange.orders))
+    pick = random.Random(5)
+    confirmations = 12
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        sim.set_faults(fail_rate=0.3)
+        for _ in range(confirmations):
+            await pilot.press("b")
+            await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.is_mounted
+                        and app.focused is app.screen.query_one("#symbol"), what="ticket")
+            symbol = pick.choice(["INTC", "F", "AMD", "MSFT"])
+            await pilot.press(*symbol, "tab", *str(pick.randint(1, 4)), "enter")
+            while True:  # as a trader would: when the symbol cannot be checked, back and again
+                await until(pilot, lambda: isinstance(app.screen, ReviewScreen)
+                            and (app.screen.checked or app.screen.problem), timeout=10, what="review")
+                if app.screen.checked:
+                    break
+                await pilot.press("escape")
+                await until(pilot, lambda: isinstance(app.screen, TicketScreen), what="back to the ticket")
+                await pilot.press("enter")
+            await pilot.press("y")
+            await until(pilot, lambda: not isinstance(app.screen, (ReviewScreen, TicketScreen)), timeout=10,
+                        what="the review sent the order")
+        sent = lambda: sum(1 for line in journal.path.read_text().splitlines()
+                           if json.loads(line)["event"] == "outcome")
+        await until(pilot, lambda: sent() == confirmations, timeout=30, what="every outcome journaled")
+        injected = sim.set_faults(fail_rate=0)["injected"]
+        assert app.is_running
+    assert sum(injected.values()) > 0
+    assert sim.call(lambda: len(sim.exchange.orders)) - before == confirmations
+    lines = [json.loads(line) for line in journal.path.read_text().splitlines()]
+    assert [l["event"] for l in lines].count("intent") == confirmations
+    assert {l["result"] for l in lines if l["event"] == "outcome"} == {"accepted"}
+
+
+async def test_stream_drops_lose_no_fill(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        sim.set_faults(drop_stream_every=0.5)
+        await until(pilot, lambda: app.stream_state != "listening", timeout=3, what="the stream dropped")
+        from alpaca.trading.requests import MarketOrderRequest
+
+        sim.client.submit_order(MarketOrderRequest(symbol="INTC", qty=3, side="buy", time_in_force="day"))
+        await until(pilot, lambda: "Positions (7)" in screen_text(app), timeout=10, what="the fill, from REST")
+        sim.set_faults(drop_stream_every=0)
+        await until(pilot, lambda: app.stream_state == "listening", timeout=10, what="listening again")
+        assert app.is_running
+
+
+async def test_a_refused_stream_falls_back_to_polling_and_says_so(make_sim):
+    sim = make_sim(portfolio="sample")
+    holder = make_app(sim)  # another program holding the account's one stream
+    async with holder.run_test(size=(80, 24)) as holder_pilot:
+        await loaded(holder_pilot)
+        app = make_app(sim)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot, stream=False)
+            await until(pilot, lambda: app.stream_state == "unauthorized", what="stream refused")
+            assert "polling" in screen_text(app) and app._interval("orders") == app.config.intervals.orders_polling
+            from alpaca.trading.requests import LimitOrderRequest
+
+            sim.client.submit_order(LimitOrderRequest(symbol="INTC", qty=1, side="buy", time_in_force="gtc",
+                                                      limit_price=1))
+            await until(pilot, lambda: "Orders (4)" in screen_text(app), timeout=10, what="polled orders")
