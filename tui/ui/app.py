@@ -195,9 +195,9 @@ class AlpacaApp(App[None]):
                 last = self._started.get(resource, 0.0)
                 if now - last >= self._interval(resource):
                     self.refresh_resource(resource)
-        for resource in self._problems:
-            if resource in self._fetched:
-                self._mark_stale(resource, f"last data {age(now - self._fetched[resource])} ago")
+        for resource in FIRST_SCREEN:  # fills share the orders pane
+            stale = (self._offline or resource in self._problems) and resource in self._fetched
+            self._mark_stale(resource, f"last data {age(now - self._fetched[resource])} ago" if stale else "")
         self.main.query_one(ClockPane).tick()
         self._update_status()
 
@@ -256,9 +256,10 @@ class AlpacaApp(App[None]):
             self._fetched[resource] = time.monotonic()
             if self._problems.pop(resource, None) is not None:
                 self.main.query_one(PANE_OF[resource]).remove_class("failing")
-                self._mark_stale(resource, "")
             if self._offline:
                 self._back_online()
+            if resource in FIRST_SCREEN:
+                self._mark_stale(resource, "")
             getattr(self, f"_show_{resource}")(message.data)
         if self._first_round:
             self._first_round.discard(resource)
@@ -283,7 +284,7 @@ class AlpacaApp(App[None]):
         pane = self.main.query_one(PANE_OF[resource])
         if isinstance(pane, OrdersPane):
             pane.mark_stale(note)
-        else:
+        elif pane.border_subtitle != note:
             pane.border_subtitle = note
 
     def _fetch_failed(self, resource: str, problem: Problem) -> None:
