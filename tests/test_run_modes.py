@@ -156,3 +156,16 @@ def test_the_demo_in_a_terminal_shows_data_then_q_quits(tmp_path, args, first_li
         assert time.monotonic() - started < 3
     finally:
         term.kill()
+
+
+def test_a_dotenv_others_can_read_is_warned_about(tmp_path):
+    from tui.config import dotenv_warning
+
+    env = tmp_path / ".env"
+    env.write_text("ALPACA_API_KEY=k\nALPACA_SECRET_KEY=s\n")
+    os.chmod(env, 0o644)
+    warning = dotenv_warning(env)
+    assert warning and "chmod 600" in warning and "644" in warning and "s\n" not in warning
+    os.chmod(env, 0o600)
+    assert dotenv_warning(env) is None
+    assert dotenv_warning(tmp_path / "missing") is None

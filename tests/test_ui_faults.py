@@ -125,3 +125,23 @@ async def test_a_refused_stream_falls_back_to_polling_and_says_so(make_sim):
             sim.client.submit_order(LimitOrderRequest(symbol="INTC", qty=1, side="buy", time_in_force="gtc",
                                                       limit_price=1))
             await until(pilot, lambda: "Orders (4)" in screen_text(app), timeout=10, what="polled orders")
+
+
+async def test_at_start_an_earlier_runs_open_intents_are_settled_and_reported(make_sim, tmp_path):
+    from alpaca.trading.requests import MarketOrderRequest
+
+    sim = make_sim(portfolio="sample")
+    sim.client.submit_order(MarketOrderRequest(symbol="INTC", qty=1, side="buy", time_in_force="day",
+                                               client_order_id="tui-made-it"))
+    journal = Journal(tmp_path / "audit.jsonl", mode="paper", endpoint=sim.url)
+    journal.intent("order", {"symbol": "INTC", "side": "buy", "qty": "1"}, "tui-made-it")  # then killed
+    journal.intent("order", {"symbol": "F", "side": "buy", "qty": "2"}, "tui-never-went")
+    notes = []
+    app = make_app(sim, journal=journal)
+    async with app.run_test(size=(120, 40), notifications=True,
+                            message_hook=lambda m: notes.append(str(getattr(m, "notification", "")))) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: journal.pending() == [], what="both settled")
+        await until(pilot, lambda: any("no recorded outcome" in n for n in notes), what="reported")
+    report = next(n for n in notes if "no recorded outcome" in n)
+    assert "BUY 1 INTC: the order was placed" in report and "BUY 2 F: the order was never placed" in report
