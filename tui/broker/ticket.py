@@ -33,7 +33,7 @@ PRICE_FIELDS = {
 DAY_OR_GTC = ("day", "gtc")
 TYPE_NAMES = {t: t.replace("_", " ") for t in ORDER_TYPES}  # "stop_limit" -> "stop limit"
 MAX_CLIENT_ORDER_ID = 128
-# Far beyond any real order; keeps every number finite and exact enough as an alpaca-py float.
+# Far beyond any real order; keeps every number finite (parse_positive also wants it exact as a float).
 MAX_NUMBER = Decimal("1e12")
 CENT = Decimal("0.01")
 HUNDREDTH_CENT = Decimal("0.0001")
@@ -227,6 +227,8 @@ def parse_positive(text: str, noun: str, dollars: bool = False) -> tuple[Decimal
         return None, f"{noun} must be more than 0"
     if value > MAX_NUMBER:
         return None, f"{noun} is too large"
+    if Decimal(repr(float(value))) != value:  # alpaca-py sends a float: it must be this very number
+        return None, f"{noun}: too many digits"
     return value, None
 
 
