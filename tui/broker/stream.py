@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT = 1.0  # seconds to wait for the server's close frame: quitting must not hang on it
 JITTER = 0.1  # +-10 % on each retry delay, so clients dropped together don't return in lockstep
+_jitter = random.Random()  # its own generator: the global one belongs to whoever embeds us (and to hypothesis)
 MAX_DETAIL = 120  # a detail is a status-bar phrase, not a server's essay
 
 try:  # aiohttp >= 3.11 wants a ClientWSTimeout; 3.10 takes the close timeout as a float
@@ -180,7 +181,7 @@ class TradeUpdatesStream:
                     delay = min(delay * 2, self._backoff_max)
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), wait * random.uniform(1 - JITTER, 1 + JITTER))
+                    await asyncio.wait_for(self._wake.wait(), wait * _jitter.uniform(1 - JITTER, 1 + JITTER))
                     delay = self._backoff_min  # woken: the server is back
                 except TimeoutError:
                     pass
