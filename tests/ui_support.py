@@ -14,7 +14,7 @@ from .conftest import KEY, SECRET
 # A Monday morning, market open, for tests that need a still clock.
 FROZEN_AT = datetime.fromisoformat("2026-11-23T10:30:00-05:00")
 # Refreshes that never come on their own during a test: only what the test does moves data.
-QUIET = Intervals(account=3600, positions=3600, orders=3600, orders_polling=3600, clock=3600, fills=3600)
+QUIET = Intervals(account=3600, positions=3600, orders=3600, orders_polling=3600, positions_polling=3600, clock=3600, fills=3600)
 
 
 def config_for(url: str, mode: Mode = Mode.PAPER, intervals: Intervals = Intervals()) -> Config:

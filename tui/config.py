@@ -32,15 +32,19 @@ class ConfigError(Exception):
 class Intervals:
     """Seconds between background refreshes of each pane's data (REST reconciliation).
 
-    With the stream up, orders and positions also update from trade_updates at once, so
-    these only reconcile. The sum stays far inside Alpaca's 200 requests/minute:
-    60/10 + 60/5 + 60/20 + 60/60 + 60/60 = 23 per minute when idle.
+    With the stream up, a fill refreshes orders, positions and the account at once, so the
+    timers only reconcile and move prices: every 15 s, which keeps a thin SSH link's
+    traffic low (each price refresh repaints every position row). Without the stream,
+    orders and positions are polled every 5 s so fills still show within seconds.
+    Idle requests per minute, far inside Alpaca's 200: with the stream
+    60/15 + 60/15 + 60/20 + 60/60 + 60/60 = 13; polling 60/15 + 60/5 + 60/5 + 1 + 1 = 30.
     """
 
-    account: float = 10.0
-    positions: float = 5.0
+    account: float = 15.0
+    positions: float = 15.0
     orders: float = 20.0
     orders_polling: float = 5.0  # when the stream is down, orders are polled instead
+    positions_polling: float = 5.0  # ... and positions, whose fills no longer arrive by themselves
     clock: float = 60.0
     fills: float = 60.0
 

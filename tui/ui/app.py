@@ -177,8 +177,8 @@ class AlpacaApp(App[None]):
 
     def _interval(self, resource: str) -> float:
         intervals = self.config.intervals
-        if resource == "orders" and self.stream_state != "listening":
-            return intervals.orders_polling
+        if resource in ("orders", "positions") and self.stream_state != "listening":
+            return getattr(intervals, f"{resource}_polling")
         return getattr(intervals, resource)
 
     @_while_shown

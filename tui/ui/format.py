@@ -80,16 +80,25 @@ def ny_time(moment: datetime | None, *, seconds: bool = True) -> str:
     return moment.astimezone(NY).strftime("%H:%M:%S" if seconds else "%H:%M")
 
 
+COUNTDOWN_SECONDS = 600  # the last 10 minutes count seconds; before that, minutes will do
+
+
 def countdown(delta: timedelta) -> str:
+    """Time left, to the minute (rounded up, so it never reads 0m early), or to the second
+    in the last ten minutes."""
     total = max(0, int(delta.total_seconds()))
+    if total < COUNTDOWN_SECONDS:
+        minutes, seconds = divmod(total, 60)
+        return f"{minutes}m {seconds:02d}s"
+    total = -(-total // 60) * 60
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
+    minutes = rest // 60
     if days:
         return f"{days}d {hours}h {minutes:02d}m"
     if hours:
-        return f"{hours}h {minutes:02d}m {seconds:02d}s"
-    return f"{minutes}m {seconds:02d}s"
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
 
 
 def age(seconds: float | None) -> str:

@@ -1,7 +1,9 @@
 """The Clock pane: OPEN or CLOSED, the time in New York and a countdown to the next change.
 
 The server's clock is read once a minute; between reads the pane ticks on `now` (the app's
-estimate of the server's time), so the countdown moves every second without a request.
+estimate of the server's time), so the countdown moves without a request. It shows minutes,
+and seconds only in the last minutes before the bell, when they matter: a pane that
+changes every second costs a thin SSH link more than the rest of the screen together.
 """
 
 from __future__ import annotations
@@ -12,9 +14,7 @@ from typing import Any, Callable
 from rich.text import Text
 from textual.widgets import Static
 
-from ..format import UP
-
-from ..format import NY, countdown
+from ..format import NY, UP, countdown
 
 
 def is_open_at(clock: Any, now: datetime) -> bool:
@@ -29,6 +29,7 @@ class ClockPane(Static, can_focus=True):
         super().__init__("loading…", **kwargs)
         self._now = now
         self._clock: Any = None
+        self._shown: Text | None = None
 
     def show(self, clock: Any) -> None:
         self._clock = clock
@@ -45,7 +46,9 @@ class ClockPane(Static, can_focus=True):
         ny = now.astimezone(NY)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" OPEN " if is_open else " CLOSED ", style=f"bold reverse {UP}" if is_open else "bold reverse")
-        text.append(f"  {ny:%H:%M:%S} NY\n")
+        text.append(f"  {ny:%H:%M} NY\n")
         text.append(f"{label} {countdown(target - now)}\n")
         text.append(f"{ny:%a %d %b %Y}", style="dim")
-        self.update(text)
+        if text != self._shown:  # ticks come every second; most change nothing on screen
+            self._shown = text
+            self.update(text)

@@ -12,6 +12,7 @@ from textual.reactive import reactive
 
 from ...broker.activity import FillRow
 from ..format import enum_text, money, ny_time, price, quantity
+from .titles import retitle
 from .table import Cell, LiveTable, Row
 
 ORDER_COLUMNS = [
@@ -109,13 +110,12 @@ class OrdersPane(Vertical):
     def _retitle(self) -> None:
         count = "…" if self.order_count is None else str(self.order_count)
         if self.showing_fills:
-            self.border_title = f"Orders ({count}) · Recent fills ({self.fill_count})"
-            self.border_subtitle = "f: open orders"
+            title, subtitle = f"Orders ({count}) · Recent fills ({self.fill_count})", "f: open orders"
         else:
-            self.border_title = f"Orders ({count})"
-            self.border_subtitle = "f: recent fills"
+            title, subtitle = f"Orders ({count})", "f: recent fills"
         if self.stale_note:
-            self.border_subtitle = f"{self.stale_note} · {self.border_subtitle}"
+            subtitle = f"{self.stale_note} · {subtitle}"
+        retitle(self, title, subtitle)
 
     def mark_stale(self, note: str) -> None:
         if note != self.stale_note:

@@ -9,6 +9,7 @@ from textual.binding import Binding
 
 from ..format import dec, enum_text, money, price, quantity, signed_money, signed_pct, tone
 from .table import LiveTable, Row
+from .titles import retitle
 
 TOTAL_KEY = "__total__"
 
@@ -58,7 +59,7 @@ class PositionsTable(LiveTable):
 
     def show(self, positions: Sequence[Any]) -> None:
         self.count = len(positions)
-        self.border_title = f"Positions ({self.count})"
+        retitle(self, f"Positions ({self.count})")
         self.sync(position_rows(positions))
 
     @property

@@ -9,12 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Static
 
-from ..format import DOWN, UP, WARN
-
 from ...broker.errors import Problem
-from ..format import age
+from ..format import DOWN, UP, WARN, age
+
+FRESH = 10  # seconds: younger data reads "<10s" and the bar stays still between refreshes
+
+
+def data_age(seconds: float | None) -> str:
+    """Coarse while fresh (a ticking counter is noise, and bytes on the terminal); exact once stale."""
+    if seconds is not None and seconds < FRESH:
+        return f"<{FRESH}s"
+    return age(seconds)
 
 
 @dataclass(frozen=True)
@@ -37,11 +46,22 @@ def rejection_text(problem: Problem, width: int) -> str:
     return head + message + code
 
 
-class StatusBar(Static):
+class StatusBar(Horizontal):
+    """One line in segments (connection, day trades, requests, rejection), each its own
+    widget: a segment that changes repaints only itself, so the request counter ticking
+    does not resend the whole line over a thin SSH link."""
+
+    SEGMENTS = ("connection", "daytrades", "requests", "rejection")
+
     def __init__(self, **kwargs) -> None:
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self.status = Status()
         self.line = Text()
+        self._texts: dict[str, Text] = {}
+
+    def compose(self) -> ComposeResult:
+        for name in self.SEGMENTS:
+            yield Static("", id=f"status-{name}", classes="status-segment")
 
     def show(self, status: Status) -> None:
         if status != self.status:
@@ -53,30 +73,45 @@ class StatusBar(Static):
 
     def refresh_line(self) -> None:
         s = self.status
-        line = Text(no_wrap=True, overflow="ellipsis")
+        connection = Text(no_wrap=True)
         if s.connection == "OFFLINE":
-            line.append(" ✕ OFFLINE ", style="bold reverse red")
+            connection.append(" ✕ OFFLINE ", style="bold reverse red")
         elif s.connection == "stream":
-            line.append(" ● stream", style=UP)
+            connection.append(" ● stream", style=UP)
         elif s.connection == "polling":
-            line.append(" ◌ polling", style=WARN)
+            connection.append(" ◌ polling", style=WARN)
         else:
-            line.append(f" … {s.connection}", style="dim")
-        line.append(f" data {age(s.data_age)}")
-        line.append(" │ ", style="dim")
+            connection.append(f" … {s.connection}", style="dim")
+        connection.append(f" data {data_age(s.data_age)}")
+
+        daytrades = Text(" │ ", style="dim", no_wrap=True)
         if s.daytrades is None:
-            line.append("DT —")
+            daytrades.append("DT —")
         else:
-            line.append(f"DT {s.daytrades}", style=f"bold {WARN}" if s.daytrades_warning else "")
+            daytrades.append(f"DT {s.daytrades}", style=f"bold {WARN}" if s.daytrades_warning else "")
             if s.daytrades_warning:
-                line.append(" !", style=f"bold {WARN}")
+                daytrades.append(" !", style=f"bold {WARN}")
             if s.daytrades_local:
-                line.append(" local", style="dim")
-        line.append(" │ ", style="dim")
-        line.append(f"{s.requests_per_minute} req/min")
+                daytrades.append(" local", style="dim")
+
+        requests = Text(" │ ", style="dim", no_wrap=True)
+        requests.append(f"{s.requests_per_minute} req/min")
+
+        rejection = Text(no_wrap=True, overflow="ellipsis")
         if s.rejection is not None:
-            line.append(" │ ", style="dim")
-            room = max(20, self.size.width - line.cell_len)
-            line.append(rejection_text(s.rejection, room), style=f"bold {DOWN}")
-        self.line = line
-        self.update(line)
+            rejection.append(" │ ", style="dim")
+            used = connection.cell_len + daytrades.cell_len + requests.cell_len
+            room = max(20, self.size.width - used - rejection.cell_len)
+            rejection.append(rejection_text(s.rejection, room), style=f"bold {DOWN}")
+
+        texts = dict(zip(self.SEGMENTS, (connection, daytrades, requests, rejection)))
+        self.line = Text.assemble(*texts.values(), no_wrap=True)
+        if not self.is_mounted:
+            return
+        for name, text in texts.items():
+            if self._texts.get(name) != text:  # an unchanged segment is not repainted
+                self._texts[name] = text
+                self.query_one(f"#status-{name}", Static).update(text)
+
+    def on_mount(self) -> None:
+        self.refresh_line()

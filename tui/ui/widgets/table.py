@@ -6,7 +6,9 @@ from typing import Sequence
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 from ..format import DOWN, UP, WARN
 
 Cell = tuple[str, str]  # (text, tone: "" | "up" | "down" | "flat" | "dim" | "warn")
@@ -51,6 +53,15 @@ class LiveTable(DataTable):
         except Exception:  # cursor outside the rows while they change
             return None
 
+    def _set_cell(self, key: str, column: str, value: Text) -> None:
+        """update_cell without its repaint of the whole table: only the cell is redrawn, so
+        a price tick costs the terminal the bytes of the cells that moved (thin SSH links).
+        Uses DataTable's cell store and render-cache counter, as update_cell does."""
+        row_key, column_key = RowKey(key), ColumnKey(column)
+        self._data[row_key][column_key] = value
+        self._update_count += 1  # invalidates the cached renders of the row
+        self.refresh_coordinate(Coordinate(self.get_row_index(key), self.get_column_index(column)))
+
     def sync(self, rows: Sequence[Row]) -> bool:
         """Make the table show `rows`, touching only what changed. True if anything did."""
         self._ensure_columns()
@@ -78,7 +89,7 @@ class LiveTable(DataTable):
                 elif old != cells:
                     for (col, _, right), cell, before in zip(self._columns, cells, old):
                         if cell != before:
-                            self.update_cell(key, col, self._cell_text(cell, right))
+                            self._set_cell(key, col, self._cell_text(cell, right))
                 self._cells[key] = cells
             if selected is not None and selected in self._cells:
                 self.move_cursor(row=self.get_row_index(selected), animate=False)
