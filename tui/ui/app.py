@@ -40,7 +40,7 @@ from .screens.ticket import TicketScreen
 from .widgets.account import AccountPane
 from .widgets.clock import ClockPane, is_open_at
 from .widgets.orders import OrdersPane
-from .widgets.positions import PositionsTable
+from .widgets.positions import PositionsTable, position_rows
 from .widgets.statusbar import Status, StatusBar
 
 RESOURCES = ("account", "positions", "orders", "clock", "fills")
@@ -124,6 +124,7 @@ class AlpacaApp(App[None]):
         self.clock: Any = None
         self.clock_offset = timedelta(0)
         self.trading_days: list[date] = []
+        self._calendar_for: date | None = None  # the day trading_days was read for
         self.daybook: DayTradeBook | None = None
         self.rejections: list[tuple[datetime, str, Problem]] = []
         self._unannounced: list[FillRow] = []
@@ -225,7 +226,9 @@ class AlpacaApp(App[None]):
         return self.broker.account()
 
     def _load_positions(self) -> Any:
-        return self.broker.positions()
+        # Rows are formatted here, off the UI thread: 1,000 positions are ~9,000 strings.
+        positions = self.broker.positions()
+        return positions, position_rows(positions)
 
     def _load_orders(self) -> Any:
         return self.broker.open_orders()
@@ -236,12 +239,12 @@ class AlpacaApp(App[None]):
     def _load_fills(self) -> Any:
         today = self.today()
         days = self.trading_days
-        if not days or days[-1] < today - timedelta(days=1):
+        if self._calendar_for != today:  # once a day; its last day may be days ago (weekends)
             days = [d.date for d in self.broker.calendar(today - timedelta(days=14), today)]
         window = window_days(days, today)
         after = datetime.combine(window[0], datetime.min.time(), NY) - timedelta(seconds=1)
         fills = parse_fills(self.broker.fills(after=after))
-        return days, window, fills
+        return days, window, fills, today
 
     @_while_shown
     def on_fetched(self, message: Fetched) -> None:
@@ -303,9 +306,9 @@ class AlpacaApp(App[None]):
         self.account = account
         self.main.query_one(AccountPane).show(account)
 
-    def _show_positions(self, positions: list[Any]) -> None:
-        self.positions = positions
-        self.main.query_one(PositionsTable).show(positions)
+    def _show_positions(self, data: tuple[list[Any], list[Any]]) -> None:
+        self.positions, rows = data
+        self.main.query_one(PositionsTable).show(self.positions, rows)
         self._sync_bindings()
 
     def _show_orders(self, orders: list[Any]) -> None:
@@ -330,8 +333,8 @@ class AlpacaApp(App[None]):
         self.clock_offset = clock.timestamp - self.now()
         self.main.query_one(ClockPane).show(clock)
 
-    def _show_fills(self, data: tuple[list[date], list[date], list[FillRow]]) -> None:
-        self.trading_days, window, self.fills = data
+    def _show_fills(self, data: tuple[list[date], list[date], list[FillRow], date]) -> None:
+        self.trading_days, window, self.fills, self._calendar_for = data
         self.main.query_one(OrdersPane).show_fills(self.fills)
         positions = {p.symbol: dec(p.qty) or Decimal(0) for p in self.positions}
         self.daybook = DayTradeBook(self.fills, window, positions)

@@ -57,12 +57,24 @@ def _order_cells(order: Any, leg: bool = False) -> tuple[Cell, ...]:
     )
 
 
-def order_rows(orders: Sequence[Any]) -> list[Row]:
+def order_rows(orders: Sequence[Any], cache: dict[str, tuple[Any, tuple[Cell, ...]]] | None = None) -> list[Row]:
+    """Rows for orders and their legs. With `cache`, an order whose updated_at is unchanged
+    keeps its cells: a refresh of 2,000 resting orders then formats next to nothing."""
+    cache = {} if cache is None else cache
     rows: list[Row] = []
+
+    def cells(order: Any, leg: bool) -> tuple[Cell, ...]:
+        key = str(order.id)
+        version = (order.updated_at, order.status, order.filled_qty, leg)
+        cached = cache.get(key)
+        if cached is None or cached[0] != version:
+            cached = cache[key] = (version, _order_cells(order, leg=leg))
+        return cached[1]
+
     for order in orders:
-        rows.append((str(order.id), _order_cells(order)))
+        rows.append((str(order.id), cells(order, False)))
         for leg in order.legs or []:
-            rows.append((str(leg.id), _order_cells(leg, leg=True)))
+            rows.append((str(leg.id), cells(leg, True)))
     return rows
 
 
@@ -98,6 +110,7 @@ class OrdersPane(Vertical):
         self.fill_count = 0
         self.orders_by_row: dict[str, Any] = {}
         self.stale_note = ""  # e.g. "last data 12s ago", while the orders cannot be refreshed
+        self._row_cache: dict[str, tuple[Any, tuple[Cell, ...]]] = {}
 
     def compose(self) -> ComposeResult:
         yield OrdersTable(id="orders-table")
@@ -129,7 +142,10 @@ class OrdersPane(Vertical):
             self.orders_by_row[str(order.id)] = order
             for leg in order.legs or []:
                 self.orders_by_row[str(leg.id)] = leg
-        self.query_one(OrdersTable).sync(order_rows(orders))
+        rows = order_rows(orders, self._row_cache)
+        live = {key for key, _ in rows}
+        self._row_cache = {key: value for key, value in self._row_cache.items() if key in live}
+        self.query_one(OrdersTable).sync(rows)
         self._retitle()
 
     def show_fills(self, fills: Sequence[FillRow]) -> None:

@@ -57,10 +57,11 @@ class PositionsTable(LiveTable):
         super().__init__(COLUMNS, **kwargs)
         self.count: int | None = None
 
-    def show(self, positions: Sequence[Any]) -> None:
+    def show(self, positions: Sequence[Any], rows: list[Row] | None = None) -> None:
+        """rows: position_rows(positions), when the caller made them already (off the UI thread)."""
         self.count = len(positions)
         retitle(self, f"Positions ({self.count})")
-        self.sync(position_rows(positions))
+        self.sync(position_rows(positions) if rows is None else rows)
 
     @property
     def selected_symbol(self) -> str | None:
