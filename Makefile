@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test sim venv clean
+.PHONY: demo test sim bench venv clean
 
 $(BIN)/alpaca-tui: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ test: venv
 	@if command -v npm >/dev/null 2>&1 && [ -f tests/other_clients/package-lock.json ]; then \
 		npm ci --prefix tests/other_clients --no-audit --no-fund --silent; fi
 	$(BIN)/python -m pytest -q
+
+# Performance: every figure of the README's Performance section, as a table and benchmarks/results.json.
+bench: venv
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache
