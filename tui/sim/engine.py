@@ -69,6 +69,14 @@ class Exchange:
         )
         self.orders: dict[str, Order] = {}
         self.open_orders: dict[str, Order] = {}  # the ones the matcher and reservations look at
+        # The same orders by symbol (kept by _register and _unlist): the checks a new order
+        # goes through look at its symbol's orders only, not at the whole book.
+        self.open_by_symbol: dict[str, dict[str, Order]] = {}
+        # Per symbol, what its open orders reserve in buying power: the part no quote moves
+        # and the orders whose part does. Every submit needs the sum over the whole book;
+        # this keeps it from costing a pass over every resting order. An entry is dropped
+        # whenever one of the symbol's orders changes (_register, _unlist, _emit).
+        self._reservations: dict[str, tuple[Decimal, list[Order]]] = {}
         self.by_client_id: dict[str, Order] = {}
         self.positions: dict[str, Position] = {}
         self.activities: list[FillActivity] = []
@@ -109,6 +117,7 @@ class Exchange:
         return str(uuid.UUID(int=self._execution_ids.getrandbits(128), version=4))
 
     def _emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
+        self._reservations.pop(order.symbol, None)  # every change to an order is announced here
         message = {
             "stream": "trade_updates",
             "data": {
@@ -161,15 +170,42 @@ class Exchange:
     def reserved(self, exclude: str | None = None) -> Decimal:
         """Buying power held by open orders that would add exposure (but `exclude`)."""
         total = ZERO
-        for order in self.open_orders.values():
+        for symbol, orders in self.open_by_symbol.items():
+            if exclude is None:
+                entry = self._reservations.get(symbol)
+                if entry is None:
+                    entry = self._reservations[symbol] = self._split_reservations(orders.values(), None)
+            else:  # a replacement's check, rare: no cache
+                entry = self._split_reservations(orders.values(), exclude)
+            fixed_buys, moving = entry
+            position = self._position_qty(symbol)
+            if position >= 0:
+                total += fixed_buys
+            for order in moving:
+                if position >= 0 if order.side == "buy" else position <= 0:
+                    total += self._reservation(order)
+        return total
+
+    def _split_reservations(self, orders: Iterable[Order], exclude: str | None) -> tuple[Decimal, list[Order]]:
+        """(what the buy orders among `orders` reserve whatever the quote, the orders whose
+        reservation follows the quote), counting only orders that reserve at all."""
+        fixed = ZERO
+        moving: list[Order] = []
+        for order in orders:
             if order.status in ("held", "replaced") or not order.is_open or order.parent_id or order.id == exclude:
                 continue
-            position = self._position_qty(order.symbol)
-            if position >= 0 if order.side == "buy" else position <= 0:
-                qty = order.remaining if order.qty is not None else None  # a notional order reserves its notional
-                total += self._order_cost(order.symbol, order.side, order.type, qty,
-                                          order.notional, order.limit_price, order.stop_price)
-        return total
+            # The branches of _order_cost that read no quote: a notional order, a buy limit.
+            if order.side == "buy" and ((order.qty is None and order.notional is not None)
+                                        or (order.type in ("limit", "stop_limit") and order.limit_price is not None)):
+                fixed += self._reservation(order)
+            else:
+                moving.append(order)
+        return fixed, moving
+
+    def _reservation(self, order: Order) -> Decimal:
+        qty = order.remaining if order.qty is not None else None  # a notional order reserves its notional
+        return self._order_cost(order.symbol, order.side, order.type, qty, order.notional, order.limit_price,
+                                order.stop_price)
 
     def buying_power(self, exclude: str | None = None) -> tuple[Decimal, Decimal, Decimal]:
         """(buying_power, regt_buying_power, non_marginable_buying_power), after the
@@ -273,7 +309,9 @@ class Exchange:
         """Shares that open orders on `side` already claim (an OCO pair claims them once), but
         for the group of order `exclude`. `candidates` narrows the orders to look at."""
         held: dict[str, Decimal] = {}
-        for order in self.open_orders.values() if candidates is None else candidates:
+        if candidates is None:
+            candidates = self.open_by_symbol.get(symbol, {}).values()
+        for order in candidates:
             group = order.parent_id or order.id  # legs of one bracket or OCO share their parent
             if (order.symbol != symbol or order.side != side or not order.is_open or order.status == "held"
                     or group == exclude):
@@ -359,6 +397,8 @@ class Exchange:
         Alpaca estimates it."""
         if notional is not None and qty is None:
             return notional
+        if side == "buy" and otype in ("limit", "stop_limit") and limit_price is not None:
+            return (qty or ZERO) * limit_price  # the common resting order: no quote needed
         quote = self.prices.quote(symbol)
         collared = quote.ask * MARKET_COLLAR
         if side == "sell":  # a short sale: its limit or 3% over the ask, whichever is more
@@ -446,7 +486,7 @@ class Exchange:
     def _check_wash_trade(self, spec: OrderSpec) -> None:
         """Refuse an order that could execute against our own open opposite-side order."""
         new_market = spec.type in ("market", "stop", "trailing_stop")
-        for order in self.open_orders.values():
+        for order in self.open_by_symbol.get(spec.symbol, {}).values():
             if order.symbol != spec.symbol or order.side == spec.side or order.status not in WORKING_STATUSES | {"accepted", "pending_new"}:
                 continue
             open_market = order.type in ("market", "stop", "trailing_stop")
@@ -515,8 +555,20 @@ class Exchange:
     def _register(self, order: Order) -> Order:
         self.orders[order.id] = order
         self.open_orders[order.id] = order
+        self.open_by_symbol.setdefault(order.symbol, {})[order.id] = order
+        self._reservations.pop(order.symbol, None)
         self.by_client_id[order.client_order_id] = order
         return order
+
+    def _unlist(self, order: Order) -> None:
+        """Out of the open book (filled, finished or replaced)."""
+        self.open_orders.pop(order.id, None)
+        self._reservations.pop(order.symbol, None)
+        same = self.open_by_symbol.get(order.symbol)
+        if same is not None:
+            same.pop(order.id, None)
+            if not same:
+                del self.open_by_symbol[order.symbol]
 
     def _create(self, spec: OrderSpec, asset: Asset, now: datetime) -> Order:
         tradable_now = self.hours.can_trade(now, spec.extended_hours) and spec.time_in_force not in ("opg", "cls")
@@ -670,7 +722,7 @@ class Exchange:
             parent.legs = [new if leg.id == old.id else leg for leg in parent.legs]
         old.legs = []
         old.status, old.replaced_by, old.replaced_at = "replaced", new.id, now
-        self.open_orders.pop(old.id, None)
+        self._unlist(old)
         old.touch(now)
         self._emit("replaced", old, now)
         if new.status != "held":
@@ -692,7 +744,7 @@ class Exchange:
 
     def _finish(self, order: Order, status: str, now: datetime) -> None:
         order.status = status
-        self.open_orders.pop(order.id, None)
+        self._unlist(order)
         order.touch(now)
         if status == "canceled":
             order.canceled_at = now
@@ -852,7 +904,7 @@ class Exchange:
         order.status = "filled" if done else "partially_filled"
         if done:
             order.filled_at = now
-            self.open_orders.pop(order.id, None)
+            self._unlist(order)
         self.prices.record_trade(order.symbol, qty)
         opens_short = order.side == "sell" and position_before <= 0
         side_label = "sell_short" if opens_short else order.side
@@ -887,6 +939,7 @@ class Exchange:
             elif peer.qty is not None and order.qty is not None:
                 peer.qty = peer.filled_qty + order.remaining
                 peer.touch(now)
+                self._reservations.pop(peer.symbol, None)  # a change no event announces
 
     def _oco_peers(self, order: Order) -> list[Order]:
         if order.order_class == "oco":

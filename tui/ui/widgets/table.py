@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import RowKey
 from ..format import DOWN, UP, WARN
 
 Cell = tuple[str, str]  # (text, tone: "" | "up" | "down" | "flat" | "dim" | "warn")
@@ -43,6 +43,7 @@ class LiveTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._columns = list(columns)
         self._cells: dict[str, tuple[Cell, ...]] = {}
+        self._row_keys: dict[str, RowKey] = {}
 
     def on_mount(self) -> None:
         self._ensure_columns()
@@ -66,23 +67,28 @@ class LiveTable(DataTable):
         except Exception:  # cursor outside the rows while they change
             return None
 
-    def _set_cells(self, changes: list[tuple[str, str, CellText]]) -> None:
+    def _set_cells(self, changes: dict[str, list[tuple[int, CellText]]]) -> None:
         """update_cell without its repaint of the whole table: only the visible cells that
         changed are redrawn, so a price tick costs the terminal the bytes of those cells
         (thin SSH links). Uses DataTable's cell store and render-cache counter as
         update_cell does, bumping the counter once (its caches, ordered_rows among them,
-        are keyed on it: once per cell made a 1,000-row refresh quadratic)."""
+        are keyed on it: once per cell made a 1,000-row refresh quadratic).
+        changes: row key -> [(column index, new cell)]."""
         if not changes:
             return
-        for key, column, value in changes:
-            self._data[RowKey(key)][ColumnKey(column)] = value
+        columns = [column.key for column in self.ordered_columns]
+        for key, cells in changes.items():
+            row = self._data[self._row_keys[key]]
+            for column, value in cells:
+                row[columns[column]] = value
         self._update_count += 1
         top = self.scroll_offset.y - self.header_height
         bottom = top + self.size.height
-        for key, column, _ in changes:
-            row = self.get_row_index(key)
+        for key, cells in changes.items():
+            row = self.get_row_index(self._row_keys[key])
             if top <= row <= bottom:
-                self.refresh_coordinate(Coordinate(row, self.get_column_index(column)))
+                for column, _ in cells:
+                    self.refresh_coordinate(Coordinate(row, column))
 
     def sync(self, rows: Sequence[Row]) -> bool:
         """Make the table show `rows`, touching only what changed. True if anything did."""
@@ -96,23 +102,24 @@ class LiveTable(DataTable):
         selected = self.selected_key
         kept = [k for k in current if k in wanted]
         appendable = order[:len(kept)] == kept
-        changes: list[tuple[str, str, CellText]] = []
+        changes: dict[str, list[tuple[int, CellText]]] = {}
         with self.app.batch_update():
             if not appendable:  # rows moved or were inserted above others: rebuild once
                 self.clear()
                 self._cells = {}
+                self._row_keys = {}
             for key in [k for k in self._cells if k not in wanted]:
-                self.remove_row(key)
+                self.remove_row(self._row_keys.pop(key))
                 del self._cells[key]
             for key in order:
                 cells = wanted[key]
                 old = self._cells.get(key)
                 if old is None:
-                    self.add_row(*(self._cell_text(c, r) for c, r in zip(cells, rights)), key=key)
+                    # DataTable's own key object: dict lookups with it stop at identity
+                    self._row_keys[key] = self.add_row(*(self._cell_text(c, r) for c, r in zip(cells, rights)), key=key)
                 elif old != cells:
-                    for (col, _, right), cell, before in zip(self._columns, cells, old):
-                        if cell != before:
-                            changes.append((key, col, self._cell_text(cell, right)))
+                    changes[key] = [(index, self._cell_text(cell, rights[index]))
+                                    for index, (cell, before) in enumerate(zip(cells, old)) if cell != before]
                 self._cells[key] = cells
             self._set_cells(changes)
             if selected is not None and selected in self._cells:
