@@ -40,7 +40,8 @@ from .screens.ticket import TicketScreen
 from .widgets.account import AccountPane
 from .widgets.clock import ClockPane, is_open_at
 from .widgets.orders import OrdersPane
-from .widgets.positions import PositionsTable, position_rows
+from .widgets.positions import COLUMNS as POSITION_COLUMNS, PositionsTable, position_rows
+from .widgets.table import RowDiffer, TableUpdate
 from .widgets.statusbar import Status, StatusBar
 
 RESOURCES = ("account", "positions", "orders", "clock", "fills")
@@ -75,6 +76,11 @@ KEYS = [
     ("?", "this help"),
     ("q", "quit"),
 ]
+
+
+def _version(order: Any) -> tuple:
+    """What changes when an order does (Alpaca moves updated_at on every change)."""
+    return order.updated_at, order.status, order.filled_qty, tuple(_version(leg) for leg in order.legs or ())
 
 
 def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
@@ -124,6 +130,7 @@ class AlpacaApp(App[None]):
         self.clock: Any = None
         self.clock_offset = timedelta(0)
         self.trading_days: list[date] = []
+        self._positions_differ = RowDiffer(POSITION_COLUMNS)  # used by the positions loader only
         self._calendar_for: date | None = None  # the day trading_days was read for
         self.daybook: DayTradeBook | None = None
         self.rejections: list[tuple[datetime, str, Problem]] = []
@@ -228,10 +235,11 @@ class AlpacaApp(App[None]):
     def _load_positions(self) -> Any:
         # Rows are formatted here, off the UI thread: 1,000 positions are ~9,000 strings.
         positions = self.broker.positions()
-        return positions, position_rows(positions)
+        return positions, self._positions_differ.diff(position_rows(positions))
 
     def _load_orders(self) -> Any:
-        return self.broker.open_orders()
+        orders = self.broker.open_orders()
+        return {str(o.id): o for o in orders}, {str(o.id): _version(o) for o in orders}
 
     def _load_clock(self) -> Any:
         return self.broker.clock()
@@ -306,14 +314,19 @@ class AlpacaApp(App[None]):
         self.account = account
         self.main.query_one(AccountPane).show(account)
 
-    def _show_positions(self, data: tuple[list[Any], list[Any]]) -> None:
+    def _show_positions(self, data: tuple[list[Any], TableUpdate]) -> None:
         self.positions, rows = data
         self.main.query_one(PositionsTable).show(self.positions, rows)
         self._sync_bindings()
 
-    def _show_orders(self, orders: list[Any]) -> None:
-        self.orders = {str(o.id): o for o in orders}
-        self._render_orders()
+    def _show_orders(self, data: tuple[dict[str, Any], dict[str, tuple]]) -> None:
+        orders, versions = data
+        # A reconciliation that finds what the screen shows (the usual case, the stream
+        # having delivered every change) costs a comparison, not a redraw of 2,000 rows.
+        unchanged = versions == {key: _version(o) for key, o in self.orders.items()}
+        self.orders = orders
+        if not unchanged or self.main.query_one(OrdersPane).order_count is None:
+            self._render_orders()
 
     def _render_orders(self) -> None:
         orders = sorted(self.orders.values(), key=lambda o: o.submitted_at or o.created_at, reverse=True)

@@ -8,11 +8,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from ..format import DOWN
-
-from ..format import dec, money, signed_money, signed_pct
+from ..format import DOWN, dec, money, signed_money, signed_pct, tone
 from .table import TONE_STYLES
-from ..format import tone
 
 
 def _figure(text: str, figure_tone: str = "") -> Text:
@@ -47,6 +44,16 @@ class AccountPane(Static, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__("loading…", **kwargs)
+        self._shown: tuple | None = None
+        self._rows = 0
 
     def show(self, account: Any) -> None:
-        self.update(account_table(account))
+        table = account_table(account)
+        # What the grid shows, to skip identical redraws and the screen's re-layout
+        # when only figures changed (the height moves only with the number of rows).
+        shown = tuple(str(cell) for column in table.columns for cell in column.cells)
+        if shown == self._shown:
+            return
+        resized = self._shown is None or table.row_count != self._rows
+        self._shown, self._rows = shown, table.row_count
+        self.update(table, layout=resized)

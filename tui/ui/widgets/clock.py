@@ -50,5 +50,6 @@ class ClockPane(Static, can_focus=True):
         text.append(f"{label} {countdown(target - now)}\n")
         text.append(f"{ny:%a %d %b %Y}", style="dim")
         if text != self._shown:  # ticks come every second; most change nothing on screen
+            first = self._shown is None
             self._shown = text
-            self.update(text)
+            self.update(text, layout=first)  # always three lines: no re-layout after the first

@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from textual.binding import Binding
 
 from ..format import dec, enum_text, money, price, quantity, signed_money, signed_pct, tone
-from .table import LiveTable, Row
+from .table import LiveTable, Row, TableUpdate
 from .titles import retitle
 
 TOTAL_KEY = "__total__"
@@ -57,11 +57,15 @@ class PositionsTable(LiveTable):
         super().__init__(COLUMNS, **kwargs)
         self.count: int | None = None
 
-    def show(self, positions: Sequence[Any], rows: list[Row] | None = None) -> None:
-        """rows: position_rows(positions), when the caller made them already (off the UI thread)."""
+    def show(self, positions: Sequence[Any], update: TableUpdate | None = None) -> None:
+        """update: position_rows(positions) through a RowDiffer, when the caller made it
+        already (off the UI thread)."""
         self.count = len(positions)
         retitle(self, f"Positions ({self.count})")
-        self.sync(position_rows(positions) if rows is None else rows)
+        if update is None:
+            self.sync(position_rows(positions))
+        else:
+            self.apply(update)
 
     @property
     def selected_symbol(self) -> str | None:

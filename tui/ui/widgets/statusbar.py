@@ -109,9 +109,11 @@ class StatusBar(Horizontal):
         if not self.is_mounted:
             return
         for name, text in texts.items():
-            if self._texts.get(name) != text:  # an unchanged segment is not repainted
+            before = self._texts.get(name)
+            if before != text:  # an unchanged segment is not repainted
                 self._texts[name] = text
-                self.query_one(f"#status-{name}", Static).update(text)
+                resized = before is None or before.cell_len != text.cell_len  # widths are auto
+                self.query_one(f"#status-{name}", Static).update(text, layout=resized)
 
     def on_mount(self) -> None:
         self.refresh_line()

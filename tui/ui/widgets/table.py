@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
@@ -18,16 +23,82 @@ TONE_STYLES = {"up": UP, "down": DOWN, "dim": "dim", "warn": f"bold {WARN}", "to
 
 
 class CellText:
-    """A cell's text, made into a rich Text only when drawn: a refresh of 1,000 positions
-    changes thousands of cells, of which a few dozen are on screen."""
+    """A cell's text, drawn as one segment cut or padded to the column: a refresh of 1,000
+    positions changes thousands of cells, and DataTable redraws every cell on screen after
+    any change, so each one has to be cheap (a rich Text goes through wrapping and
+    justifying: about twice the cost)."""
 
     __slots__ = ("text", "style", "justify")
 
     def __init__(self, text: str, style: str, justify: str) -> None:
         self.text, self.style, self.justify = text, style, justify
 
-    def __rich__(self) -> Text:
-        return Text(self.text, style=self.style, justify=self.justify, no_wrap=True)  # type: ignore[arg-type]
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        width = options.max_width
+        text = self.text
+        length = cell_len(text)
+        if length > width:
+            text, length = set_cell_size(text, width), width
+        pad = " " * (width - length)
+        yield Segment(pad + text if self.justify == "right" else text + pad,
+                      console.get_style(self.style) if self.style else None)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        length = cell_len(self.text)
+        return Measurement(length, length)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def cell_text(cell: Cell, right: bool) -> CellText:
+    text, tone = cell
+    return CellText(text, TONE_STYLES.get(tone, ""), "right" if right else "left")
+
+
+Changes = dict[str, list[tuple[int, CellText]]]  # row key -> [(column index, new cell)]
+
+
+@dataclass(frozen=True)
+class TableUpdate:
+    """New rows for a LiveTable, with their cell changes against the previous update
+    (None when rows came, went or moved). `base` and `generation` number the updates, so
+    the table takes the changes only if it shows exactly the rows they were made from."""
+
+    rows: list[Row]
+    wanted: dict[str, tuple[Cell, ...]]
+    changes: Changes | None
+    base: int
+    generation: int
+
+
+class RowDiffer:
+    """Diffs each set of rows against the one before, on the worker thread that made them:
+    with 1,000 positions, comparing rows and making the changed cells is most of a
+    refresh's cost, and the UI thread then only stores the cells. Not thread-safe: one
+    loader at a time (refreshes of one resource never overlap)."""
+
+    def __init__(self, columns: Sequence[tuple[str, str, bool]]) -> None:
+        self._rights = [right for _, _, right in columns]
+        self._last: dict[str, tuple[Cell, ...]] | None = None
+        self._order: list[str] = []
+        self._generation = 0
+
+    def diff(self, rows: list[Row]) -> TableUpdate:
+        wanted = {key: tuple(cells) for key, cells in rows}
+        order = [key for key, _ in rows]
+        changes: Changes | None = None
+        if self._last is not None and order == self._order:
+            last, rights = self._last, self._rights
+            changes = {}
+            for key, cells in wanted.items():
+                old = last[key]
+                if old != cells:
+                    changes[key] = [(index, cell_text(cell, rights[index]))
+                                    for index, (cell, before) in enumerate(zip(cells, old)) if cell != before]
+        self._last, self._order = wanted, order
+        self._generation += 1
+        return TableUpdate(rows, wanted, changes, self._generation - 1, self._generation)
 
 
 class LiveTable(DataTable):
@@ -44,6 +115,7 @@ class LiveTable(DataTable):
         self._columns = list(columns)
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._row_keys: dict[str, RowKey] = {}
+        self._generation: int | None = None  # the TableUpdate shown, if the last change came as one
 
     def on_mount(self) -> None:
         self._ensure_columns()
@@ -53,10 +125,6 @@ class LiveTable(DataTable):
         if not self.columns:
             for key, label, right in self._columns:
                 self.add_column(Text(label, justify="right" if right else "left"), key=key)
-
-    def _cell_text(self, cell: Cell, right: bool) -> CellText:
-        text, tone = cell
-        return CellText(text, TONE_STYLES.get(tone, ""), "right" if right else "left")
 
     @property
     def selected_key(self) -> str | None:
@@ -82,16 +150,27 @@ class LiveTable(DataTable):
             for column, value in cells:
                 row[columns[column]] = value
         self._update_count += 1
-        top = self.scroll_offset.y - self.header_height
-        bottom = top + self.size.height
-        for key, cells in changes.items():
-            row = self.get_row_index(self._row_keys[key])
-            if top <= row <= bottom:
-                for column, _ in cells:
-                    self.refresh_coordinate(Coordinate(row, column))
+        top = max(0, self.scroll_offset.y - self.header_height)
+        bottom = min(self.row_count, top + self.size.height + 1)
+        for row in range(top, bottom):  # only rows on screen need drawing now
+            key = self.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
+            for column, _ in changes.get(key, ()):
+                self.refresh_coordinate(Coordinate(row, column))
+
+    def apply(self, update: TableUpdate) -> None:
+        """Show an update from a RowDiffer: its cell changes when they were made against
+        what the table shows, else a full sync."""
+        if update.changes is not None and self._generation == update.base and self.columns:
+            with self.app.batch_update():
+                self._set_cells(update.changes)
+            self._cells = update.wanted
+        else:
+            self.sync(update.rows)
+        self._generation = update.generation
 
     def sync(self, rows: Sequence[Row]) -> bool:
         """Make the table show `rows`, touching only what changed. True if anything did."""
+        self._generation = None
         self._ensure_columns()
         wanted = {key: tuple(cells) for key, cells in rows}
         order = [key for key, _ in rows]
@@ -116,9 +195,9 @@ class LiveTable(DataTable):
                 old = self._cells.get(key)
                 if old is None:
                     # DataTable's own key object: dict lookups with it stop at identity
-                    self._row_keys[key] = self.add_row(*(self._cell_text(c, r) for c, r in zip(cells, rights)), key=key)
+                    self._row_keys[key] = self.add_row(*(cell_text(c, r) for c, r in zip(cells, rights)), key=key)
                 elif old != cells:
-                    changes[key] = [(index, self._cell_text(cell, rights[index]))
+                    changes[key] = [(index, cell_text(cell, rights[index]))
                                     for index, (cell, before) in enumerate(zip(cells, old)) if cell != before]
                 self._cells[key] = cells
             self._set_cells(changes)
