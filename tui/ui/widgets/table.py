@@ -12,6 +12,7 @@ from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 from ..format import DOWN, UP, WARN
@@ -150,12 +151,19 @@ class LiveTable(DataTable):
             for column, value in cells:
                 row[columns[column]] = value
         self._update_count += 1
+        # Only rows on screen need drawing now, one region per run of changed rows (the
+        # terminal gets whole lines of a widget anyway). Rows here are one line high.
         top = max(0, self.scroll_offset.y - self.header_height)
         bottom = min(self.row_count, top + self.size.height + 1)
-        for row in range(top, bottom):  # only rows on screen need drawing now
-            key = self.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value
-            for column, _ in changes.get(key, ()):
-                self.refresh_coordinate(Coordinate(row, column))
+        width = max(self.size.width, self.virtual_size.width)
+        run_start = None
+        for row in range(top, bottom + 1):
+            changed = row < bottom and self.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value in changes
+            if changed and run_start is None:
+                run_start = row
+            elif not changed and run_start is not None:
+                self._refresh_region(Region(0, self.header_height + run_start, width, row - run_start))
+                run_start = None
 
     def apply(self, update: TableUpdate) -> None:
         """Show an update from a RowDiffer: its cell changes when they were made against
