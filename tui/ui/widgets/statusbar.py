@@ -16,7 +16,9 @@ from textual.widgets import Static
 from ...broker.errors import Problem
 from ..format import DOWN, UP, WARN, age
 
-FRESH = 10  # seconds: younger data reads "<10s" and the bar stays still between refreshes
+# Seconds: younger data reads "<20s" and the bar stays still between refreshes (every 15 s
+# with the stream up); older data is stale and its age counts up.
+FRESH = 20
 
 
 def data_age(seconds: float | None) -> str:
