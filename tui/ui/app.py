@@ -126,6 +126,7 @@ class AlpacaApp(App[None]):
         self.account: Any = None
         self.positions: list[Any] = []
         self.orders: dict[str, Any] = {}
+        self._order_versions: dict[str, tuple] = {}  # _version of each of self.orders
         self.fills: list[FillRow] = []
         self.clock: Any = None
         self.clock_offset = timedelta(0)
@@ -323,8 +324,8 @@ class AlpacaApp(App[None]):
         orders, versions = data
         # A reconciliation that finds what the screen shows (the usual case, the stream
         # having delivered every change) costs a comparison, not a redraw of 2,000 rows.
-        unchanged = versions == {key: _version(o) for key, o in self.orders.items()}
-        self.orders = orders
+        unchanged = versions == self._order_versions
+        self.orders, self._order_versions = orders, versions
         if not unchanged or self.main.query_one(OrdersPane).order_count is None:
             self._render_orders()
 
@@ -479,8 +480,10 @@ class AlpacaApp(App[None]):
             return
         if is_open:
             self.orders[order_id] = order
+            self._order_versions[order_id] = _version(order)
         else:
             self.orders.pop(order_id, None)
+            self._order_versions.pop(order_id, None)
         self._render_orders()
 
     # ---- status bar --------------------------------------------------------------------
