@@ -39,7 +39,7 @@ from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.ticket import TicketScreen
 from .widgets.account import AccountPane
 from .widgets.clock import ClockPane, is_open_at
-from .widgets.orders import OrdersPane
+from .widgets.orders import OrdersPane, order_version
 from .widgets.positions import COLUMNS as POSITION_COLUMNS, PositionsTable, position_rows
 from .widgets.table import RowDiffer, TableUpdate
 from .widgets.statusbar import Status, StatusBar
@@ -76,11 +76,6 @@ KEYS = [
     ("?", "this help"),
     ("q", "quit"),
 ]
-
-
-def _version(order: Any) -> tuple:
-    """What changes when an order does (Alpaca moves updated_at on every change)."""
-    return order.updated_at, order.status, order.filled_qty, tuple(_version(leg) for leg in order.legs or ())
 
 
 def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
@@ -126,7 +121,7 @@ class AlpacaApp(App[None]):
         self.account: Any = None
         self.positions: list[Any] = []
         self.orders: dict[str, Any] = {}
-        self._order_versions: dict[str, tuple] = {}  # _version of each of self.orders
+        self._order_versions: dict[str, tuple] = {}  # order_version of each of self.orders
         self.fills: list[FillRow] = []
         self.clock: Any = None
         self.clock_offset = timedelta(0)
@@ -240,7 +235,7 @@ class AlpacaApp(App[None]):
 
     def _load_orders(self) -> Any:
         orders = self.broker.open_orders()
-        return {str(o.id): o for o in orders}, {str(o.id): _version(o) for o in orders}
+        return {str(o.id): o for o in orders}, {str(o.id): order_version(o) for o in orders}
 
     def _load_clock(self) -> Any:
         return self.broker.clock()
@@ -480,7 +475,7 @@ class AlpacaApp(App[None]):
             return
         if is_open:
             self.orders[order_id] = order
-            self._order_versions[order_id] = _version(order)
+            self._order_versions[order_id] = order_version(order)
         else:
             self.orders.pop(order_id, None)
             self._order_versions.pop(order_id, None)

@@ -57,15 +57,21 @@ def _order_cells(order: Any, leg: bool = False) -> tuple[Cell, ...]:
     )
 
 
+def order_version(order: Any) -> tuple:
+    """What changes when an order or one of its legs does (Alpaca moves updated_at on every
+    change): the key for reusing its formatted row and for skipping an unchanged refresh."""
+    return order.updated_at, order.status, order.filled_qty, tuple(order_version(leg) for leg in order.legs or ())
+
+
 def order_rows(orders: Sequence[Any], cache: dict[str, tuple[Any, tuple[Cell, ...]]] | None = None) -> list[Row]:
-    """Rows for orders and their legs. With `cache`, an order whose updated_at is unchanged
+    """Rows for orders and their legs. With `cache`, an order whose version is unchanged
     keeps its cells: a refresh of 2,000 resting orders then formats next to nothing."""
     cache = {} if cache is None else cache
     rows: list[Row] = []
 
     def cells(order: Any, leg: bool) -> tuple[Cell, ...]:
         key = str(order.id)
-        version = (order.updated_at, order.status, order.filled_qty, leg)
+        version = (order_version(order), leg)
         cached = cache.get(key)
         if cached is None or cached[0] != version:
             cached = cache[key] = (version, _order_cells(order, leg=leg))

@@ -57,15 +57,11 @@ class PositionsTable(LiveTable):
         super().__init__(COLUMNS, **kwargs)
         self.count: int | None = None
 
-    def show(self, positions: Sequence[Any], update: TableUpdate | None = None) -> None:
-        """update: position_rows(positions) through a RowDiffer, when the caller made it
-        already (off the UI thread)."""
+    def show(self, positions: Sequence[Any], update: TableUpdate) -> None:
+        """update: position_rows(positions) through a RowDiffer, made off the UI thread."""
         self.count = len(positions)
         retitle(self, f"Positions ({self.count})")
-        if update is None:
-            self.sync(position_rows(positions))
-        else:
-            self.apply(update)
+        self.apply(update)
 
     @property
     def selected_symbol(self) -> str | None:
