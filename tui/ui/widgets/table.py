@@ -60,6 +60,11 @@ def cell_text(cell: Cell, right: bool) -> CellText:
 Changes = dict[str, list[tuple[int, CellText]]]  # row key -> [(column index, new cell)]
 
 
+def changed_cells(cells: Sequence[Cell], old: Sequence[Cell], rights: Sequence[bool]) -> list[tuple[int, CellText]]:
+    return [(index, cell_text(cell, rights[index]))
+            for index, (cell, before) in enumerate(zip(cells, old)) if cell != before]
+
+
 @dataclass(frozen=True)
 class TableUpdate:
     """New rows for a LiveTable, with their cell changes against the previous update
@@ -95,8 +100,7 @@ class RowDiffer:
             for key, cells in wanted.items():
                 old = last[key]
                 if old != cells:
-                    changes[key] = [(index, cell_text(cell, rights[index]))
-                                    for index, (cell, before) in enumerate(zip(cells, old)) if cell != before]
+                    changes[key] = changed_cells(cells, old, rights)
         self._last, self._order = wanted, order
         self._generation += 1
         return TableUpdate(rows, wanted, changes, self._generation - 1, self._generation)
@@ -136,7 +140,7 @@ class LiveTable(DataTable):
         except Exception:  # cursor outside the rows while they change
             return None
 
-    def _set_cells(self, changes: dict[str, list[tuple[int, CellText]]]) -> None:
+    def _set_cells(self, changes: Changes) -> None:
         """update_cell without its repaint of the whole table: only the visible cells that
         changed are redrawn, so a price tick costs the terminal the bytes of those cells
         (thin SSH links). Uses DataTable's cell store and render-cache counter as
@@ -189,7 +193,7 @@ class LiveTable(DataTable):
         selected = self.selected_key
         kept = [k for k in current if k in wanted]
         appendable = order[:len(kept)] == kept
-        changes: dict[str, list[tuple[int, CellText]]] = {}
+        changes: Changes = {}
         with self.app.batch_update():
             if not appendable:  # rows moved or were inserted above others: rebuild once
                 self.clear()
@@ -205,8 +209,7 @@ class LiveTable(DataTable):
                     # DataTable's own key object: dict lookups with it stop at identity
                     self._row_keys[key] = self.add_row(*(cell_text(c, r) for c, r in zip(cells, rights)), key=key)
                 elif old != cells:
-                    changes[key] = [(index, cell_text(cell, rights[index]))
-                                    for index, (cell, before) in enumerate(zip(cells, old)) if cell != before]
+                    changes[key] = changed_cells(cells, old, rights)
                 self._cells[key] = cells
             self._set_cells(changes)
             if selected is not None and selected in self._cells:
