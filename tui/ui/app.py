@@ -79,11 +79,16 @@ KEYS = [
 
 
 def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
-    """Skip messages that arrive after the panes are gone (the app is quitting)."""
+    """Skip messages that arrive after the panes are gone (the app is quitting), and hold
+    those that arrive before they are all mounted (a fast first answer at start-up) until
+    they are: dropping one would leave its resource marked in flight for good."""
 
     @wraps(handler)
     def guarded(self: AlpacaApp, *args: Any) -> None:
-        if self._exit or self._closing or not self.main.is_attached:
+        if self._exit or self._closing:
+            return
+        if not (self.main.is_attached and self.main.is_mounted):
+            self.call_after_refresh(guarded, self, *args)
             return
         handler(self, *args)
 
