@@ -169,6 +169,10 @@ class LiveTable(DataTable):
                 self._refresh_region(Region(0, self.header_height + run_start, width, row - run_start))
                 run_start = None
 
+    def _redraw(self) -> None:
+        self._update_count += 1
+        self.refresh()
+
     def apply(self, update: TableUpdate) -> None:
         """Show an update from a RowDiffer: its cell changes when they were made against
         what the table shows, else a full sync."""
@@ -212,6 +216,10 @@ class LiveTable(DataTable):
                     changes[key] = changed_cells(cells, old, rights)
                 self._cells[key] = cells
             self._set_cells(changes)
+            if self._require_update_dimensions:
+                # DataTable measures new rows' column widths when idle, after rows may
+                # already be drawn (and cached) at the old widths: draw them all again then.
+                self.call_after_refresh(self._redraw)
             if selected is not None and selected in self._cells:
                 self.move_cursor(row=self.get_row_index(selected), animate=False)
         return True
