@@ -70,6 +70,22 @@ async def test_r_refreshes_every_pane(make_sim):
         assert app.requests.last_minute() >= before + 5
 
 
+async def test_r_says_refreshing_in_the_status_bar_until_every_answer_is_in(make_sim):
+    from .ui_support import QUIET
+
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim, intervals=QUIET)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        sim.set_faults(latency_ms=400)
+        await pilot.press("r")
+        await until(pilot, lambda: "refreshing…" in screen_text(app), what="refreshing in the status bar")
+        assert "data <20s" not in screen_text(app) and not list(app._notifications)
+        sim.set_faults(latency_ms=0)
+        await until(pilot, lambda: "data <20s" in screen_text(app), timeout=8, what="the data age back")
+        assert "refreshing…" not in screen_text(app)
+
+
 async def test_question_mark_lists_every_key(make_sim):
     sim = make_sim()
     app = make_app(sim, stream=False)

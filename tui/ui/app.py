@@ -139,6 +139,7 @@ class AlpacaApp(App[None]):
         # Refresh bookkeeping, per resource.
         self._in_flight: set[str] = set()
         self._again: set[str] = set()
+        self._manual_refresh: set[str] = set()  # what `r` asked for that has not answered yet
         self._started: dict[str, float] = {}
         self._fetched: dict[str, float] = {}
         self._problems: dict[str, Problem] = {}
@@ -280,6 +281,8 @@ class AlpacaApp(App[None]):
         if resource in self._again:
             self._again.discard(resource)
             self.refresh_resource(resource)
+        elif resource not in self._in_flight:
+            self._manual_refresh.discard(resource)
         self._update_status()
 
     def _back_online(self) -> None:
@@ -504,7 +507,8 @@ class AlpacaApp(App[None]):
         last = self.rejections[-1][2] if self.rejections else None
         self.main.query_one(StatusBar).show(Status(
             connection=connection, data_age=max(ages) if ages else None, daytrades=count, daytrades_local=local,
-            daytrades_warning=warning, requests_per_minute=self.requests.last_minute(), rejection=last))
+            daytrades_warning=warning, requests_per_minute=self.requests.last_minute(), rejection=last,
+            refreshing=bool(self._manual_refresh) and not self._offline))
 
     def legacy_pdt(self) -> bool:
         """The server still applies the legacy PDT rule: it sends the fields removed in 2026-07."""
@@ -743,9 +747,12 @@ class AlpacaApp(App[None]):
     # ---- actions: navigation and information --------------------------------------------
 
     def action_refresh(self) -> None:
+        # Said in the status bar until every answer is in, not in a toast: a toast mounts
+        # over the panes and costs a layout and a repaint of the tables under it, twice.
+        self._manual_refresh = set(RESOURCES)
         for resource in RESOURCES:
             self.refresh_resource(resource)
-        self.notify("Refreshing…", timeout=1.5)
+        self._update_status()
 
     def action_help(self) -> None:
         self.push_screen(help_screen(KEYS))

@@ -37,6 +37,7 @@ class Status:
     daytrades_warning: bool = False
     requests_per_minute: int = 0
     rejection: Problem | None = None
+    refreshing: bool = False  # a refresh the user asked for (r) is under way
 
 
 def rejection_text(problem: Problem, width: int) -> str:
@@ -84,7 +85,7 @@ class StatusBar(Horizontal):
             connection.append(" ◌ polling", style=WARN)
         else:
             connection.append(f" … {s.connection}", style="dim")
-        connection.append(f" data {data_age(s.data_age)}")
+        connection.append(" refreshing…" if s.refreshing else f" data {data_age(s.data_age)}")
 
         daytrades = Text(" │ ", style="dim", no_wrap=True)
         if s.daytrades is None:
