@@ -19,6 +19,9 @@ from ..format import DOWN, UP, WARN, age
 # Seconds: younger data reads "<20s" and the bar stays still between refreshes (every 15 s
 # with the stream up); older data is stale and its age counts up.
 FRESH = 20
+# Cells the connection segment takes at least: " ◌ polling refreshing…" fits, so the usual
+# changes (data age, `r`) keep its width and cost the screen no new layout.
+CONNECTION_CELLS = 22
 
 
 def data_age(seconds: float | None) -> str:
@@ -86,6 +89,7 @@ class StatusBar(Horizontal):
         else:
             connection.append(f" … {s.connection}", style="dim")
         connection.append(" refreshing…" if s.refreshing else f" data {data_age(s.data_age)}")
+        connection.pad_right(CONNECTION_CELLS - connection.cell_len)
 
         daytrades = Text(" │ ", style="dim", no_wrap=True)
         if s.daytrades is None:
