@@ -241,7 +241,14 @@ class AlpacaApp(App[None]):
 
     def _load_orders(self) -> Any:
         orders = self.broker.open_orders()
-        return {str(o.id): o for o in orders}, {str(o.id): order_version(o) for o in orders}
+        versions = {str(o.id): order_version(o) for o in orders}
+        # A reconciliation that finds what the screen shows (the usual case, the stream
+        # having delivered every change) is settled here: None, and the 2,000 parsed orders
+        # are freed on this thread, not the UI's. _order_versions is replaced, never
+        # mutated, by the UI thread, so reading it here is safe.
+        if versions == self._order_versions:
+            return None
+        return {str(o.id): o for o in orders}, versions
 
     def _load_clock(self) -> Any:
         return self.broker.clock()
@@ -254,7 +261,9 @@ class AlpacaApp(App[None]):
         window = window_days(days, today)
         after = datetime.combine(window[0], datetime.min.time(), NY) - timedelta(seconds=1)
         fills = parse_fills(self.broker.fills(after=after))
-        return days, window, fills, today
+        # self.positions is replaced, never mutated, by the UI thread: a snapshot to read here.
+        positions = {p.symbol: dec(p.qty) or Decimal(0) for p in self.positions}
+        return days, fills, DayTradeBook(fills, window, positions), today
 
     @_while_shown
     def on_fetched(self, message: Fetched) -> None:
@@ -323,13 +332,11 @@ class AlpacaApp(App[None]):
         self.main.query_one(PositionsTable).show(self.positions, rows)
         self._sync_bindings()
 
-    def _show_orders(self, data: tuple[dict[str, Any], dict[str, tuple]]) -> None:
-        orders, versions = data
-        # A reconciliation that finds what the screen shows (the usual case, the stream
-        # having delivered every change) costs a comparison, not a redraw of 2,000 rows.
-        unchanged = versions == self._order_versions
-        self.orders, self._order_versions = orders, versions
-        if not unchanged or self.main.query_one(OrdersPane).order_count is None:
+    def _show_orders(self, data: tuple[dict[str, Any], dict[str, tuple]] | None) -> None:
+        """data: None when the orders are those shown (see _load_orders)."""
+        if data is not None:
+            self.orders, self._order_versions = data
+        if data is not None or self.main.query_one(OrdersPane).order_count is None:
             self._render_orders()
 
     def _render_orders(self) -> None:
@@ -350,11 +357,9 @@ class AlpacaApp(App[None]):
         self.clock_offset = clock.timestamp - self.now()
         self.main.query_one(ClockPane).show(clock)
 
-    def _show_fills(self, data: tuple[list[date], list[date], list[FillRow], date]) -> None:
-        self.trading_days, window, self.fills, self._calendar_for = data
+    def _show_fills(self, data: tuple[list[date], list[FillRow], DayTradeBook, date]) -> None:
+        self.trading_days, self.fills, self.daybook, self._calendar_for = data
         self.main.query_one(OrdersPane).show_fills(self.fills)
-        positions = {p.symbol: dec(p.qty) or Decimal(0) for p in self.positions}
-        self.daybook = DayTradeBook(self.fills, window, positions)
 
     def today(self) -> date:
         """Today in New York, by the server's clock when we have it."""
@@ -416,8 +421,10 @@ class AlpacaApp(App[None]):
             self.refresh_resource("clock")  # a dropped stream may mean the server is gone: ask now
         if message.state == "listening" and not was_listening:
             # Events may have been missed while the stream was down: reconcile from REST.
+            # A fetch still in flight may have been answered before the stream listened:
+            # it runs once more when it ends (refresh_resource queues it).
             for resource in ("orders", "positions", "account", "fills"):
-                if resource in self._fetched:
+                if resource in self._fetched or resource in self._in_flight:
                     self.refresh_resource(resource)
         self._update_status()
 
@@ -481,12 +488,14 @@ class AlpacaApp(App[None]):
         if parent is not None:
             self.refresh_resource("orders")  # a leg changed: let REST nest it properly
             return
+        versions = dict(self._order_versions)  # a new dict: the orders worker may be reading the old one
         if is_open:
             self.orders[order_id] = order
-            self._order_versions[order_id] = order_version(order)
+            versions[order_id] = order_version(order)
         else:
             self.orders.pop(order_id, None)
-            self._order_versions.pop(order_id, None)
+            versions.pop(order_id, None)
+        self._order_versions = versions
         self._render_orders()
 
     # ---- status bar --------------------------------------------------------------------
