@@ -10,7 +10,9 @@ from rich.console import Console, ConsoleOptions
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
+from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable
@@ -121,6 +123,8 @@ class LiveTable(DataTable):
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._row_keys: dict[str, RowKey] = {}
         self._generation: int | None = None  # the TableUpdate shown, if the last change came as one
+        # Rendered cells by the cell object itself (a changed cell is a new CellText): see _render_cell.
+        self._cell_renders: LRUCache[tuple, list[list[Segment]]] = LRUCache(4096)
 
     def on_mount(self) -> None:
         self._ensure_columns()
@@ -139,6 +143,32 @@ class LiveTable(DataTable):
             return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         except Exception:  # cursor outside the rows while they change
             return None
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        """DataTable keys its cell cache on a counter that any change bumps, so a price tick
+        in one row re-renders every cell on screen; most of them did not change. Here a
+        render is reused while the cell object and everything else it depends on are the
+        same."""
+        if row_index < 0 or column_index < 0:  # header, row labels
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        cell = self._data[row_key].get(self._column_locations.get_key(column_index))
+        key = (cell, row_index, column_index, base_style, width, cursor, hover, self._show_hover_cursor,
+               self._pseudo_class_state, self.rows[row_key].height)
+        lines = self._cell_renders.get(key)
+        if lines is None:
+            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            self._cell_renders.set(key, lines)
+        return lines
+
+    def _clear_caches(self) -> None:
+        super()._clear_caches()
+        self._cell_renders.clear()
+
+    def notify_style_update(self) -> None:
+        self._cell_renders.clear()  # before super(), which repaints
+        super().notify_style_update()
 
     def _set_cells(self, changes: Changes) -> None:
         """update_cell without its repaint of the whole table: only the visible cells that
