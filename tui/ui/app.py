@@ -85,7 +85,7 @@ def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
 
     @wraps(handler)
     def guarded(self: AlpacaApp, *args: Any) -> None:
-        if self._exit or self._closing:
+        if self._exit or self._closing or not self._running:  # _running is False once shutdown has begun
             return
         if not (self.main.is_attached and self.main.is_mounted):
             self.call_after_refresh(guarded, self, *args)
