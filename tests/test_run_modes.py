@@ -90,7 +90,9 @@ def test_help_and_version(tmp_path):
 class Terminal:
     """The app in a real pseudo-terminal: what it draws, and keys typed into it."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, size=(24, 80)) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, size=(24, 80),
+                 argv: list[str] | None = None) -> None:
+        """argv: run this instead of `python -m tui *args`."""
         import fcntl
         import struct
         import termios
@@ -98,7 +100,8 @@ class Terminal:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: become the app
             os.chdir(cwd)
-            os.execve(sys.executable, [sys.executable, "-m", "tui", *args], env)
+            argv = argv or [sys.executable, "-m", "tui", *args]
+            os.execve(argv[0], argv, env)
         fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
         self.output = b""
 
@@ -158,6 +161,55 @@ def test_the_demo_in_a_terminal_shows_data_then_q_quits(tmp_path, args, first_li
         term.kill()
 
 
+def demo_simulator_pid(app_pid: int) -> int:
+    """The app's one child process: the demo's `alpaca-tui sim`."""
+    children = Path(f"/proc/{app_pid}/task/{app_pid}/children").read_text().split()
+    assert len(children) == 1, children
+    assert b"sim" in Path(f"/proc/{children[0]}/cmdline").read_bytes().split(b"\0")
+    return int(children[0])
+
+
+def gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True  # exited; only its parent's wait is missing
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+def test_the_demo_simulator_process_ends_when_the_app_quits(tmp_path):
+    term = Terminal(["--demo"], terminal_env(), tmp_path)
+    try:
+        term.read_until(b"Positions (6)", timeout=15)
+        simulator = demo_simulator_pid(term.pid)
+        term.type("q")
+        assert term.wait_exit(5) == 0
+        assert gone_within(simulator, 5)
+    finally:
+        term.kill()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+def test_the_demo_simulator_process_ends_when_the_app_is_killed(tmp_path):
+    # The app under a shell that keeps the terminal, as in a tmux pane: no SIGHUP reaches
+    # the simulator, and no clean-up code of the app runs; the pipe closing must stop it.
+    argv = ["/bin/sh", "-c", f"'{sys.executable}' -m tui --demo; sleep 30"]
+    term = Terminal([], terminal_env(), tmp_path, argv=argv)
+    try:
+        term.read_until(b"Positions (6)", timeout=15)
+        app = int(Path(f"/proc/{term.pid}/task/{term.pid}/children").read_text().split()[0])
+        simulator = demo_simulator_pid(app)
+        os.kill(app, 9)
+        assert gone_within(simulator, 5)
+    finally:
+        term.kill()
+
+
 def test_a_dotenv_others_can_read_is_warned_about(tmp_path):
     from tui.config import dotenv_warning
 
@@ -169,3 +221,18 @@ def test_a_dotenv_others_can_read_is_warned_about(tmp_path):
     os.chmod(env, 0o600)
     assert dotenv_warning(env) is None
     assert dotenv_warning(tmp_path / "missing") is None
+
+
+def test_a_demo_simulator_that_cannot_start_says_why(monkeypatch):
+    import socket
+
+    from tui import demo
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setattr(demo, "free_port", lambda host: taken.getsockname()[1])
+        simulator = demo.DemoSimulator(seed=0)
+        with pytest.raises(RuntimeError, match="did not start: alpaca-tui sim: cannot listen on 127.0.0.1"):
+            simulator.wait_ready(timeout=20)
+        assert simulator.process.wait(timeout=5) == 1

@@ -104,6 +104,9 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
                              "it then runs at normal speed")
     parser.add_argument("--positions", type=_count, default=0, help="extra synthetic positions (scale tests)")
     parser.add_argument("--open-orders", type=_count, default=0, help="extra resting limit orders (scale tests)")
+    parser.add_argument("--until-stdin-closes", action="store_true",
+                        help="also stop at the end of standard input: a supervising process that ends in "
+                             "any way stops the simulator with it")
     faults = parser.add_argument_group(
         "fault injection", "Make the REST API (/v2, /v3 paths; not /sim or /stream) slow or failing and the "
                            "stream drop, to test clients. Faults follow --seed; POST /sim/faults changes them "
@@ -165,37 +168,30 @@ def run_sim(args: argparse.Namespace) -> int:
     from .sim.clock import Clock
     from .sim.runner import run_forever
 
-    return run_forever(server_options(args), args.host, args.port, Clock(args.start_at))
+    return run_forever(server_options(args), args.host, args.port, Clock(args.start_at),
+                       until_stdin_closes=args.until_stdin_closes)
 
 
 def run_demo(seed: int, audit_log: str | None = None) -> int:
-    """The app against an in-process simulator on a free loopback port, sample portfolio.
-
-    The simulator boots on its own thread while the UI imports and paints; the broker
-    (made on the first refresh, off the UI thread) waits for it, so start-up costs the
-    slower of the two instead of their sum.
-    """
-    import threading
-
+    """The app against the sample portfolio on a simulator in a child process (demo.py).
+    The broker, made on the first refresh off the UI thread, waits for the simulator only
+    after its own imports, so start-up costs the slower of the two instead of their sum."""
     from .config import demo_config
-    from .sim.runner import BackgroundSimulator, free_port
+    from .demo import DemoSimulator
 
-    sim_args = build_parser().parse_args(["sim", "--port", "0", "--portfolio", "sample", "--seed", str(seed)])
-    port = free_port("127.0.0.1")
-    simulator = BackgroundSimulator(server_options(sim_args), host="127.0.0.1", port=port)
-    booting = threading.Thread(target=simulator.start, name="demo-sim-boot", daemon=True)
-    booting.start()
+    simulator = DemoSimulator(seed)
 
     def broker_when_ready(config, log):
         from .broker.client import Broker
 
-        booting.join(timeout=30)
-        return Broker(config, log)
+        broker = Broker(config, log)  # alpaca-py's imports first: the simulator boots meanwhile
+        simulator.wait_ready()
+        return broker
 
-    # No simulator.stop() at the end: its graceful shutdown waits on open connections
-    # (~0.4 s), and the process ends right after through entry()'s os._exit.
-    config = demo_config(f"http://127.0.0.1:{port}")
-    return run_app(config, audit_log, broker_factory=broker_when_ready)
+    try:
+        return run_app(demo_config(simulator.url), audit_log, broker_factory=broker_when_ready)
+    finally:
+        simulator.stop()
 
 
 def run_app(config, audit_log: str | None = None, warnings: tuple[str, ...] = (), **options) -> int:

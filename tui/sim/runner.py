@@ -1,5 +1,5 @@
 """Running the simulator: in the foreground (`alpaca-tui sim`) or on a background thread
-(`alpaca-tui --demo` and the tests)."""
+(the tests; `alpaca-tui --demo` runs `alpaca-tui sim` as a child process)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ async def start(simulator: Simulator, host: str, port: int) -> tuple[web.AppRunn
     return runner, bound
 
 
-def run_forever(options: ServerOptions, host: str, port: int, clock: Clock | None = None) -> int:
-    """Serve until SIGINT or SIGTERM; print the address once connections are accepted."""
+def run_forever(options: ServerOptions, host: str, port: int, clock: Clock | None = None,
+                until_stdin_closes: bool = False) -> int:
+    """Serve until SIGINT or SIGTERM (or, if asked, end of standard input); print the
+    address once connections are accepted."""
 
     async def main() -> None:
         # Handlers first: a supervisor may signal as soon as it reads the address line.
@@ -37,6 +39,14 @@ def run_forever(options: ServerOptions, host: str, port: int, clock: Clock | Non
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if until_stdin_closes:
+            # A supervisor that dies in any way (even SIGKILL) closes its end of the pipe.
+            def watch() -> None:
+                while sys.stdin.buffer.read1(4096):
+                    pass
+                loop.call_soon_threadsafe(stop.set)
+
+            threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
         simulator = Simulator(options, clock)
         runner, bound = await start(simulator, host, port)
         print(f"listening on http://{host}:{bound}", flush=True)
@@ -49,15 +59,6 @@ def run_forever(options: ServerOptions, host: str, port: int, clock: Clock | Non
         print(f"alpaca-tui sim: cannot listen on {host}:{port}: {err.strerror or err}", file=sys.stderr)
         return 1
     return 0
-
-
-def free_port(host: str) -> int:
-    """A port nobody listens on now (the OS picks it), for a server started a moment later."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
 
 
 class BackgroundSimulator:
