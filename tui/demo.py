@@ -2,7 +2,7 @@
 
 A process of its own, not a thread: the simulator's start-up (aiohttp, the engine) then
 runs on another core while the UI imports and paints, instead of taking turns with it
-for the GIL (start to data 1.32 s with a thread, 1.04 s with an external simulator); and
+for the GIL (start to data: 1.34 s with a thread, 1.06 s with this, same machine); and
 its ticks never hold up a keystroke afterwards. The child stops when the app closes the
 pipe on its standard input, which happens however the app ends, SIGKILL included.
 """
