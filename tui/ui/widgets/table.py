@@ -36,15 +36,17 @@ class CellText:
     def __init__(self, text: str, style: str, justify: str) -> None:
         self.text, self.style, self.justify = text, style, justify
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
-        width = options.max_width
+    def fit(self, width: int) -> str:
+        """The text cut or padded to exactly `width` cells."""
         text = self.text
         length = cell_len(text)
         if length > width:
             text, length = set_cell_size(text, width), width
         pad = " " * (width - length)
-        yield Segment(pad + text if self.justify == "right" else text + pad,
-                      console.get_style(self.style) if self.style else None)
+        return pad + text if self.justify == "right" else text + pad
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        yield Segment(self.fit(options.max_width), console.get_style(self.style) if self.style else None)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         length = cell_len(self.text)
@@ -158,9 +160,32 @@ class LiveTable(DataTable):
                self._pseudo_class_state, self.rows[row_key].height)
         lines = self._cell_renders.get(key)
         if lines is None:
-            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            if isinstance(cell, CellText) and width > 2 * self.cell_padding and self.rows[row_key].height == 1:
+                lines = self._draw_cell_text(cell, row_index, column_index, base_style, width, cursor, hover)
+            else:
+                lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
             self._cell_renders.set(key, lines)
         return lines
+
+    def _draw_cell_text(self, cell: CellText, row_index: int, column_index: int, base_style: Style, width: int,
+                        cursor: bool, hover: bool) -> list[list[Segment]]:
+        """What DataTable._render_cell draws for a one-line CellText, without Rich's render
+        pipeline (Styled, Padding, line splitting: most of a cell's cost, for one segment).
+        Same styles, in the same order: the row's base style with the cell's place as
+        meta (for mouse clicks), the component style, the cell's own style, then the
+        post style. tests/test_table_render.py holds it to DataTable's own output."""
+        fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
+        component_style, post_style = self._get_styles_to_render_cell(
+            False, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        text_style = pre_style + self.app.console.get_style(cell.style) if cell.style else pre_style
+        pad = self.cell_padding
+        text = Segment(cell.fit(width - 2 * pad), text_style + post_style)
+        if not pad:
+            return [[text]]
+        edge = Segment(" " * pad, pre_style + post_style)
+        return [[edge, text, edge]]
 
     def _clear_caches(self) -> None:
         super()._clear_caches()
