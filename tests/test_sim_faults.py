@@ -365,6 +365,8 @@ def test_flags_reach_the_server_options():
     options = server_options(args)
     assert options.faults == FaultOptions(latency_ms=250, fail_rate=0.2, drop_stream_every=7.5)
     assert server_options(build_parser().parse_args(["sim"])).faults == FaultOptions()
+    only_504 = build_parser().parse_args(["sim", "--fail-rate", "1", "--fail-statuses", "504,504"])
+    assert server_options(only_504).faults == FaultOptions(fail_rate=1, fail_statuses=(504,))
 
 
 @pytest.mark.parametrize("flags,message", [
@@ -374,6 +376,8 @@ def test_flags_reach_the_server_options():
     (["--latency-ms", "-1"], "must be a number from 0 to"),
     (["--drop-stream-every", "0"], "must be a number > 0"),
     (["--drop-stream-every", "nan"], "must be a number > 0"),
+    (["--fail-statuses", "502"], "a comma-separated list drawn from 500, 503 and 504"),
+    (["--fail-statuses", "500,,503"], "a comma-separated list drawn from 500, 503 and 504"),
 ])
 def test_bad_fault_flags_are_clear_errors(capsys, flags, message):
     with pytest.raises(SystemExit) as exited:

@@ -69,6 +69,16 @@ def _seconds(text: str) -> float:
     return _number(text, 0, above=True)
 
 
+def _statuses(text: str) -> tuple[int, ...]:
+    from .sim.faults import check_statuses
+
+    try:
+        return check_statuses([int(part) for part in text.split(",")])
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"a comma-separated list drawn from 500, 503 and 504: {text!r}") from None
+
+
 def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -118,6 +128,9 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
                         help="answer this share (0 to 1) of REST requests with 500, 503 or 504 at random: "
                              "500 and 503 without acting on the request, 504 (an HTML body) after it took "
                              "effect (default 0)")
+    faults.add_argument("--fail-statuses", type=_statuses, default=None, metavar="LIST",
+                        help="with --fail-rate: the statuses to pick from, e.g. 504 for only the ambiguous "
+                             "kind (default 500,503,504)")
     faults.add_argument("--drop-stream-every", type=_seconds, default=None, metavar="S",
                         help="close every trade_updates websocket (code 1011) every S seconds (default never)")
 
@@ -133,8 +146,9 @@ def server_options(args: argparse.Namespace):
         seed=args.seed, cash=args.cash, market=args.market, pdt=args.pdt, portfolio=args.portfolio,
         prices=args.prices, positions=args.positions, open_orders=args.open_orders,
     )
+    statuses = {} if args.fail_statuses is None else {"fail_statuses": args.fail_statuses}
     faults = FaultOptions(latency_ms=args.latency_ms, fail_rate=args.fail_rate,
-                          drop_stream_every=args.drop_stream_every)
+                          drop_stream_every=args.drop_stream_every, **statuses)
     return ServerOptions(engine=engine, api_key=args.api_key, secret_key=args.secret_key, rate_limit=args.rate_limit,
                          faults=faults)
 

@@ -1,6 +1,6 @@
 """Fault injection for the simulator, for tests and demos of a client's resilience.
 
-Three faults, all off by default (`alpaca-tui sim --latency-ms / --fail-rate /
+Three faults, all off by default (`alpaca-tui sim --latency-ms / --fail-rate [--fail-statuses] /
 --drop-stream-every`), changeable while running through `POST /sim/faults`:
 
 - latency: every REST answer of Alpaca's API (paths /v2/..., /v3/..., /v1beta...) is
