@@ -156,11 +156,12 @@ class LiveTable(DataTable):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         cell = self._data[row_key].get(self._column_locations.get_key(column_index))
+        height = self.rows[row_key].height
         key = (cell, row_index, column_index, base_style, width, cursor, hover, self._show_hover_cursor,
-               self._pseudo_class_state, self.rows[row_key].height)
+               self._pseudo_class_state, height)
         lines = self._cell_renders.get(key)
         if lines is None:
-            if isinstance(cell, CellText) and width > 2 * self.cell_padding and self.rows[row_key].height == 1:
+            if isinstance(cell, CellText) and width > 2 * self.cell_padding and height == 1:
                 lines = self._draw_cell_text(cell, row_index, column_index, base_style, width, cursor, hover)
             else:
                 lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
