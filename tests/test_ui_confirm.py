@@ -62,6 +62,18 @@ async def test_x_closes_part_of_a_position(make_sim):
         await until(pilot, lambda: positions(sim).get("AAPL") == "30", what="20 of 50 AAPL sold")
 
 
+async def test_digits_typed_after_x_are_the_quantity_to_close(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen))
+        await pilot.pause()
+        await pilot.press("5", "enter")
+        await until(pilot, lambda: positions(sim).get("AAPL") == "45", what="5 of 50 AAPL sold")
+
+
 async def test_X_then_y_closes_every_position_and_bulk_dialogs_focus_cancel(make_sim):
     sim = make_sim(portfolio="sample")
     app = make_app(sim)

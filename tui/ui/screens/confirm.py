@@ -58,10 +58,12 @@ class ConfirmScreen(ModalScreen[bool]):
         return iter(())
 
     def on_mount(self) -> None:
+        self.query_one(self.first_focus()).focus()
+
+    def first_focus(self) -> str:
         if self.typed:
-            self.query_one("#typed", Input).focus()
-        else:
-            self.query_one("#no" if self.bulk else "#yes", Button).focus()
+            return "#typed"
+        return "#no" if self.bulk else "#yes"
 
     def result(self) -> object:
         return True
@@ -102,6 +104,17 @@ class ConfirmScreen(ModalScreen[bool]):
             self.action_cancel()
 
 
+class QuantityField(Input):
+    """Digits, point and comma; any other key is left to the dialog (y confirms, n cancels),
+    where a plain Input would take every printable key as text."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(restrict=r"[0-9.,]*", **kwargs)
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and (character.isdigit() or character in ".,")
+
+
 @dataclass(frozen=True)
 class CloseChoice:
     symbol: str
@@ -119,9 +132,14 @@ class ClosePositionScreen(ConfirmScreen):
         self.symbol = symbol
         self.held = abs(held)
 
+    def first_focus(self) -> str:
+        # Digits typed after `x` are the quantity (on the Close button they were lost, and
+        # Enter then closed all of it); y, n and Esc still work, and Enter on empty is all.
+        return "#close-qty"
+
     def extra(self) -> ComposeResult:
         yield Label("Quantity (empty = all):")
-        yield Input(placeholder=f"all {quantity(self.held)}", id="close-qty")
+        yield QuantityField(placeholder=f"all {quantity(self.held)}", id="close-qty")
         yield Static("", id="close-error", classes="field-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
