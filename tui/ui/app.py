@@ -17,7 +17,7 @@ from decimal import Decimal
 from functools import partial, wraps
 from typing import Any, Callable, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -37,6 +37,7 @@ from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, CloseP
 from .screens.main import MainScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.ticket import TicketScreen
+from .keys import KeySequencer
 from .widgets.account import AccountPane
 from .widgets.clock import ClockPane, is_open_at
 from .widgets.orders import OrdersPane, order_version
@@ -147,6 +148,18 @@ class AlpacaApp(App[None]):
         self._probe_delay = PROBE_MIN
         self._probe_due = 0.0
         self._bindings_state = (False, False)  # (any positions, any orders) when last checked
+        self._keys = KeySequencer(self, lambda event: App.on_event(self, event))
+
+    # ---- keys: one at a time, in the order typed (see keys.py) ---------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                await self._keys.typed(event)
+                return
+            if await self._keys.returned(event):
+                return
+        await super().on_event(event)
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -583,9 +596,17 @@ class AlpacaApp(App[None]):
         if plan is not None:
             self._send_order(plan)
 
-    def request_ticket_facts(self, screen: Screen, symbol: str) -> None:
-        self.run_worker(partial(self._fetch_ticket_facts, screen, symbol), thread=True, group="ticket",
-                        name=f"facts {symbol}", exit_on_error=False)
+    def request_ticket_facts(self, screen: Screen, symbol: str, quote_only: bool = False) -> None:
+        fetch = self._fetch_ticket_quote if quote_only else self._fetch_ticket_facts
+        self.run_worker(partial(fetch, screen, symbol), thread=True, group="ticket",
+                        name=f"{'quote' if quote_only else 'facts'} {symbol}", exit_on_error=False)
+
+    def _fetch_ticket_quote(self, screen: Screen, symbol: str) -> None:
+        try:
+            bid, ask, last = self.broker.quote(symbol)
+        except Exception:  # the last quote stays, with its age
+            return
+        screen.post_message(TicketFacts(symbol, None, True, Quote(bid, ask, last), quote_only=True))
 
     def _fetch_ticket_facts(self, screen: Screen, symbol: str) -> None:
         try:

@@ -53,6 +53,7 @@ class TicketFacts(Message):
     found: bool = True
     quote: Any = None  # tui.broker.ticket.Quote
     problem: Problem | None = None
+    quote_only: bool = False  # a refresh of the quote alone (asset and found not looked up)
 
 
 @dataclass

@@ -7,8 +7,6 @@ the consequences; `y` there dismisses the ticket with the plan, and the app send
 
 from __future__ import annotations
 
-import asyncio
-import time
 from decimal import Decimal
 from typing import Callable
 
@@ -47,21 +45,14 @@ FIELDS = [
 ]
 ALL_PRICE_FIELDS = ("limit_price", "stop_price", "trail")
 FACTS_DELAY = 0.35  # seconds of no typing before the symbol is looked up
-SETTLE_LIMIT = 0.25  # seconds to wait at most for a field to process keys typed ahead
-
-
-async def settle(widget: Widget | None) -> None:
-    """Wait until `widget` has handled the events already queued for it."""
-    deadline = time.monotonic() + SETTLE_LIMIT
-    while widget is not None and widget.message_queue_size and time.monotonic() < deadline:
-        await asyncio.sleep(0.002)
+QUOTE_EVERY = 1.5  # seconds between quotes while the ticket is open: never older than 2 s
 
 
 class TicketScreen(ModalScreen[OrderPlan | None]):
     """Dismisses with the plan to send, or None."""
 
-    # Priority bindings act in the order keys were typed (see screens/main.py): `Tab` then
-    # digits lands the digits in Quantity, `Enter` then `y` reaches the review.
+    # Keys reach these bindings in the order typed, one at a time (tui/ui/keys.py); they
+    # are priority bindings so that Enter and Tab act from any field.
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", priority=True),
         Binding("enter", "submit", "Review", priority=True),
@@ -70,7 +61,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
     ]
 
     def __init__(self, side: str, symbol: str, *, live: bool,
-                 request_facts: Callable[[ModalScreen, str], None],
+                 request_facts: Callable[..., None],
                  position_qty: Callable[[str], Decimal],
                  review_facts: Callable[[OrderPlan], ReviewFacts]) -> None:
         super().__init__()
@@ -86,6 +77,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         self.quote: Quote | None = None
         self._review: ReviewScreen | None = None
         self._facts_timer = None
+        self.last_edited = "symbol"  # where `n` from the review returns
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -117,6 +109,12 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         symbol.select_all()
         if self.initial_symbol:
             self._request_facts(self, self.initial_symbol)
+        self.set_interval(QUOTE_EVERY, self._refresh_quote)
+
+    def _refresh_quote(self) -> None:
+        """Keep the quote live while the ticket (or its review) is open."""
+        if self.asset_symbol and self.found and self.asset_symbol == self.current_symbol:
+            self._request_facts(self, self.asset_symbol, quote_only=True)
 
     def _retitle(self) -> None:
         side = self.query_one("#side", Choice).value.upper()
@@ -138,6 +136,8 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         elif event.choice.id == "side":
             self._retitle()
         self._clear_error(event.choice.id or "")
+        if event.choice.has_focus:
+            self.last_edited = event.choice.id or self.last_edited
 
     # ---- symbol facts (asset and quote), fetched by the app ----------------------------
 
@@ -154,11 +154,20 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
     def _field_changed(self, event: Input.Changed) -> None:
         if event.input.id and event.input.id != "symbol":
             self._clear_error(event.input.id)
+        if event.input.id and event.input.has_focus:
+            self.last_edited = event.input.id
 
     def on_ticket_facts(self, message: TicketFacts) -> None:
         if message.symbol != self.current_symbol:
             return  # an answer for a symbol the user has since changed
         quote_line = self.query_one("#ticket-quote", Static)
+        if message.quote_only:  # the periodic refresh: a newer quote, nothing else
+            if message.symbol == self.asset_symbol and message.quote is not None:
+                self.quote = message.quote
+                self._show_quote(message.symbol, message.quote)
+                if self._review is not None and self._review.checked:
+                    self._review.update_outlook(self._outlook(self._review.plan))
+            return
         if message.problem is not None:
             quote_line.update(Text(f"cannot look up {message.symbol}: {message.problem}", style=WARN))
             if self._review is not None:
@@ -170,13 +179,16 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         if not message.found:
             quote_line.update("")
         elif q is not None:
-            quote_line.update(Text.assemble(
-                (f"{message.symbol}  ", "bold"), ("bid ", "dim"), price(q.bid), ("  ask ", "dim"), price(q.ask),
-                ("  last ", "dim"), price(q.last)))
+            self._show_quote(message.symbol, q)
         if self._review is not None:
             self._recheck_review()
         elif not message.found:
             self._show_errors({"symbol": f"unknown symbol: {message.symbol}"}, focus=False)
+
+    def _show_quote(self, symbol: str, q: Quote) -> None:
+        self.query_one("#ticket-quote", Static).update(Text.assemble(
+            (f"{symbol}  ", "bold"), ("bid ", "dim"), price(q.bid), ("  ask ", "dim"), price(q.ask),
+            ("  last ", "dim"), price(q.last)))
 
     @property
     def current_symbol(self) -> str:
@@ -228,10 +240,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         quote = self.quote if plan.symbol == self.asset_symbol else None
         return review(plan, quote, self._review_facts(plan))
 
-    async def action_submit(self) -> None:
-        # Enter is a priority binding, so it can overtake keys typed just before it that the
-        # focused field has not processed yet ("10⏎" pasted at once): let the field catch up.
-        await settle(self.focused)
+    def action_submit(self) -> None:
         result = self._check()
         if isinstance(result, dict):
             self._show_errors(result)
@@ -248,17 +257,27 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
             review_screen, self._review = self._review, None
             if send and review_screen is not None:
                 self.dismiss(review_screen.plan)
+            else:  # back where the user last typed, not in Symbol (whose text is selected)
+                self.call_after_refresh(self._focus_last_edited)
 
         self.query_one("#ticket").visible = False  # the review stands in its place
         self.app.push_screen(self._review, reviewed)
+
+    def _focus_last_edited(self) -> None:
+        for widget in self.query(f"#{self.last_edited}"):
+            if widget.display and widget.parent is not None and widget.parent.display:
+                widget.focus()
 
     def _recheck_review(self) -> None:
         """The symbol's facts arrived while the review was open: validate again."""
         if self._review is None or self._review.closing:
             return
+        if self._review.checked:  # already checked: only the estimate can move
+            self._review.update_outlook(self._outlook(self._review.plan))
+            return
         result = self._check()
         if isinstance(result, dict):
-            self._review._close(False)  # back to the ticket, the problem next to its field
+            self._review.close(False)  # back to the ticket, the problem next to its field
             self._show_errors(result)
             return
         self._review.checked_plan(result, self._outlook(result))
@@ -270,8 +289,10 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
 class ReviewScreen(ModalScreen[bool]):
     """Everything about the order before it goes: `y` sends, `n` or Esc goes back.
 
-    When the symbol is still being checked with the server, `y` is remembered and the
-    order goes once the check passes; if it fails, the ticket shows why and nothing is sent.
+    While the symbol is still being checked with the server, `y` waits (the app holds it:
+    see holds_key) until the checked order and its estimate are on screen; if the check
+    fails, the ticket shows why and nothing is sent. Nothing is ever sent that the screen
+    did not show.
     """
 
     BINDINGS = [
@@ -286,7 +307,7 @@ class ReviewScreen(ModalScreen[bool]):
         self.outlook = outlook
         self.live = live
         self.checked = checked
-        self.send_requested = False
+        self.shown = False  # the checked plan has been drawn: y may act on it
         self.closing = False
         self.problem: str | None = None  # why the symbol could not be checked
 
@@ -299,10 +320,20 @@ class ReviewScreen(ModalScreen[bool]):
             yield Label(self._keys(), id="review-keys")
         yield Footer(compact=True, show_command_palette=False)
 
+    def on_mount(self) -> None:
+        if self.checked:
+            self.call_after_refresh(self._drawn)
+
+    def _drawn(self) -> None:
+        self.shown = self.checked
+
+    def holds_key(self, key: str) -> bool:
+        """`y` typed ahead waits until the checked order is on screen (or the check failed)."""
+        return key == "y" and not self.shown and self.problem is None and not self.closing
+
     def _keys(self) -> str:
         if not self.checked:
-            return f"checking {self.plan.symbol}… (y sends once it passes)" if self.send_requested \
-                else f"checking {self.plan.symbol}… · y send · n / Esc back"
+            return f"checking {self.plan.symbol}… · y send (once checked) · n / Esc back"
         return "y send · n / Esc back to the ticket"
 
     def _body(self) -> Text:
@@ -329,14 +360,19 @@ class ReviewScreen(ModalScreen[bool]):
 
     def checked_plan(self, plan: OrderPlan, outlook: Review) -> None:
         if self.closing:
-            return  # the facts came twice (typed, then on Enter): the first answer decided
+            return
         self.plan, self.outlook, self.checked = plan, outlook, True
-        if self.send_requested:
-            self._close(True)
-        else:
-            self._redraw()
+        self._redraw()
+        self.call_after_refresh(self._drawn)
 
-    def _close(self, send: bool) -> None:
+    def update_outlook(self, outlook: Review) -> None:
+        """A newer quote: the estimate follows it (y then acts on what is shown)."""
+        if self.closing or not self.checked:
+            return
+        self.outlook = outlook
+        self._redraw()
+
+    def close(self, send: bool) -> None:
         """Dismiss once: a second dismiss would pop the screen under this one."""
         if not self.closing:
             self.closing = True
@@ -344,17 +380,13 @@ class ReviewScreen(ModalScreen[bool]):
 
     def unavailable(self, why: str) -> None:
         """The symbol could not be checked (server trouble): do not send blind."""
-        self.send_requested = False
         self.problem = why
         if self.is_mounted:
             self.query_one("#review-keys", Label).update(Text(f"{why} · n / Esc back", style=WARN))
 
     def action_send(self) -> None:
-        if self.checked:
-            self._close(True)
-        else:
-            self.send_requested = True
-            self._redraw()
+        if self.checked and self.shown and self.problem is None:
+            self.close(True)
 
     def action_back(self) -> None:
-        self._close(False)
+        self.close(False)
