@@ -10,6 +10,24 @@ import json
 from dataclasses import dataclass
 
 
+class Redirected(Exception):
+    """The server answered with a redirect, which is never followed (the keys would go along)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"redirect (HTTP {status}) not followed")
+        self.status = status
+
+
+def _timeout_class() -> type:
+    import requests
+
+    return requests.Timeout
+
+
+class DeadlineExceeded(_timeout_class()):  # type: ignore[misc]
+    """The whole answer did not arrive within the request's deadline (a trickling server)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     message: str
@@ -68,6 +86,9 @@ def describe(err: BaseException) -> Problem:
         status = response.status_code if response is not None else None
         text = response.text if response is not None else str(err)
         return _from_body(text, status)
+    if isinstance(err, Redirected):
+        # Not the server refusing the request; no order was placed by following it either.
+        return Problem("the server answered with a redirect, which is not followed", err.status)
     if isinstance(err, requests.Timeout):
         return Problem("the server did not answer in time", transport=True)
     if isinstance(err, requests.ConnectionError):

@@ -53,6 +53,19 @@ class _Dropped(Exception):
     """The connection failed or ended; the text is the detail to show."""
 
 
+async def _refuse_redirect(_session: Any, _context: Any, params: Any) -> None:
+    # aiohttp's ws_connect follows redirects and has no option not to; the next thing sent
+    # would be the keys, to wherever the Location said. Raising here stops it before that.
+    status = getattr(params.response, "status", "3xx")
+    raise _Dropped(f"the server redirected the stream (HTTP {status}): not followed")
+
+
+def _no_redirects() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_redirect.append(_refuse_redirect)
+    return trace
+
+
 class TradeUpdatesStream:
     """trade_updates on a daemon thread with its own event loop.
 
@@ -162,7 +175,7 @@ class TradeUpdatesStream:
         delay = self._backoff_min
         self._wake = asyncio.Event()
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with aiohttp.ClientSession(timeout=timeout, trace_configs=[_no_redirects()]) as session:
             while True:
                 self._report(StreamState.CONNECTING, "connecting")
                 self._listened = False
