@@ -22,6 +22,8 @@ from typing import Any, Callable
 import aiohttp
 from aiohttp import WSMsgType
 
+from ..text import clean
+
 log = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT = 1.0  # seconds to wait for the server's close frame: quitting must not hang on it
@@ -302,9 +304,9 @@ class TradeUpdatesStream:
 
     def _server_text(self, text: Any, fallback: str) -> str:
         # Our own phrases are fixed; only text from the server could echo the secret back.
-        if not isinstance(text, str) or not text.strip() or (self._secret and self._secret in text):
+        if not isinstance(text, str) or (self._secret and self._secret in text):
             return fallback
-        return text.strip()
+        return clean(text, one_line=True, limit=MAX_DETAIL).strip() or fallback
 
     @staticmethod
     def _describe(err: BaseException) -> str:
