@@ -22,7 +22,7 @@ from requests.adapters import HTTPAdapter
 from ..config import Config
 from ..numbers import EARLIEST, moment, number
 from . import deferred_pandas
-from .errors import DeadlineExceeded, Redirected
+from .errors import Redirected
 from .ratelimit import Budget
 
 deferred_pandas.install()  # before alpaca-py is first imported: see the module's docstring
@@ -43,6 +43,10 @@ MAX_PAGES = 40
 # once and the request fails like a dead connection (trickled headers included).
 
 _current = threading.local()  # the _Watch of the request running on this thread, if any
+
+
+class DeadlineExceeded(requests.Timeout):
+    """The whole answer did not come within the request's deadline: described as a timeout."""
 
 
 class _Watch:

@@ -20,16 +20,6 @@ class Redirected(Exception):
         self.status = status
 
 
-def _timeout_class() -> type:
-    import requests
-
-    return requests.Timeout
-
-
-class DeadlineExceeded(_timeout_class()):  # type: ignore[misc]
-    """The whole answer did not arrive within the request's deadline (a trickling server)."""
-
-
 @dataclass(frozen=True)
 class Problem:
     message: str
