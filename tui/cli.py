@@ -209,11 +209,17 @@ def run_demo(seed: int, audit_log: str | None = None) -> int:
 
 
 def run_app(config, audit_log: str | None = None, warnings: tuple[str, ...] = (), **options) -> int:
-    from .broker.journal import Journal, choose_path
-    from .ui.app import AlpacaApp
+    from .broker.journal import Journal, JournalError, choose_path
 
     journal = Journal(choose_path(audit_log, dict(os.environ)), mode=config.mode.value.lower(),
                       endpoint=config.base_url)
+    try:
+        journal.open()  # before the UI: nothing may be sent that the journal cannot record
+    except JournalError as err:
+        print(f"alpaca-tui: {err}", file=sys.stderr)
+        return 2
+    from .ui.app import AlpacaApp
+
     app = AlpacaApp(config, on_loaded=gc_pause.resume, journal=journal, warnings=warnings, **options)
     app.run()
     return app.return_code or 0

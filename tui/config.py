@@ -5,8 +5,10 @@ Widgets never read the environment or files; they get a `Config`.
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Mapping
@@ -57,7 +59,10 @@ class Config:
     key_id: str = field(repr=False)
     secret_key: str = field(repr=False)
     intervals: Intervals = Intervals()
-    request_timeout: float = 10.0
+    request_timeout: float = 10.0  # per read: connecting, and each wait for bytes
+    # The whole request, answer included: a server that trickles a byte at a time never
+    # trips the per-read timeout, and an order must not hang on one (client.py).
+    request_deadline: float = 15.0
 
     @property
     def stream_url(self) -> str:
@@ -74,28 +79,97 @@ class Config:
         return bool(self.key_id and self.secret_key)
 
     def with_intervals(self, intervals: Intervals) -> Config:
-        return Config(self.mode, self.base_url, self.data_url, self.key_id, self.secret_key, intervals,
-                      self.request_timeout)
+        return replace(self, intervals=intervals)
+
+
+_LABELS = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*")
+MAX_KEY = 256  # Alpaca's key ids are 20 characters and secrets 40; anything this long is not a key
+
+
+def normal_host(host: str) -> str:
+    """The one spelling of a host name, so `API.alpaca.markets.`, `api。alpaca。markets`
+    and `xn--...` forms compare equal: lower case, IDNA (ASCII) form, no trailing dot.
+    Raises ValueError for what is not a host name or an IP address."""
+    host = host.strip().strip("[]")
+    try:
+        return ipaddress.ip_address(host).compressed
+    except ValueError:
+        pass
+    try:
+        host = host.encode("idna").decode("ascii").lower()  # also maps full-width dots and letters
+    except UnicodeError:
+        raise ValueError("not a valid host name") from None
+    host = host.rstrip(".")
+    if not _LABELS.fullmatch(host):
+        raise ValueError("not a valid host name")
+    return host
+
+
+def host_of(url: str) -> str:
+    """The normalised host of a URL ('' when it has none or an invalid one)."""
+    try:
+        return normal_host(urlsplit(url).hostname or "")
+    except ValueError:
+        return ""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":  # not *.localhost: a resolver may send those anywhere
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def is_alpaca_host(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
+    host = host_of(url)
     return host == "alpaca.markets" or host.endswith(".alpaca.markets")
 
 
 def is_live_url(url: str) -> bool:
-    return (urlsplit(url).hostname or "").lower() in LIVE_HOSTS
+    return host_of(url) in LIVE_HOSTS
 
 
-def normalise_base_url(url: str) -> str:
-    """alpaca-py appends /v2 itself: keep scheme://host[:port] only."""
+def normalise_base_url(url: str, variable: str = "ALPACA_BASE_URL") -> str:
+    """scheme://host[:port] with the host in its one spelling (alpaca-py appends /v2 itself).
+
+    Refused (ConfigError): anything but http(s); a user name or password in the URL; a host
+    that is not a host name; and plain http to anything but this machine, which would send
+    the secret key in clear text (only a local simulator may go without TLS)."""
     url = url.strip().rstrip("/")
     if url.endswith("/v2"):
         url = url[:-3]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"ALPACA_BASE_URL is not an http(s) URL: {url!r}")
-    return f"{parts.scheme}://{parts.netloc}"
+        raise ConfigError(f"{variable} is not an http(s) URL: {url!r}")
+    if "@" in parts.netloc:
+        raise ConfigError(f"{variable} must not hold a user name or password")
+    try:
+        host, port = normal_host(parts.hostname or ""), parts.port
+    except ValueError:
+        raise ConfigError(f"{variable} has no valid host name: {url!r}") from None
+    if parts.scheme != "https" and not is_loopback(host):
+        raise ConfigError(f"{variable} uses plain http to {host}: the secret key would cross the network "
+                          f"unencrypted. Use https, or http only for a simulator on this machine "
+                          f"(127.0.0.1, ::1, localhost)")
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{netloc}" + (f":{port}" if port is not None else "")
+
+
+def check_key(variable: str, value: str) -> str:
+    """The key as read (surrounding blanks dropped), or ConfigError naming the variable,
+    never the value: a line break or space inside would fail every request deep in the
+    HTTP library, and the app would sit OFFLINE without saying why."""
+    value = value.strip()
+    if len(value) > MAX_KEY:
+        raise ConfigError(f"{variable} is {len(value)} characters long: not an Alpaca key")
+    if any(not ("!" <= ch <= "~") for ch in value):
+        raise ConfigError(f"{variable} contains a space, a line break or another character no key has "
+                          f"(check the quotes in .env)")
+    return value
 
 
 def load_env(dotenv_path: Path | None = None) -> dict[str, str]:
@@ -128,9 +202,12 @@ def demo_config(url: str) -> Config:
 def from_env(env: Mapping[str, str], *, live: bool) -> Config | None:
     """The configuration for a real (or `alpaca-tui sim`) account, or None without keys.
 
-    Raises ConfigError for a live endpoint without --live: refused before any request.
+    Raises ConfigError for a live endpoint without --live (and a paper one with it), an
+    endpoint that would carry the keys in clear text, or a malformed key: all refused
+    before any request.
     """
-    key, secret = env.get("ALPACA_API_KEY", "").strip(), env.get("ALPACA_SECRET_KEY", "").strip()
+    key = check_key("ALPACA_API_KEY", env.get("ALPACA_API_KEY", ""))
+    secret = check_key("ALPACA_SECRET_KEY", env.get("ALPACA_SECRET_KEY", ""))
     base = env.get("ALPACA_BASE_URL", "").strip()
     base_url = normalise_base_url(base) if base else (LIVE_URL if live else PAPER_URL)
     if is_live_url(base_url) and not live:
@@ -142,7 +219,7 @@ def from_env(env: Mapping[str, str], *, live: bool) -> Config | None:
         return None
     data = env.get("ALPACA_DATA_URL", "").strip()
     if data:
-        data_url = normalise_base_url(data)
+        data_url = normalise_base_url(data, "ALPACA_DATA_URL")
     else:
         data_url = DATA_URL if is_alpaca_host(base_url) else base_url
     return Config(Mode.LIVE if live else Mode.PAPER, base_url, data_url, key, secret)

@@ -10,12 +10,27 @@ pipe on its standard input, which happens however the app ends, SIGKILL included
 from __future__ import annotations
 
 import collections
+import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 
 HOST = "127.0.0.1"
+# What a Python child needs to start and print: where programs and modules are, the user's
+# home, locale and time zone. Nothing else is passed on: the parent's environment may hold
+# ALPACA_SECRET_KEY and other credentials the simulator has no use for.
+_PASSED = re.compile(r"PATH|HOME|USER|LOGNAME|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TEMP|TMP|PYTHONPATH|PYTHONHOME"
+                     r"|PYTHONIOENCODING|PYTHONUTF8|VIRTUAL_ENV|SYSTEMROOT|SYSTEMDRIVE|WINDIR|COMSPEC|PATHEXT")
+_SECRET = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
+
+
+def child_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The minimal environment for the simulator's process."""
+    environ = dict(os.environ if environ is None else environ)
+    return {name: value for name, value in environ.items()
+            if _PASSED.fullmatch(name.upper()) and not _SECRET.search(name)}
 
 
 def free_port(host: str) -> int:
@@ -34,7 +49,8 @@ class DemoSimulator:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tui", "sim", "--host", HOST, "--port", str(self.port), "--portfolio", "sample",
              "--seed", str(seed), "--until-stdin-closes"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=child_environment())
         self._ready = threading.Event()
         self._first_line = ""
         self._errors: collections.deque[str] = collections.deque(maxlen=5)

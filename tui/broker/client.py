@@ -1,21 +1,28 @@
 """The broker: every call the app makes to Alpaca (or the simulator), through alpaca-py.
 
 Blocking by design — the UI runs each call in a thread worker. Every request has a
-timeout (alpaca-py sets none), alpaca-py's own retries are off (it would re-send a POST
-on 504), and each request is counted so the status bar can show the request budget.
+timeout per read (alpaca-py sets none) and a deadline for the whole answer, alpaca-py's
+own retries are off (it would re-send a POST on 504), redirects are never followed (the
+keys would go along), and each request is counted so the status bar can show the
+request budget.
 """
 
 from __future__ import annotations
 
+import socket
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 
 from ..config import Config
+from ..numbers import EARLIEST, moment, number
 from . import deferred_pandas
+from .errors import Redirected
 from .ratelimit import Budget
 
 deferred_pandas.install()  # before alpaca-py is first imported: see the module's docstring
@@ -28,26 +35,139 @@ FILLS_PAGE = 100  # the activities endpoint's maximum page
 MAX_PAGES = 40
 
 
+# ---- a deadline for the whole request -----------------------------------------------------
+#
+# requests' timeout bounds each wait for bytes, not the answer: a server that sends one byte
+# every 2 s keeps a 10 s read timeout happy forever. So each request gets a watchdog that,
+# at the deadline, shuts down the sockets the request is using: the blocked read returns at
+# once and the request fails like a dead connection (trickled headers included).
+
+_current = threading.local()  # the _Watch of the request running on this thread, if any
+
+
+class DeadlineExceeded(requests.Timeout):
+    """The whole answer did not come within the request's deadline: described as a timeout."""
+
+
+class _Watch:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connections: list[Any] = []
+        self.expired = False
+        self.done = False
+
+    def add(self, connection: Any) -> None:
+        with self._lock:
+            self._connections.append(connection)
+
+    def expire(self) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.expired = True
+            for connection in self._connections:
+                sock = getattr(connection, "sock", None)
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)  # not close(): the reading thread owns the fd
+                    except OSError:
+                        pass
+
+    def finish(self) -> None:
+        with self._lock:
+            self.done = True
+
+
+class _Watched:
+    """A urllib3 connection that tells the running request's watch it is in use."""
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        watch = getattr(_current, "watch", None)
+        if watch is not None:
+            watch.add(self)
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _HTTPConnection(_Watched, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Watched, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_WATCHED_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _WatchedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if manager.pool_classes_by_scheme == urllib3.poolmanager.pool_classes_by_scheme:  # not SOCKS
+            manager.pool_classes_by_scheme = dict(_WATCHED_POOLS)
+        return manager
+
+
 class _BudgetedSession(requests.Session):
-    """A requests session with a default timeout whose trading requests pass the budget.
+    """A requests session with a timeout per read and a deadline per request, that follows
+    no redirect, and whose trading requests pass the budget.
 
     Market-data requests have their own budget at Alpaca, so that client's session is
     made with `budget=None`: timed out, never counted.
     """
 
-    def __init__(self, budget: Budget | None, timeout: tuple[float, float]) -> None:
+    def __init__(self, budget: Budget | None, timeout: tuple[float, float], deadline: float | None = None) -> None:
         super().__init__()
         self._budget = budget
         self._timeout = timeout
+        self._deadline = deadline if deadline is not None else timeout[1] + 5.0
+        adapter = _WatchedAdapter()
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
         kwargs.setdefault("timeout", self._timeout)
+        # A redirect would carry the key headers to wherever Location points (requests
+        # drops Authorization on a host change, not APCA-API-*): never follow one.
+        kwargs["allow_redirects"] = False
         if self._budget is not None:
-            self._budget.acquire()
-        response = super().request(method, url, *args, **kwargs)
+            self._budget.acquire()  # before the clock starts: waiting for the budget is not the server's fault
+        response = self._timed(method, url, *args, **kwargs)
         if self._budget is not None:
             self._budget.note_answer(response.status_code, response.headers)
+        if 300 <= response.status_code < 400:
+            response.close()
+            raise Redirected(response.status_code)
         return response
+
+    def _timed(self, method, url, *args, **kwargs):
+        watch = _Watch()
+        timer = threading.Timer(self._deadline, watch.expire)
+        timer.daemon = True
+        outer = getattr(_current, "watch", None)
+        _current.watch = watch
+        timer.start()
+        try:
+            return super().request(method, url, *args, **kwargs)
+        except Exception as err:
+            if watch.expired:
+                raise DeadlineExceeded(f"no complete answer within {self._deadline:g} s") from err
+            raise
+        finally:
+            watch.finish()
+            timer.cancel()
+            _current.watch = outer
 
 
 class Broker:
@@ -63,7 +183,7 @@ class Broker:
         self._data_lock = threading.Lock()
 
     def _tame(self, client: Any, budget: Budget | None) -> Any:
-        client._session = _BudgetedSession(budget, self._timeout)
+        client._session = _BudgetedSession(budget, self._timeout, self.config.request_deadline)
         client._retry = 0  # never re-send (a retried POST can place a second order)
         return client
 
@@ -103,12 +223,13 @@ class Broker:
             fresh = [o for o in page if str(o.id) not in found]
             for order in fresh:
                 found[str(order.id)] = order
-            if len(page) < ORDERS_PAGE or not fresh:
+            last = moment(page[-1].submitted_at)  # bounded: year 1 minus a microsecond would overflow
+            if len(page) < ORDERS_PAGE or not fresh or last is None:
                 break
             # `after` is exclusive; step back a microsecond so orders sharing the last
             # timestamp are not skipped (the id check drops the repeats).
-            after = page[-1].submitted_at - timedelta(microseconds=1)
-        return sorted(found.values(), key=lambda o: o.submitted_at, reverse=True)
+            after = last - timedelta(microseconds=1)
+        return sorted(found.values(), key=lambda o: moment(o.submitted_at) or EARLIEST, reverse=True)
 
     def clock(self) -> Clock:
         return self.trading.get_clock()
@@ -148,7 +269,8 @@ class Broker:
             return None, None, None
 
         def dec(value: Any) -> Decimal | None:
-            return Decimal(str(value)) if value else None
+            figure = number(value)  # NaN, inf and 1e400 are no price: None, shown as a dash
+            return figure if figure else None  # 0 means no quote, as in the feed
 
         quote, trade = snap.latest_quote, snap.latest_trade
         return (dec(quote.bid_price) if quote else None, dec(quote.ask_price) if quote else None,

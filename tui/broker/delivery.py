@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
+from ..numbers import moment
 from .errors import Problem, describe
 from .journal import Journal
 
@@ -278,10 +279,10 @@ class Dispatcher:
                 return None
             return "the order is gone" if found is NOT_FOUND else f"the order is {_status(found)}"
         if action == "close" and what.get("symbol"):
-            try:
-                since = datetime.fromisoformat(intent["ts"]) - timedelta(seconds=5)
-            except (KeyError, TypeError, ValueError):
+            sent = moment(intent.get("ts"))  # bounded: a year-1 time minus 5 s would overflow
+            if sent is None:
                 return "cannot tell (the journal line has no time)"
+            since = sent - timedelta(seconds=5)
             found = self._find(lambda: self._closing_orders(what["symbol"], since), give_up, scratch)
             if found is None:
                 return None

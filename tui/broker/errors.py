@@ -9,6 +9,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ..text import clean
+
+
+class Redirected(Exception):
+    """The server answered with a redirect, which is never followed (the keys would go along)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"redirect (HTTP {status}) not followed")
+        self.status = status
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -41,9 +51,9 @@ def _from_body(text: str, status: int | None) -> Problem:
         raw_code = body.get("code")
         if isinstance(raw_code, int) or (isinstance(raw_code, str) and raw_code.isdigit()):
             code = int(raw_code)
-        message = str(body.get("message") or "").strip()
+        message = clean(body.get("message") or "", one_line=True, limit=200).strip()
     elif text and not text.lstrip().startswith("<"):  # an HTML page from a gateway says nothing useful
-        message = text.strip().splitlines()[0][:200]
+        message = clean(text.strip().splitlines()[0], one_line=True, limit=200).strip()
     if not message:
         message = f"the server answered HTTP {status}{_reason(status)}" if status else "the server gave no answer"
     return Problem(message, status, code)
@@ -68,11 +78,14 @@ def describe(err: BaseException) -> Problem:
         status = response.status_code if response is not None else None
         text = response.text if response is not None else str(err)
         return _from_body(text, status)
+    if isinstance(err, Redirected):
+        # Not the server refusing the request; no order was placed by following it either.
+        return Problem("the server answered with a redirect, which is not followed", err.status)
     if isinstance(err, requests.Timeout):
         return Problem("the server did not answer in time", transport=True)
     if isinstance(err, requests.ConnectionError):
         return Problem("cannot reach the server", transport=True)
     if isinstance(err, requests.RequestException):
         return Problem(f"request failed: {type(err).__name__}", transport=True)
-    text = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+    text = clean(str(err).strip().splitlines()[0], one_line=True, limit=200) if str(err).strip() else ""
     return Problem(f"{type(err).__name__}: {text}" if text else type(err).__name__)

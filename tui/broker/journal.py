@@ -5,12 +5,18 @@ An intent whose outcome line is missing (the app was killed mid-send) or says "u
 (the answer never came) is *pending*: the next start asks the server what became of it
 and writes the answer as its outcome. Nothing secret is ever written: lines carry what
 was asked for and what the server said, never keys.
+
+The file is opened without following a symbolic link and must be a regular file of the
+user's own: a link planted at the path would otherwise have the journal appended to (and
+chmodded) whatever it points at.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import threading
 import uuid
 from datetime import datetime, timezone
@@ -21,6 +27,9 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 ENV_VAR = "ALPACA_TUI_AUDIT_LOG"
 UNRESOLVED = ("unknown",)  # outcomes that still need the server's word
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # not on Windows, where links need privileges to make
+# O_NONBLOCK: opening a FIFO planted at the path must fail or return, never wait for a reader.
+_OPEN = os.O_APPEND | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 class JournalError(OSError):
@@ -49,19 +58,52 @@ class Journal:
 
     # ---- writing -----------------------------------------------------------------------
 
+    def open(self) -> None:
+        """Open (or create) the file now: a start-up check, so a journal that cannot be
+        written stops the app before anything could be sent. Raises JournalError."""
+        with self._lock:
+            self._open()
+
     def _open(self) -> int:
         if self._fd is None:
             try:
                 self.path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-                if os.stat(fd).st_mode & 0o077:
-                    os.fchmod(fd, FILE_MODE)  # an older or hand-made file: close it to others
-                if _ends_mid_line(self.path):
-                    os.write(fd, b"\n")  # a crash tore the last line: start ours on a fresh one
+                try:  # a new file is made here, 0600 from its first moment
+                    fd = os.open(self.path, os.O_RDWR | _OPEN | os.O_CREAT | os.O_EXCL, FILE_MODE)
+                except FileExistsError:
+                    fd = os.open(self.path, os.O_RDWR | _OPEN)
             except OSError as err:
-                raise JournalError(f"cannot open the audit journal {self.path}: {err.strerror or err}") from err
+                raise self._error("open", err) from err
+            try:
+                self._check(fd)
+                if stat.S_IMODE(os.fstat(fd).st_mode) != FILE_MODE:
+                    os.fchmod(fd, FILE_MODE)  # an older or hand-made file (or a umask): close it to others
+                if _ends_mid_line(fd):
+                    os.write(fd, b"\n")  # a crash tore the last line: start ours on a fresh one
+            except JournalError:
+                os.close(fd)
+                raise
+            except OSError as err:
+                os.close(fd)
+                raise self._error("open", err) from err
             self._fd = fd
         return self._fd
+
+    def _check(self, fd: int) -> None:
+        """Refuse what is not a regular file of the user's own; leave it blocking."""
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise JournalError(f"the audit journal {self.path} is not a regular file: refused")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise JournalError(f"the audit journal {self.path} belongs to another user: refused")
+        if getattr(os, "O_NONBLOCK", 0):
+            os.set_blocking(fd, True)
+
+    def _error(self, doing: str, err: OSError) -> JournalError:
+        if err.errno in (errno.ELOOP, errno.EMLINK) and self.path.is_symlink():  # EMLINK: the BSDs' O_NOFOLLOW
+            return JournalError(f"the audit journal {self.path} is a symbolic link: refused "
+                                f"(give the real file's path with --audit-log)")
+        return JournalError(f"cannot {doing} the audit journal {self.path}: {err.strerror or err}")
 
     def _append(self, record: dict[str, Any]) -> None:
         line = (json.dumps(record, separators=(",", ":"), default=str) + "\n").encode()
@@ -71,7 +113,7 @@ class Journal:
                 os.write(fd, line)
                 os.fsync(fd)
             except OSError as err:
-                raise JournalError(f"cannot write the audit journal {self.path}: {err.strerror or err}") from err
+                raise self._error("write", err) from err
 
     def intent(self, action: str, what: dict[str, Any], client_order_id: str | None = None) -> str:
         """Record what is about to be sent; returns the intent's id for its outcome."""
@@ -99,7 +141,13 @@ class Journal:
         """Intents for this endpoint and mode still waiting for the server's word, oldest first."""
         intents: dict[str, dict[str, Any]] = {}
         try:
-            with open(self.path, encoding="utf-8", errors="replace") as lines:
+            fd = os.open(self.path, os.O_RDONLY | _OPEN)
+            try:
+                self._check(fd)
+            except OSError:
+                os.close(fd)
+                raise
+            with os.fdopen(fd, encoding="utf-8", errors="replace") as lines:
                 for line in lines:
                     try:
                         record = json.loads(line)
@@ -116,17 +164,18 @@ class Journal:
                         del intents[key]
         except FileNotFoundError:
             return []
+        except JournalError:
+            raise
         except OSError as err:
-            raise JournalError(f"cannot read the audit journal {self.path}: {err.strerror or err}") from err
+            raise self._error("read", err) from err
         return list(intents.values())
 
 
-def _ends_mid_line(path: Path) -> bool:
-    with open(path, "rb") as f:
-        if f.seek(0, os.SEEK_END) == 0:
-            return False
-        f.seek(-1, os.SEEK_END)
-        return f.read(1) != b"\n"
+def _ends_mid_line(fd: int) -> bool:
+    if os.fstat(fd).st_size == 0:
+        return False
+    os.lseek(fd, -1, os.SEEK_END)  # O_APPEND: the writes still go to the end
+    return os.read(fd, 1) != b"\n"
 
 
 def _now() -> str:

@@ -22,6 +22,8 @@ from typing import Any, Callable
 import aiohttp
 from aiohttp import WSMsgType
 
+from ..text import clean
+
 log = logging.getLogger(__name__)
 
 CLOSE_TIMEOUT = 1.0  # seconds to wait for the server's close frame: quitting must not hang on it
@@ -51,6 +53,19 @@ class _Refused(Exception):
 
 class _Dropped(Exception):
     """The connection failed or ended; the text is the detail to show."""
+
+
+async def _refuse_redirect(_session: Any, _context: Any, params: Any) -> None:
+    # aiohttp's ws_connect follows redirects and has no option not to; the next thing sent
+    # would be the keys, to wherever the Location said. Raising here stops it before that.
+    status = getattr(params.response, "status", "3xx")
+    raise _Dropped(f"the server redirected the stream (HTTP {status}): not followed")
+
+
+def _no_redirects() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_redirect.append(_refuse_redirect)
+    return trace
 
 
 class TradeUpdatesStream:
@@ -162,7 +177,7 @@ class TradeUpdatesStream:
         delay = self._backoff_min
         self._wake = asyncio.Event()
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with aiohttp.ClientSession(timeout=timeout, trace_configs=[_no_redirects()]) as session:
             while True:
                 self._report(StreamState.CONNECTING, "connecting")
                 self._listened = False
@@ -289,9 +304,9 @@ class TradeUpdatesStream:
 
     def _server_text(self, text: Any, fallback: str) -> str:
         # Our own phrases are fixed; only text from the server could echo the secret back.
-        if not isinstance(text, str) or not text.strip() or (self._secret and self._secret in text):
+        if not isinstance(text, str) or (self._secret and self._secret in text):
             return fallback
-        return text.strip()
+        return clean(text, one_line=True, limit=MAX_DETAIL).strip() or fallback
 
     @staticmethod
     def _describe(err: BaseException) -> str:
