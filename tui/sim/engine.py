@@ -105,6 +105,11 @@ class Exchange:
             self._seed_scale(now, opts.positions, opts.open_orders)
         self.last_equity = self._equity_at_previous_close()
         self._next_rollover = self.hours.next_rollover(now)
+        self._next_day_start = self.hours.next_day_start(now)
+        # (equity, prices) at the last regular close, until the next trading day begins.
+        self._closing: tuple[Decimal, dict[str, Decimal]] | None = None
+        if self.hours.closed_for_the_day(now):  # started after a close: today's prices stand for it
+            self._closing = (self.equity(), self.prices.closes())
         # Portfolio history starts at the previous close, so today's P&L has a base.
         self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
 
@@ -760,7 +765,8 @@ class Exchange:
         self._catch_up(now)
         if mono - self._last_price_step >= PRICE_STEP_SECONDS:
             self._last_price_step = mono
-            self.prices.step(now)
+            if self.hours.prices_move(now):  # no session, no trades: quotes stand still
+                self.prices.step(now)
         if mono - self._last_equity_sample >= EQUITY_SAMPLE_SECONDS:
             self._last_equity_sample = mono
             self.equity_history.append((now, self.equity()))
@@ -779,15 +785,22 @@ class Exchange:
 
     def _catch_up(self, now: datetime) -> None:
         """End the trading days, then the order lifetimes, that are over by `now`."""
-        while now >= self._next_rollover:
-            self._rollover(self._next_rollover)
+        while True:
+            start = self._next_day_start
+            if start is not None and start <= now and start < self._next_rollover:
+                self._begin_day(start)
+            elif self._next_rollover <= now:
+                self._rollover(self._next_rollover)
+            else:
+                break
         for order in list(self.open_orders.values()):
             # What outlived the rollovers ends on its own: an extended-hours DAY order with after-hours.
             if order.is_open and order.expires_at is not None and order.expires_at <= now:
                 self._finish(order, "expired", order.expires_at)
 
     def _rollover(self, at: datetime) -> None:
-        """The trading day ended at `at`: expire DAY orders, take last_equity and closes."""
+        """The regular session ended at `at`: expire DAY orders, note the closing equity and
+        prices. Always open, the next day begins at once; on NYSE's calendar at its 04:00."""
         opening_auction = []
         for order in list(self.open_orders.values()):
             if order.is_open and order.expires_at is not None and order.expires_at <= at:
@@ -798,15 +811,26 @@ class Exchange:
                     continue
                 if order.is_open:
                     self._finish(order, "expired", at)
-        self.last_equity = self.equity()
-        self.prices.roll_day(at)
-        for pos in self.positions.values():
-            pos.intraday_basis = pos.qty * self._last(pos.symbol)
-        self.equity_history.append((at, self.last_equity))
+        self._closing = (self.equity(), self.prices.closes())
+        self.equity_history.append((at, self._closing[0]))
         self._next_rollover = self.hours.next_rollover(at + timedelta(microseconds=1))
+        if self.hours.mode == "always-open":
+            self._begin_day(at)
         for order in opening_auction:
             order.expires_at = self._next_rollover
             self._auction(order, at)
+
+    def _begin_day(self, at: datetime) -> None:
+        """A new trading day: last_equity and the previous closes become the last close's,
+        so Day P&L (equity - last_equity, intraday P&L, change_today) restarts from them."""
+        equity, closes = self._closing or (self.equity(), self.prices.closes())
+        self._closing = None
+        self.last_equity = equity
+        self.prices.roll_day(closes)
+        for pos in self.positions.values():
+            pos.intraday_basis = pos.qty * closes.get(pos.symbol, self._last(pos.symbol))
+        if self.hours.mode == "nyse":
+            self._next_day_start = self.hours.next_day_start(at + timedelta(microseconds=1))
 
     def match(self, now: datetime, mono: float) -> None:
         for order in list(self.open_orders.values()):
