@@ -24,7 +24,8 @@ from .fmt import money, num, round_price, ts
 from .market import MarketHours
 from .model import WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
 from .prices import PriceBook, Quote
-from .requests import OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force
+from .requests import (OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force,
+                       validate)
 
 MARGIN_MINIMUM = Decimal(2000)  # equity below this: no margin, no short selling
 MARKET_COLLAR = Decimal("1.03")  # market buys and short sales reserve buying power at ask plus a collar
@@ -362,13 +363,14 @@ class Exchange:
             if size <= 0:
                 raise unprocessable("qty must be > 0")
         elif qty is not None:
-            if qty <= 0:
-                raise unprocessable("qty must be > 0")
             size = qty
         spec = OrderSpec(
             symbol=pos.symbol, side="sell" if pos.qty > 0 else "buy", type="market", time_in_force="day",
             qty=size, position_intent="sell_to_close" if pos.qty > 0 else "buy_to_close",
         )
+        # The closing order passes the rules any order does: qty > 0, at most 9 decimals, no more
+        # than is held (submit's "insufficient qty available"), whole shares unless fractionable.
+        validate(spec)
         return self.submit(spec)
 
     def close_all_positions(self, cancel_orders: bool) -> list[dict[str, Any]]:
