@@ -8,6 +8,7 @@ import asyncio
 import json
 import threading
 import time
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+
+from tui.sim.engine import EngineOptions, Exchange
 
 from .conftest import KEY, SECRET, wait_for
 
@@ -136,6 +139,12 @@ def test_huge_numbers_in_a_replace_and_a_sim_price_are_refused(sim):
 
 def test_fault_settings_with_a_huge_integer_are_refused(sim):
     assert alpaca_error(post_raw(sim, "/sim/faults", '{"latency_ms": ' + BIG + "}"), 400, 40010000)
+
+
+def test_starting_cash_past_the_bound_is_refused_at_start():
+    with pytest.raises(ValueError, match="cash must be from 0 to"):
+        Exchange(EngineOptions(cash=Decimal("1e30")))
+    assert Exchange(EngineOptions(cash=Decimal("1e12"))).account()["cash"] == "1000000000000.00"
 
 
 # ---- bodies: size, depth, encoding --------------------------------------------------------------

@@ -148,8 +148,10 @@ def test_day_pl_spans_the_weekend_and_the_early_close(make_sim):
     assert account(sim)["last_equity"] == "50000.00"
     advance_to(sim, ny(2026, 11, 29, 12, 0))  # Sunday: still Friday's Day P&L
     assert day_pl(sim) == friday_pl and account(sim)["last_equity"] == "50000.00"
+    assert account(sim)["balance_asof"] == "2026-11-25"  # the close before Friday's (Thanksgiving is shut)
     advance_to(sim, ny(2026, 11, 30, 4, 0, 1))  # Monday's session: measured from the 13:00 close
     assert account(sim)["last_equity"] == at_close
+    assert account(sim)["balance_asof"] == "2026-11-27"
     assert day_pl(sim) == Decimal("-500.00")
     assert position(sim, "KO")["lastday_price"] == "60"
 

@@ -33,6 +33,7 @@ PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
 EQUITY_SAMPLE_SECONDS = 60.0
 FRACTION = Decimal("0.000000001")
+MAX_CASH = Decimal(10**12)  # beyond it, dollar amounts outgrow Decimal's 28 digits of exact cents
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -54,6 +55,8 @@ class EngineOptions:
 class Exchange:
     def __init__(self, options: EngineOptions | None = None, clock: Clock | None = None) -> None:
         self.options = opts = options or EngineOptions()
+        if not 0 <= Decimal(opts.cash) <= MAX_CASH:
+            raise ValueError(f"cash must be from 0 to {MAX_CASH}")  # refused at start, not a 500 per request
         self.clock = clock or Clock()
         self.hours = MarketHours(opts.market)  # type: ignore[arg-type]
         self.listeners: list[Listener] = []
@@ -265,7 +268,7 @@ class Exchange:
             "last_maintenance_margin": money(maintenance),
             "sma": money(max(ZERO, equity - self._margin(Decimal("0.5")))),
             "cash": money(self.cash),
-            "balance_asof": (self.hours.trading_date(now) - timedelta(days=1)).isoformat(),
+            "balance_asof": self.hours.balance_date(now).isoformat(),
             "intraday_adjustments": "0",
             "pending_reg_taf_fees": "0",
         }

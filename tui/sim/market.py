@@ -62,6 +62,12 @@ class MarketHours:
             return local.replace(hour=0, minute=0, second=0, microsecond=0)
         return cal.previous_trading_day(cal.current_trading_day(local).date).close
 
+    def balance_date(self, now: datetime) -> date:
+        """The day last_equity was taken at the close of (the account's balance_asof)."""
+        if self.mode == "nyse":
+            return cal.previous_trading_day(cal.current_trading_day(now).date).date
+        return self.trading_date(now) - timedelta(days=1)
+
     def closed_for_the_day(self, now: datetime) -> bool:
         """The current trading day's regular close is behind us ("nyse" only): its closing
         equity is known, the next day has not begun."""
