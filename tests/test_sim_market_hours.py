@@ -251,9 +251,11 @@ def test_last_equity_is_the_equity_at_the_close(make_sim):
     advance_to(sim, ny(2026, 3, 16, 16, 0, 1))
     sim.set_price("NVDA", "90")  # after-hours moves change equity, not last_equity
     account = sim.client.get_account()
-    assert account.last_equity == at_close and account.equity != at_close
+    assert account.last_equity == "50000.00" and account.equity != at_close
+    advance_to(sim, ny(2026, 3, 17, 4, 0, 1))  # the next trading day: measured from the regular close
+    assert sim.client.get_account().last_equity == at_close
     advance_to(sim, ny(2026, 3, 17, 16, 0, 1))
-    assert sim.client.get_account().last_equity == account.equity
+    assert sim.client.get_account().last_equity == at_close
 
 
 def test_extended_hours_day_order_ends_with_after_hours(make_sim):

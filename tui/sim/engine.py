@@ -24,7 +24,8 @@ from .fmt import money, num, round_price, ts
 from .market import MarketHours
 from .model import WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
 from .prices import PriceBook, Quote
-from .requests import OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force
+from .requests import (OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force,
+                       validate)
 
 MARGIN_MINIMUM = Decimal(2000)  # equity below this: no margin, no short selling
 MARKET_COLLAR = Decimal("1.03")  # market buys and short sales reserve buying power at ask plus a collar
@@ -32,6 +33,7 @@ PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
 EQUITY_SAMPLE_SECONDS = 60.0
 FRACTION = Decimal("0.000000001")
+MAX_CASH = Decimal(10**12)  # beyond it, dollar amounts outgrow Decimal's 28 digits of exact cents
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -53,6 +55,8 @@ class EngineOptions:
 class Exchange:
     def __init__(self, options: EngineOptions | None = None, clock: Clock | None = None) -> None:
         self.options = opts = options or EngineOptions()
+        if not 0 <= Decimal(opts.cash) <= MAX_CASH:
+            raise ValueError(f"cash must be from 0 to {MAX_CASH}")  # refused at start, not a 500 per request
         self.clock = clock or Clock()
         self.hours = MarketHours(opts.market)  # type: ignore[arg-type]
         self.listeners: list[Listener] = []
@@ -105,6 +109,11 @@ class Exchange:
             self._seed_scale(now, opts.positions, opts.open_orders)
         self.last_equity = self._equity_at_previous_close()
         self._next_rollover = self.hours.next_rollover(now)
+        self._next_day_start = self.hours.next_day_start(now)
+        # (equity, prices) at the last regular close, until the next trading day begins.
+        self._closing: tuple[Decimal, dict[str, Decimal]] | None = None
+        if self.hours.closed_for_the_day(now):  # started after a close: today's prices stand for it
+            self._closing = (self.equity(), self.prices.closes())
         # Portfolio history starts at the previous close, so today's P&L has a base.
         self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
 
@@ -259,7 +268,7 @@ class Exchange:
             "last_maintenance_margin": money(maintenance),
             "sma": money(max(ZERO, equity - self._margin(Decimal("0.5")))),
             "cash": money(self.cash),
-            "balance_asof": (self.hours.trading_date(now) - timedelta(days=1)).isoformat(),
+            "balance_asof": self.hours.balance_date(now).isoformat(),
             "intraday_adjustments": "0",
             "pending_reg_taf_fees": "0",
         }
@@ -357,13 +366,14 @@ class Exchange:
             if size <= 0:
                 raise unprocessable("qty must be > 0")
         elif qty is not None:
-            if qty <= 0:
-                raise unprocessable("qty must be > 0")
             size = qty
         spec = OrderSpec(
             symbol=pos.symbol, side="sell" if pos.qty > 0 else "buy", type="market", time_in_force="day",
             qty=size, position_intent="sell_to_close" if pos.qty > 0 else "buy_to_close",
         )
+        # The closing order passes the rules any order does: qty > 0, at most 9 decimals, no more
+        # than is held (submit's "insufficient qty available"), whole shares unless fractionable.
+        validate(spec)
         return self.submit(spec)
 
     def close_all_positions(self, cancel_orders: bool) -> list[dict[str, Any]]:
@@ -760,7 +770,8 @@ class Exchange:
         self._catch_up(now)
         if mono - self._last_price_step >= PRICE_STEP_SECONDS:
             self._last_price_step = mono
-            self.prices.step(now)
+            if self.hours.prices_move(now):  # no session, no trades: quotes stand still
+                self.prices.step(now)
         if mono - self._last_equity_sample >= EQUITY_SAMPLE_SECONDS:
             self._last_equity_sample = mono
             self.equity_history.append((now, self.equity()))
@@ -779,15 +790,22 @@ class Exchange:
 
     def _catch_up(self, now: datetime) -> None:
         """End the trading days, then the order lifetimes, that are over by `now`."""
-        while now >= self._next_rollover:
-            self._rollover(self._next_rollover)
+        while True:
+            start = self._next_day_start
+            if start is not None and start <= now and start < self._next_rollover:
+                self._begin_day(start)
+            elif self._next_rollover <= now:
+                self._rollover(self._next_rollover)
+            else:
+                break
         for order in list(self.open_orders.values()):
             # What outlived the rollovers ends on its own: an extended-hours DAY order with after-hours.
             if order.is_open and order.expires_at is not None and order.expires_at <= now:
                 self._finish(order, "expired", order.expires_at)
 
     def _rollover(self, at: datetime) -> None:
-        """The trading day ended at `at`: expire DAY orders, take last_equity and closes."""
+        """The regular session ended at `at`: expire DAY orders, note the closing equity and
+        prices. Always open, the next day begins at once; on NYSE's calendar at its 04:00."""
         opening_auction = []
         for order in list(self.open_orders.values()):
             if order.is_open and order.expires_at is not None and order.expires_at <= at:
@@ -798,15 +816,26 @@ class Exchange:
                     continue
                 if order.is_open:
                     self._finish(order, "expired", at)
-        self.last_equity = self.equity()
-        self.prices.roll_day(at)
-        for pos in self.positions.values():
-            pos.intraday_basis = pos.qty * self._last(pos.symbol)
-        self.equity_history.append((at, self.last_equity))
+        self._closing = (self.equity(), self.prices.closes())
+        self.equity_history.append((at, self._closing[0]))
         self._next_rollover = self.hours.next_rollover(at + timedelta(microseconds=1))
+        if self.hours.mode == "always-open":
+            self._begin_day(at)
         for order in opening_auction:
             order.expires_at = self._next_rollover
             self._auction(order, at)
+
+    def _begin_day(self, at: datetime) -> None:
+        """A new trading day: last_equity and the previous closes become the last close's,
+        so Day P&L (equity - last_equity, intraday P&L, change_today) restarts from them."""
+        equity, closes = self._closing or (self.equity(), self.prices.closes())
+        self._closing = None
+        self.last_equity = equity
+        self.prices.roll_day(closes)
+        for pos in self.positions.values():
+            pos.intraday_basis = pos.qty * closes.get(pos.symbol, self._last(pos.symbol))
+        if self.hours.mode == "nyse":
+            self._next_day_start = self.hours.next_day_start(at + timedelta(microseconds=1))
 
     def match(self, now: datetime, mono: float) -> None:
         for order in list(self.open_orders.values()):

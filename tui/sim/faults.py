@@ -34,6 +34,7 @@ from typing import Any, Awaitable, Callable, Collection
 from aiohttp import web
 
 from .errors import ApiError
+from .requests import decode_json
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,10 @@ def _as_number(body: dict[str, Any], name: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise bad_request(f"{name} must be a number or null")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer past 1e308, which the range checks would refuse anyway
+        raise bad_request(f"{name} is out of range") from None
 
 
 def parse_settings(body: Any, current: FaultOptions) -> FaultOptions:
@@ -184,11 +188,7 @@ class Faults:
         return _json(self.state())
 
     async def post_faults(self, request: web.Request) -> web.Response:
-        text = await request.text()
-        try:
-            body = json.loads(text) if text.strip() else {}
-        except ValueError:
-            raise bad_request("request body format is invalid") from None
+        body = decode_json(await request.read())  # the same UTF-8, size and depth limits as the API
         self.configure(parse_settings(body, self.settings))
         return _json(self.state())
 

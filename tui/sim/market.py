@@ -2,6 +2,11 @@
 
 In always-open mode every instant is regular trading and the trading day rolls over at
 midnight New York time; DAY orders expire and last_equity is taken then.
+
+On NYSE's calendar the two happen apart, as at Alpaca: DAY orders expire at the regular
+close, while last_equity (equity at the previous trading day's close) changes only when the
+next trading day's session begins at 04:00, so Day P&L keeps counting through after-hours
+and over the weekend. Prices stand still while no session is open.
 """
 
 from __future__ import annotations
@@ -50,14 +55,32 @@ class MarketHours:
         return cal.next_trading_day(now.astimezone(NY).date()).date
 
     def previous_rollover(self, now: datetime) -> datetime:
-        """When the current trading day began: the last close, or the last NY midnight."""
+        """The close today's P&L is measured from: the previous trading day's regular close,
+        or the last NY midnight when always open."""
         local = now.astimezone(NY)
         if self.mode == "always-open":
             return local.replace(hour=0, minute=0, second=0, microsecond=0)
-        today = cal.trading_day(local.date())
-        if today is not None and today.close <= local:
-            return today.close
-        return cal.previous_trading_day(local.date()).close
+        return cal.previous_trading_day(cal.current_trading_day(local).date).close
+
+    def balance_date(self, now: datetime) -> date:
+        """The day last_equity was taken at the close of (the account's balance_asof)."""
+        if self.mode == "nyse":
+            return cal.previous_trading_day(cal.current_trading_day(now).date).date
+        return self.trading_date(now) - timedelta(days=1)
+
+    def closed_for_the_day(self, now: datetime) -> bool:
+        """The current trading day's regular close is behind us ("nyse" only): its closing
+        equity is known, the next day has not begun."""
+        return self.mode == "nyse" and cal.current_trading_day(now).close <= now
+
+    def next_day_start(self, now: datetime) -> datetime | None:
+        """When the next trading day begins and Day P&L restarts ("nyse": its 04:00 session
+        open). None when always open: the day starts at the rollover itself."""
+        return cal.next_session_open(now) if self.mode == "nyse" else None
+
+    def prices_move(self, now: datetime) -> bool:
+        """Quotes change only while a session (regular or extended) is open."""
+        return self.mode == "always-open" or cal.phase_at(now) is not Phase.CLOSED
 
     def window(self, now: datetime, days: int = 5) -> list[date]:
         """The last `days` trading days, today included."""

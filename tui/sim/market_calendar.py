@@ -221,6 +221,21 @@ def always_open_clock(now: datetime) -> ClockState:
     return ClockState(timestamp=now, is_open=True, next_open=midnight, next_close=midnight)
 
 
+def current_trading_day(now: datetime) -> TradingDay:
+    """The trading day `now` belongs to for Day P&L: the last one whose session (04:00) has
+    begun, so its after-hours and the night after it still count as that day."""
+    now = _ny(now)
+    td = trading_day(now.date())
+    if td is not None and td.session_open <= now:
+        return td
+    return previous_trading_day(now.date())
+
+
+def next_session_open(now: datetime) -> datetime:
+    """The next start of a trading day's session (04:00) strictly after now."""
+    return _first_after(_ny(now), "session_open")
+
+
 def next_session_close(now: datetime) -> datetime:
     """The next end of extended hours (20:00, or 17:00 on early-close days) strictly after now;
     extended-hours DAY orders live until then."""

@@ -87,11 +87,15 @@ class PriceBook:
         day.volume += int(qty) or 1
         day.trades += 1
 
-    def roll_day(self, now: datetime) -> None:
-        """At the session boundary the last price becomes the previous close."""
+    def closes(self) -> dict[str, Decimal]:
+        """Every symbol's last price: taken at the regular close, tomorrow's previous close."""
+        return {symbol: quote.last for symbol, quote in self._quotes.items()}
+
+    def roll_day(self, closes: dict[str, Decimal]) -> None:
+        """A new trading day: the prices noted at the last close become the previous closes."""
         for symbol, quote in self._quotes.items():
             last = quote.last
-            self._days[symbol] = DayStats(prev_close=last, open=last, high=last, low=last)
+            self._days[symbol] = DayStats(prev_close=closes.get(symbol, last), open=last, high=last, low=last)
 
     def next_trade_id(self) -> int:
         self._trade_ids += 1

@@ -7,6 +7,7 @@ looks at the account; each failure is the ApiError Alpaca would answer with.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,10 +21,20 @@ TIFS = ("day", "gtc", "opg", "cls", "ioc", "fok")
 CLASSES = ("simple", "bracket", "oco", "oto")
 INTENTS = ("buy_to_open", "buy_to_close", "sell_to_open", "sell_to_close")
 MAX_CLIENT_ORDER_ID = 128
+# Upper bounds on numbers from clients. Decimal arithmetic keeps 28 digits: a qty with 9
+# decimals times a price with 4 stays exact below these, and nothing later (quantize, money)
+# can raise on a 1e30 or a 400-digit value.
+MAX_QTY = Decimal(10**9)
+MAX_NOTIONAL = Decimal(10**10)
+MAX_PRICE = Decimal(10**7)
+# Fields checked against their own range later ("between 0 and 100"); prices are the default.
+BOUNDS: dict[str, Decimal | None] = {"qty": MAX_QTY, "notional": MAX_NOTIONAL, "percentage": None,
+                                     "trail_percent": None}
+MAX_JSON_DEPTH = 32  # Alpaca's bodies nest two levels; deeper is an attack, not an order
 
 
 def to_decimal(value: Any, field: str) -> Decimal | None:
-    """A number from JSON (float, int or string); None when absent."""
+    """A number from JSON (float, int or string) within its field's bound; None when absent."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -34,7 +45,47 @@ def to_decimal(value: Any, field: str) -> Decimal | None:
         raise unprocessable(f"invalid {field}") from None
     if not number.is_finite():
         raise unprocessable(f"invalid {field}")
+    bound = BOUNDS.get(field.rpartition(".")[2], MAX_PRICE)
+    if bound is not None and number > bound:
+        raise unprocessable(f"{field} must be <= {bound}")
     return number
+
+
+def decode_json(raw: bytes) -> Any:
+    """A request body: UTF-8 JSON nested at most MAX_JSON_DEPTH deep, else 400 as Alpaca
+    answers a malformed body. An empty body is an empty object."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise malformed() from None
+    if not text.strip():
+        return {}
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):  # the C parser gives up on deep nesting by itself
+        raise malformed() from None
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise malformed()
+    return body
+
+
+def json_depth(value: Any) -> int:
+    """How deep containers nest in a parsed JSON value (iteratively: no recursion to exhaust)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def to_bool(value: Any) -> bool:

@@ -9,7 +9,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Awaitable, Callable
 
 from aiohttp import WSMsgType, web
@@ -22,7 +22,7 @@ from .faults import FaultOptions, Faults
 from .fmt import NY
 from .marketdata import quote_json, snapshot_json, trade_json
 from .ratelimit import RateLimiter, Verdict
-from .requests import lower, parse_order, parse_replace, to_bool, to_decimal
+from .requests import MAX_JSON_DEPTH, decode_json, json_depth, lower, parse_order, parse_replace, to_bool, to_decimal
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,10 @@ TICK_SECONDS = 0.05  # how often the matching engine looks at the market
 AUTH_TIMEOUT = 10.0  # seconds a stream client has to authenticate
 MAX_ORDERS_PAGE = 500
 MAX_ACTIVITIES_PAGE = 100
+MAX_BODY_BYTES = 64 * 1024  # the largest Alpaca body (a bracket order) is well under 1 KiB
+# GET /v2/calendar serves these years; outside them the calendar is simply empty, as a
+# query on Alpaca's calendar table would be (no date overflow at year 9999).
+CALENDAR_FIRST, CALENDAR_LAST = date(1970, 1, 1), date(2100, 12, 31)
 
 STREAM_PATHS = ("/stream", "/stream/")
 HTTP_MESSAGES = {404: "endpoint not found", 405: "method not allowed", 413: "request body too large"}
@@ -89,16 +93,20 @@ def query_date(request: web.Request, name: str) -> date | None:
 
 
 def query_int(request: web.Request, name: str, default: int, maximum: int) -> int:
-    raw = request.query.get(name)
-    if raw in (None, ""):
+    """A whole number > 0, capped at `maximum`. Compared as a Decimal and only then made an
+    int: int("1e500000") would build a 500,000-digit number and stall the event loop."""
+    raw = (request.query.get(name) or "").strip()
+    if not raw:
         return default
     try:
-        value = int(Decimal(raw))
-    except Exception:
+        value = Decimal(raw)
+    except InvalidOperation:
         raise unprocessable(f"invalid {name}") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise unprocessable(f"invalid {name}")
     if value <= 0:
         raise unprocessable(f"{name} must be > 0")
-    return min(value, maximum)
+    return maximum if value >= maximum else int(value)
 
 
 def query_choice(request: web.Request, name: str, choices: tuple[str, ...], default: str) -> str:
@@ -109,13 +117,8 @@ def query_choice(request: web.Request, name: str, choices: tuple[str, ...], defa
 
 
 async def read_json(request: web.Request) -> Any:
-    text = await request.text()
-    if not text.strip():
-        return {}
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise malformed() from None
+    # read() enforces MAX_BODY_BYTES (413); decode_json answers bad UTF-8 and deep nesting with 400.
+    return decode_json(await request.read())
 
 
 def symbols_param(request: web.Request) -> list[str]:
@@ -146,7 +149,7 @@ class Simulator:
     def _build_app(self) -> web.Application:
         # Latency wraps everything; injected failures sit inside auth and the rate limit.
         middlewares = [self.faults.delay, self._middleware, self.faults.fail]
-        app = web.Application(middlewares=middlewares, client_max_size=1024 * 1024)
+        app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
         routes: list[tuple[str, str, Handler]] = [
             ("GET", "/v2/account", self.get_account),
             ("GET", "/v2/account/configurations", self.get_configurations),
@@ -377,6 +380,7 @@ class Simulator:
         today = self.exchange.clock.now().astimezone(NY).date()
         start = query_date(request, "start") or date(today.year, 1, 1)
         end = query_date(request, "end") or date(today.year + 1, 12, 31)
+        start, end = max(start, CALENDAR_FIRST), min(end, CALENDAR_LAST)
         if end < start:
             return []
         if (end - start).days > 366 * 30:
@@ -504,7 +508,8 @@ class Simulator:
     # ---- the trade_updates stream ----
 
     async def stream(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(heartbeat=None, autoping=True)
+        # A frame over MAX_BODY_BYTES closes the socket cleanly (1009, message too big).
+        ws = web.WebSocketResponse(heartbeat=None, autoping=True, max_msg_size=MAX_BODY_BYTES)
         await ws.prepare(request)
         self.sockets.add(ws)
         key: str | None = None
@@ -525,11 +530,18 @@ class Simulator:
                 if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     break
                 request_body = self._decode(msg.data)
-                if request_body.get("action") == "listen":
-                    streams = (request_body.get("data") or {}).get("streams") or []
-                    listening = "trade_updates" in streams
-                    await ws.send_bytes(dumps({"stream": "listening",
-                                               "data": {"streams": ["trade_updates"] if listening else []}}).encode())
+                if request_body is not None and request_body.get("action") not in ("listen", None):
+                    continue  # another action (a second authenticate): nothing to answer
+                data = request_body.get("data") if request_body is not None else None
+                streams = data.get("streams") if isinstance(data, dict) else None
+                if not isinstance(streams, list):
+                    # Not JSON, not an object, or a listen without a list of streams: say so and
+                    # keep the connection, as Alpaca does.
+                    await ws.send_bytes(dumps({"stream": "listening", "data": {"error": "invalid syntax"}}).encode())
+                    continue
+                listening = "trade_updates" in streams
+                await ws.send_bytes(dumps({"stream": "listening",
+                                           "data": {"streams": ["trade_updates"] if listening else []}}).encode())
         except ConnectionResetError:
             pass  # the client went away while we were answering it
         finally:
@@ -542,12 +554,15 @@ class Simulator:
         return ws
 
     @staticmethod
-    def _decode(data: str | bytes) -> dict[str, Any]:
+    def _decode(data: str | bytes) -> dict[str, Any] | None:
+        """A client's message as a JSON object; None when it is not one (or nests absurdly)."""
         try:
             body = json.loads(data)
-        except ValueError:
-            return {}
-        return body if isinstance(body, dict) else {}
+        except (ValueError, RecursionError):  # bad JSON, bad UTF-8, or nesting the parser refuses
+            return None
+        if not isinstance(body, dict) or json_depth(body) > MAX_JSON_DEPTH:
+            return None
+        return body
 
     async def _stream_auth(self, ws: web.WebSocketResponse) -> str | None:
         """The first message must authenticate; the reply is the first thing we send."""
@@ -558,16 +573,26 @@ class Simulator:
             return None
         if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             return None  # closed before authenticating: there is no one to answer
-        body = self._decode(msg.data)
-        data = body.get("data") or {}
-        if body.get("action") == "authenticate":
+        decoded = self._decode(msg.data)
+        body = decoded or {}
+        data = body.get("data")
+        key: Any = None
+        secret: Any = None
+        if body.get("action") == "authenticate" and isinstance(data, dict):
             key, secret = data.get("key_id"), data.get("secret_key")
         elif body.get("action") == "auth":
             key, secret = body.get("key"), body.get("secret")
-        else:
-            key = secret = None
+        action = body.get("action")
+        well_formed = (action == "auth" or isinstance(data, dict)) and all(
+            value is None or isinstance(value, str) for value in (key, secret))
         reply: dict[str, Any] = {"status": "authorized", "action": "authenticate"}
-        if body.get("action") not in ("authenticate", "auth") or not self.authorized(key, secret):
+        if decoded is None or (action in ("authenticate", "auth") and not well_formed):
+            # Not a JSON object, data that is no object, keys that are no strings: refused with
+            # a reply, not by a handler that raises and drops the connection.
+            reply = {"status": "unauthorized", "action": "authenticate", "message": "invalid syntax"}
+        elif action not in ("authenticate", "auth"):
+            reply = {"status": "unauthorized", "action": "authenticate"}  # anything but authentication first
+        elif not self.authorized(key, secret):
             reply = {"status": "unauthorized", "action": "authenticate"}
         elif self.streams.get(key or "", 0) >= self.options.stream_connections:
             reply = {"status": "unauthorized", "action": "authenticate", "message": "connection limit exceeded"}
