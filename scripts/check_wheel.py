@@ -303,10 +303,13 @@ def start_demo(venv: Path, outside: Path) -> None:
 
     def report(reason: str) -> CheckFailed:
         output = plain("".join(raw))
-        errors = [line.strip() for line in output.splitlines() if re.search(r"\b\w*(Error|Exception)\b", line)]
+        # The exception's own line (Rich prints it last, after the frames), else any mention.
+        lines = output.splitlines()
+        errors = ([line.strip() for line in lines if re.match(r"\s*[\w.]+(Error|Exception)\b.*:", line)][-1:]
+                  or [line.strip() for line in lines if re.search(r"\w(Error|Exception)\b", line)][:1])
         tail = "\n".join(output.strip().splitlines()[-40:])
         return CheckFailed(f"{reason}\n"
-                           + (f"first error line: {errors[0]}\n" if errors else "")
+                           + (f"error: {errors[0]}\n" if errors else "")
                            + f"--- the screen ({COLUMNS}x{ROWS}) ---\n{screen.text()}\n"
                            + f"--- the end of the output, escapes removed ---\n{tail}")
 
