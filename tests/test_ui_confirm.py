@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from textual.widgets import Button, Input
 
 from tui.ui.screens.confirm import CloseAllScreen, ClosePositionScreen, ConfirmScreen
@@ -21,7 +23,7 @@ async def start(pilot):
     await loaded(pilot)
 
 
-async def test_x_closes_the_selected_position_after_y(make_sim):
+async def test_x_closes_the_selected_position_when_all_is_typed(make_sim):
     sim = make_sim(portfolio="sample")
     app = make_app(sim)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -29,9 +31,53 @@ async def test_x_closes_the_selected_position_after_y(make_sim):
         await pilot.press("x")  # AAPL is selected
         await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen))
         assert "Close AAPL?" in screen_text(app)
-        await pilot.press("y")
+        await pilot.press("y")  # on an empty field: asks what to close, sends nothing
+        await until(pilot, lambda: "percentage like 25%" in screen_text(app), what="the dialog says what to type")
+        assert isinstance(app.screen, ClosePositionScreen) and positions(sim)["AAPL"] == "50"
+        await pilot.press(*"all", "enter")
         await until(pilot, lambda: "Positions (5)" in screen_text(app), what="AAPL closed")
         assert "AAPL" not in positions(sim)
+
+
+async def test_x_closes_a_percentage_of_a_position(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await pilot.press("x", "2", "5", "%", "enter")  # 25% of 50 AAPL, sent as Alpaca's percentage
+        await until(pilot, lambda: positions(sim).get("AAPL") == "37.5", what="25% of AAPL sold")
+
+
+async def test_junk_in_the_close_dialog_sends_nothing(make_sim):
+    """Property: random junk (and an empty field) in the close dialog is a message, never a close."""
+    import random
+
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim)
+    rng = random.Random(7)
+    junk = ["", "abc", "half", "-3", "1e1", "0", "51", "25%%", "%", "101%", "1/2", "all of it", "ALLL", " ",
+            "0.0000000001", "nan", "inf", "1_000", "٣", "y", "n"]
+    from tui.ui.screens.confirm import parse_close
+
+    randoms = ("".join(rng.choice("abc-+e%.,/ 019xyn") for _ in range(rng.randint(1, 6))) for _ in range(40))
+    junk += [text for text in randoms if isinstance(parse_close(text, "AAPL", Decimal(50)), str)][:12]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        orders_before = len(sim.client.get_orders())
+        for text in junk:
+            await pilot.press("x")
+            await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen))
+            field = app.screen.query_one("#close-qty", Input)
+            field.value = text
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ClosePositionScreen), f"{text!r} closed the dialog"
+            assert "Nothing was sent" in str(app.screen.query_one("#close-error").render()), text
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, ClosePositionScreen))
+        await pilot.pause(0.3)
+        assert positions(sim)["AAPL"] == "50"
+        assert len(sim.client.get_orders()) == orders_before
 
 
 async def test_x_then_n_or_escape_keeps_the_position(make_sim):
@@ -54,7 +100,6 @@ async def test_x_closes_part_of_a_position(make_sim):
         await start(pilot)
         await pilot.press("x")
         await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen))
-        app.screen.query_one("#close-qty", Input).focus()
         await pilot.press("9", "9")
         await pilot.press("enter")  # more than held: explained, nothing sent
         assert "at most 50" in str(app.screen.query_one("#close-error").render())

@@ -313,10 +313,16 @@ class Broker:
     def cancel_all(self) -> list[Any]:
         return list(self.trading.cancel_orders() or [])
 
-    def close_position(self, symbol: str, qty: Decimal | None = None) -> Order:
+    def close_position(self, symbol: str, qty: Decimal | None = None, percentage: Decimal | None = None) -> Order:
+        """Close all of a position, `qty` shares of it, or `percentage` percent of it."""
         from alpaca.trading.requests import ClosePositionRequest
 
-        options = ClosePositionRequest(qty=str(qty)) if qty is not None else None
+        if qty is not None:
+            options = ClosePositionRequest(qty=str(qty))
+        elif percentage is not None:
+            options = ClosePositionRequest(percentage=str(percentage))
+        else:
+            options = None
         return self.trading.close_position(symbol, close_options=options)
 
     def close_all(self, cancel_orders: bool) -> list[Any]:

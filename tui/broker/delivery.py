@@ -169,21 +169,25 @@ class Dispatcher:
 
     # ---- one close ---------------------------------------------------------------------
 
-    def close(self, symbol: str, qty: Any, what: dict[str, Any]) -> Delivery:
-        intent = self._intent("close", {**what, "symbol": symbol, "qty": None if qty is None else str(qty)})
+    def close(self, symbol: str, qty: Any, what: dict[str, Any], percentage: Any = None) -> Delivery:
+        """Close all of a position (qty and percentage None), `qty` of it, or `percentage` %."""
+        intent = self._intent("close", {**what, "symbol": symbol, "qty": None if qty is None else str(qty),
+                                        "percentage": None if percentage is None else str(percentage)})
         with self._urgent():
-            delivery = self._send_close(symbol, qty)
+            delivery = self._send_close(symbol, qty, percentage)
         order = delivery.result
         self._outcome(intent, delivery, order_id=getattr(order, "id", None), status=getattr(order, "status", None))
         return delivery
 
-    def _send_close(self, symbol: str, qty: Any) -> Delivery:
+    def _send_close(self, symbol: str, qty: Any, percentage: Any = None) -> Delivery:
         give_up = self._clock() + self.deadline
         sent_at = datetime.now(timezone.utc) - timedelta(seconds=5)  # our clock may run ahead of the server's
         delivery = Delivery("unknown", sends=1)
         while True:
             try:
-                return Delivery("done", self.broker.close_position(symbol, qty), sends=delivery.sends)
+                answer = self.broker.close_position(symbol, qty, percentage) if percentage is not None \
+                    else self.broker.close_position(symbol, qty)
+                return Delivery("done", answer, sends=delivery.sends)
             except Exception as err:
                 problem = describe(err)
             delivery.problem = problem

@@ -31,6 +31,7 @@ from ..broker.ticket import AssetFacts, OrderPlan, Quote, ReviewFacts
 from ..config import Config, Mode
 from ..daemon_executor import DaemonThreadExecutor
 from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
+from ..text import clean, is_symbol, show_symbol
 from .format import NY, age, dec, enum_text, price, quantity
 from .messages import ActionDone, Fetched, JournalSettled, StreamChanged, TicketFacts, TradeUpdate
 from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, ClosePositionScreen, ConfirmScreen
@@ -553,10 +554,13 @@ class AlpacaApp(App[None]):
     # ---- actions: orders ---------------------------------------------------------------
 
     def _selected_symbol(self) -> str:
+        """The selected position's or order's symbol, if it is one that can be traded."""
         pane = self.main.query_one(OrdersPane)
         if pane.has_focus_within and pane.selected_order is not None:
-            return pane.selected_order.symbol or ""
-        return self.main.query_one(PositionsTable).selected_symbol or ""
+            symbol = pane.selected_order.symbol or ""
+        else:
+            symbol = self.main.query_one(PositionsTable).selected_symbol or ""
+        return symbol if is_symbol(symbol) else ""
 
     def position_qty(self, symbol: str) -> Decimal:
         for p in self.positions:
@@ -719,14 +723,17 @@ class AlpacaApp(App[None]):
         if position is None:
             self.notify("Select a position first (2 goes to Positions).", severity="warning")
             return
+        if not is_symbol(position.symbol):  # shown escaped; never traded
+            self.notify(f"{show_symbol(position.symbol)} is not a symbol this app can trade.", severity="warning")
+            return
         screen = ClosePositionScreen(position.symbol, dec(position.qty) or Decimal(0), enum_text(position.side),
                                      live=self.config.live)
 
         def done(choice: CloseChoice | bool) -> None:
             if isinstance(choice, CloseChoice):
-                what = f"CLOSE {quantity(choice.qty) if choice.qty is not None else 'all'} {choice.symbol}"
+                what = choice.label
                 self._run_action("close", what, lambda: self.dispatcher.close(
-                    choice.symbol, choice.qty, {"label": what}))
+                    choice.symbol, choice.qty, {"label": what}, percentage=choice.percentage))
 
         self.push_screen(screen, done)
 

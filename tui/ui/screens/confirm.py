@@ -6,17 +6,53 @@ live account they ask for a typed word instead of `y`: a reflex cannot close eve
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from rich.text import Text
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.actions import SkipAction
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Button, Checkbox, Input, Label, Static
+from textual.message import Message
+from textual.widgets import Footer, Button, Input, Label, Static
 
 from ..format import quantity
+
+
+class Tick(Static, can_focus=True):
+    """An on/off box that reads the same without colour: `[x] text` or `[ ] text`."""
+
+    BINDINGS = [Binding("space,enter", "toggle", "Toggle", show=False)]
+
+    class Changed(Message):
+        def __init__(self, tick: Tick, value: bool) -> None:
+            super().__init__()
+            self.tick = tick
+            self.value = value
+
+    def __init__(self, label: str, value: bool = False, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.label = label
+        self.value = value
+        self.update(self._line())
+
+    def _line(self) -> Text:
+        return Text(("[x] " if self.value else "[ ] ") + self.label)
+
+    def toggle(self) -> None:
+        self.value = not self.value
+        self.update(self._line())
+        self.post_message(self.Changed(self, self.value))
+
+    def action_toggle(self) -> None:
+        self.toggle()
+
+    def on_click(self) -> None:
+        self.toggle()
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -40,7 +76,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="live" if self.live else ""):
-            yield Label(self.title_text, id="dialog-title")
+            yield Label(Text(self.title_text), id="dialog-title")  # symbols are server text: never markup
             if self.live:
                 yield Label("LIVE ACCOUNT — real money", classes="live-warning")
             for line in self.lines:
@@ -50,8 +86,8 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Label(f"Type {self.typed} and press Enter to confirm.", id="typed-hint")
                 yield Input(placeholder=self.typed, id="typed")
             with Horizontal(id="dialog-buttons"):
-                yield Button(f"{self.yes} \\[y]", id="yes", variant="error" if self.bulk else "primary")
-                yield Button("Cancel \\[n]", id="no")
+                yield Button(Text(f"{self.yes} [y]"), id="yes", variant="error" if self.bulk else "primary")
+                yield Button(Text("Cancel [n]"), id="no")
         yield Footer(compact=True, show_command_palette=False)
 
     def extra(self) -> ComposeResult:
@@ -104,25 +140,72 @@ class ConfirmScreen(ModalScreen[bool]):
             self.action_cancel()
 
 
-class QuantityField(Input):
-    """Digits, point and comma; any other key is left to the dialog (y confirms, n cancels),
-    where a plain Input would take every printable key as text."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(restrict=r"[0-9.,]*", **kwargs)
-
-    def check_consume_key(self, key: str, character: str | None) -> bool:
-        return character is not None and (character.isdigit() or character in ".,")
-
-
 @dataclass(frozen=True)
 class CloseChoice:
+    """All of a position (qty and percentage None), `qty` shares of it, or `percentage` %."""
+
     symbol: str
-    qty: Decimal | None  # None: the whole position
+    qty: Decimal | None = None
+    percentage: Decimal | None = None
+
+    @property
+    def label(self) -> str:
+        if self.qty is not None:
+            return f"CLOSE {quantity(self.qty)} {self.symbol}"
+        if self.percentage is not None:
+            return f"CLOSE {quantity(self.percentage)}% of {self.symbol}"
+        return f"CLOSE all {self.symbol}"
+
+
+# ASCII digits only: \d would also take "٣", which Decimal reads as 3.
+AMOUNT = re.compile(r"([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+QTY_STEP = Decimal("1e-9")
+HOW_TO = "type a quantity, a percentage like 25%, or all"
+
+
+def parse_close(text: str, symbol: str, held: Decimal) -> CloseChoice | str:
+    """What the user typed in the close dialog, or why it is not a close: a quantity
+    (at most what is held, 9 decimals), a percentage (`25%`, 0 < p <= 100) or `all`.
+    Nothing else means anything: not an empty field, not `half`, not `-3` or `1e1`."""
+    entry = text.strip()
+    if not entry:
+        return HOW_TO
+    if entry.lower() == "all":
+        return CloseChoice(symbol)
+    percent = entry.endswith("%")
+    number = entry[:-1].strip() if percent else entry
+    if GROUPED.fullmatch(number):
+        number = number.replace(",", "")
+    if not AMOUNT.fullmatch(number):
+        return f"not a quantity: {entry!r} ({HOW_TO})"
+    value = Decimal(number)
+    if value <= 0:
+        return "must be more than 0"
+    if value != value.quantize(QTY_STEP):
+        return "at most 9 decimals"
+    if percent:
+        if value > 100:
+            return "a percentage is at most 100%"
+        return CloseChoice(symbol) if value == 100 else CloseChoice(symbol, percentage=value)
+    if value > held:
+        return f"you hold {quantity(held)}: close at most {quantity(held)}"
+    return CloseChoice(symbol) if value == held else CloseChoice(symbol, qty=value)
+
+
+class AmountField(Input):
+    """Takes any text (the dialog explains what it cannot read), except `y` and `n` on an
+    empty field: those are the dialog's keys (confirm, which then asks for an amount; cancel)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if character is not None and character in "yYnN" and not self.value:
+            return False
+        return character is not None and character.isprintable()
 
 
 class ClosePositionScreen(ConfirmScreen):
-    """Close one position, whole or in part: the Quantity field defaults to all of it."""
+    """Close one position, in part or whole: the field takes a quantity, a percentage or
+    `all`. Closing all of it is always typed: an empty or unreadable field sends nothing."""
 
     def __init__(self, symbol: str, held: Decimal, side: str, live: bool = False) -> None:
         super().__init__(f"Close {symbol}?", [
@@ -133,40 +216,40 @@ class ClosePositionScreen(ConfirmScreen):
         self.held = abs(held)
 
     def first_focus(self) -> str:
-        # Digits typed after `x` are the quantity (on the Close button they were lost, and
-        # Enter then closed all of it); y, n and Esc still work, and Enter on empty is all.
-        return "#close-qty"
+        return "#close-qty"  # what is typed after `x` is the amount
 
     def extra(self) -> ComposeResult:
-        yield Label("Quantity (empty = all):")
-        yield QuantityField(placeholder=f"all {quantity(self.held)}", id="close-qty")
+        yield Label("Amount: a quantity, a percentage (25%) or all")
+        yield AmountField(placeholder=f"e.g. {quantity(self.held)}, 25% or all", id="close-qty")
         yield Static("", id="close-error", classes="field-error")
+
+    def _entry(self) -> str:
+        return self.query_one("#close-qty", Input).value if self.is_mounted else ""
+
+    def action_confirm_key(self) -> None:
+        if self._entry():
+            raise SkipAction()  # part of what is being typed
+        self.action_confirm()
+
+    def action_cancel_key(self) -> None:
+        if self._entry():
+            raise SkipAction()
+        self.action_cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_confirm()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#close-error", Static).update("")
+
     def result(self) -> object:
-        if not self.is_mounted:  # `y` typed right after `x`: nothing entered yet, so all of it
-            return CloseChoice(self.symbol, None)
-        text = self.query_one("#close-qty", Input).value.strip().replace(",", "")
-        if not text:
-            return CloseChoice(self.symbol, None)
-        try:
-            qty = Decimal(text)
-        except InvalidOperation:
-            qty = None
-        error = ""
-        if qty is None or not qty.is_finite():
-            error = f"not a number: {text!r}"
-        elif qty <= 0:
-            error = "quantity must be more than 0"
-        elif qty > self.held:
-            error = f"you hold {quantity(self.held)}: close at most {quantity(self.held)}"
-        if error:
-            self.query_one("#close-error", Static).update(error)
+        choice = parse_close(self._entry(), self.symbol, self.held)
+        if isinstance(choice, str):
+            if self.is_mounted:
+                self.query_one("#close-error", Static).update(Text(f"✗ {choice}. Nothing was sent."))
             return None
-        return CloseChoice(self.symbol, None if qty == self.held else qty)
+        return choice
 
 
 @dataclass(frozen=True)
@@ -187,18 +270,18 @@ class CloseAllScreen(ConfirmScreen):
         self.cancel_orders = False
 
     def extra(self) -> ComposeResult:
-        yield Checkbox(f"Cancel the {self.open_orders} open orders first \\[o]", self.cancel_orders,
-                       id="cancel-orders")
+        yield Tick(f"cancel the {self.open_orders} open orders first (o)", self.cancel_orders, id="cancel-orders")
 
-    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+    def on_tick_changed(self, event: Tick.Changed) -> None:
         self.cancel_orders = event.value
 
     def action_toggle_orders(self) -> None:
         if self.typed:
-            raise SkipAction()  # typing the word: Tab reaches the checkbox instead
-        self.cancel_orders = not self.cancel_orders
+            raise SkipAction()  # typing the word: Tab reaches the box instead
         if self.is_mounted:
-            self.query_one("#cancel-orders", Checkbox).value = self.cancel_orders
+            self.query_one("#cancel-orders", Tick).toggle()
+        else:
+            self.cancel_orders = not self.cancel_orders
 
     def result(self) -> object:
         return CloseAllChoice(self.cancel_orders)
