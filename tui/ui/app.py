@@ -39,6 +39,7 @@ from .screens.main import MainScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.ticket import TicketScreen
 from .keys import KeySequencer
+from . import toasts
 from .widgets.account import AccountPane
 from .widgets.clock import ClockPane, is_open_at
 from .widgets.orders import OrdersPane, order_version
@@ -161,6 +162,14 @@ class AlpacaApp(App[None]):
             if await self._keys.returned(event):
                 return
         await super().on_event(event)
+
+    # ---- notifications: plain, clean, short, three at most (see toasts.py) -------------
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        text, heading = toasts.prepare(self, message, title)
+        toasts.make_room(self)
+        super().notify(text, title=heading, severity=severity, timeout=timeout, markup=False)
 
     # ---- layout ------------------------------------------------------------------------
 
@@ -676,13 +685,14 @@ class AlpacaApp(App[None]):
         checked = f" ({notes[-1]})" if notes else ""  # the answer was lost and found again
         if message.what == "order":
             order = message.result
-            self.notify(f"{message.context}: order {order.id} is {enum_text(order.status)}{checked}",
-                        title="Order sent")
+            self.notify(f"{message.context}: order {toasts.short_id(order.id)} is {enum_text(order.status)}"
+                        f"{checked}", title="Order sent")
             self._apply_order(order)
         elif message.what in ("close_all", "cancel_all"):
             self._report_bulk(message)
         elif message.what == "close":
-            self.notify(f"{message.context}: closing order {message.result.id} sent{checked}", title="Closing")
+            self.notify(f"{message.context}: closing order {toasts.short_id(message.result.id)} sent{checked}",
+                        title="Closing")
         elif message.what == "cancel":
             self.notify(f"{message.context}: cancel requested{checked}", title="Cancel")
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -54,8 +54,9 @@ class MainScreen(Screen):
             yield ClockPane(self.now, id="clock")
         yield PositionsTable(id="positions")
         yield OrdersPane(id="orders")
-        yield StatusBar(id="status")
-        yield Footer(compact=True, show_command_palette=False)
+        with Vertical(id="bottom"):
+            yield StatusBar(id="status")
+            yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PositionsTable).focus()

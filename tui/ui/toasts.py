@@ -1,0 +1,60 @@
+"""Notifications that never cover the status bar, never crowd the panes, and never read
+server text as markup.
+
+Every toast goes through `prepare`: the text is cleaned (tui.text.clean: no escape
+sequences or control characters), kept to two lines of the toast's width, and shown as
+plain text (markup=False: a `[/]` or `[@click=app.quit]` in a server's message is shown,
+not run). At most MAX_SHOWN toasts stand at once; the oldest gives way. Where they stand
+(above the status bar) and their size are in app.tcss (ToastRack, Toast).
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from ..text import clean
+
+MAX_SHOWN = 3
+LINES = 2
+TOAST_WIDTH = 60  # cells, as app.tcss sets it (and at most 60 % of the screen)
+CHROME = 3  # a toast's left border and padding
+
+
+def short_id(order_id: object) -> str:
+    """The first 8 characters of an order id: enough to tell orders apart on screen
+    (the whole id is in the order's row, the journal and the rejections list)."""
+    text = clean(order_id, one_line=True)
+    return text[:8] if len(text) > 8 else text
+
+
+def fit(text: str, width: int, lines: int = LINES) -> str:
+    """At most `lines` lines of at most `width` cells; what does not fit ends in '…'."""
+    rows: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split()
+        row = ""
+        for word in words:
+            candidate = f"{row} {word}" if row else word
+            while len(candidate) > width:  # a word longer than the line: cut it across lines
+                rows.append(candidate[:width])
+                candidate = candidate[width:]
+            row = candidate
+        rows.append(row)
+    if len(rows) > lines:
+        rows = rows[:lines]
+        last = rows[-1]
+        rows[-1] = (last[: width - 1] if len(last) >= width else last) + "…"
+    return "\n".join(rows)
+
+
+def prepare(app: App, message: object, title: object) -> tuple[str, str]:
+    """(message, title) as a toast shows them: clean, plain, two lines at most."""
+    width = max(20, min(TOAST_WIDTH, int(app.size.width * 0.6)) - CHROME)
+    return fit(clean(message), width), clean(title, one_line=True)[:width]
+
+
+def make_room(app: App) -> None:
+    """Remove the oldest toasts so that the next one makes at most MAX_SHOWN."""
+    shown = list(app._notifications)  # Textual keeps them oldest first; no public remover
+    for notification in shown[: max(0, len(shown) - MAX_SHOWN + 1)]:
+        app._unnotify(notification)
