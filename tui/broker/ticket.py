@@ -131,6 +131,54 @@ class Holding:
         return "; ".join(shown)
 
 
+def _word(value: Any) -> str:
+    """An alpaca-py enum's value ("sell"), or the text itself."""
+    return clean(getattr(value, "value", value) or "", one_line=True, limit=20).strip().lower()
+
+
+def hold_text(order: Any) -> str:
+    """An open order, as the messages name it: "SELL 10 AAPL lmt 250.00 (id 1a2b3c4d)".
+    `order` is an alpaca-py Order (or anything with its attributes)."""
+    qty, filled = number(getattr(order, "qty", None)), number(getattr(order, "filled_qty", None)) or Decimal(0)
+    parts = [_word(getattr(order, "side", "")).upper()]
+    if qty is not None:
+        parts.append(format_qty(max(qty - filled, Decimal(0))))
+    parts.append(clean(getattr(order, "symbol", "") or "", one_line=True, limit=24))
+    kind = _word(getattr(order, "order_type", None) or getattr(order, "type", None))
+    limit, stop = number(getattr(order, "limit_price", None)), number(getattr(order, "stop_price", None))
+    if kind in ("limit", "stop_limit") and limit is not None:
+        parts.append(f"lmt {plain(limit.quantize(CENT)) if limit >= 1 else plain(limit)}")
+    if kind in ("stop", "stop_limit") and stop is not None:
+        parts.append(f"stp {plain(stop.quantize(CENT)) if stop >= 1 else plain(stop)}")
+    if kind in ("market", "trailing_stop"):
+        parts.append("mkt" if kind == "market" else "trailing stop")
+    order_id = clean(getattr(order, "id", "") or "", one_line=True, limit=40)
+    text = " ".join(part for part in parts if part)
+    return f"{text} (id {order_id[:8]})" if order_id else text
+
+
+def holding_of(position: Any, open_orders: Any = ()) -> Holding:
+    """The Holding for an alpaca-py Position (None: no position) and the account's open
+    orders: the position's qty_available, and the open orders on the closing side of its
+    symbol that hold shares. Without qty_available (older servers) the available qty is
+    the position less what those orders have left to fill."""
+    if position is None:
+        return Holding()
+    qty = number(getattr(position, "qty", None)) or Decimal(0)
+    symbol = getattr(position, "symbol", None)
+    closing = "sell" if qty > 0 else "buy"
+    holders = [o for o in open_orders or () if getattr(o, "symbol", None) == symbol
+               and _word(getattr(o, "side", "")) == closing
+               and _word(getattr(o, "status", "")) != "held"]  # bracket legs wait as "held" and hold nothing yet
+    available = number(getattr(position, "qty_available", None))
+    if available is None and holders:
+        held = sum((max((number(getattr(o, "qty", None)) or Decimal(0))
+                        - (number(getattr(o, "filled_qty", None)) or Decimal(0)), Decimal(0)) for o in holders),
+                   Decimal(0))
+        available = max(abs(qty) - held, Decimal(0))
+    return Holding(qty, available, tuple(hold_text(o) for o in holders))
+
+
 def short_of_shares(holding: Holding, side: str, qty: Decimal) -> str | None:
     """Why an order closing `qty` of the position would be refused for its size, or None.
 
@@ -706,7 +754,7 @@ def review(plan: OrderPlan, quote: Quote | None, facts: ReviewFacts, now: dateti
             f"exceeds buying power ({format_money(opening_cost)} needed, "
             f"{format_money(buying_power)} available)"
         )
-    if plan.side == "sell" and opens_position:
+    if plan.side == "sell" and opens_position and position <= 0:  # against a long, too many is refused instead
         warnings.append("opens a short position")
     if facts.would_day_trade:
         warnings.append("completes a day trade")
