@@ -136,6 +136,11 @@ def _word(value: Any) -> str:
     return clean(getattr(value, "value", value) or "", one_line=True, limit=20).strip().lower()
 
 
+def order_price(value: Decimal) -> str:
+    """250.00, 0.1234: cents at $1 and above, up to 4 decimals below, as prices are quoted."""
+    return format(value.quantize(CENT), "f") if value >= 1 and value.adjusted() < 20 else plain(value)
+
+
 def hold_text(order: Any) -> str:
     """An open order, as the messages name it: "SELL 10 AAPL lmt 250.00 (id 1a2b3c4d)".
     `order` is an alpaca-py Order (or anything with its attributes)."""
@@ -147,9 +152,9 @@ def hold_text(order: Any) -> str:
     kind = _word(getattr(order, "order_type", None) or getattr(order, "type", None))
     limit, stop = number(getattr(order, "limit_price", None)), number(getattr(order, "stop_price", None))
     if kind in ("limit", "stop_limit") and limit is not None:
-        parts.append(f"lmt {plain(limit.quantize(CENT)) if limit >= 1 else plain(limit)}")
+        parts.append(f"lmt {order_price(limit)}")
     if kind in ("stop", "stop_limit") and stop is not None:
-        parts.append(f"stp {plain(stop.quantize(CENT)) if stop >= 1 else plain(stop)}")
+        parts.append(f"stp {order_price(stop)}")
     if kind in ("market", "trailing_stop"):
         parts.append("mkt" if kind == "market" else "trailing stop")
     order_id = clean(getattr(order, "id", "") or "", one_line=True, limit=40)
@@ -767,7 +772,7 @@ def review(plan: OrderPlan, quote: Quote | None, facts: ReviewFacts, now: dateti
         )
     if estimated_cost is None:
         warnings.append("no price known: cost cannot be estimated")
-    elif quote_used and age is not None and age > STALE_QUOTE:
+    elif quote_used and age is not None and int(age.total_seconds()) > STALE_QUOTE.total_seconds():  # as shown: whole seconds
         warnings.append(f"quote is {format_age(age)} old")
     return Review(
         price=price, estimated_cost=estimated_cost, buying_power_after=buying_power_after, warnings=warnings,
