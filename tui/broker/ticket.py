@@ -711,7 +711,7 @@ def review(plan: OrderPlan, quote: Quote | None, facts: ReviewFacts, now: dateti
     price = reference_price(plan, quote)
     quote_used = quote is not None and price is not None and plan.order_type not in ("limit", "stop_limit", "stop")
     age = quote_age(quote, now)
-    holding = facts.holding if facts.holding is not None else Holding(facts.position_qty)
+    holding = Holding.of(facts.holding if facts.holding is not None else facts.position_qty)
     position = holding.position
     buying_power = number(facts.buying_power)
     # Shares this order closes (a sell against a long, a buy against a short) use no
