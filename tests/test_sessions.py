@@ -163,6 +163,8 @@ def test_when_is_as_short_as_is_clear():
     assert when(ny(2026, 12, 7, 9, 30), now) == "Mon Dec 07 09:30 ET"
     assert when(ny(2026, 11, 30, 9, 30)) == "Mon 09:30 ET"
     assert when(datetime(2026, 11, 30, 14, 30, tzinfo=timezone.utc), now) == "Mon 09:30 ET"
+    assert when(datetime(1, 1, 1, tzinfo=timezone.utc), now) == "—"
+    assert when(datetime(9999, 12, 31, 23, tzinfo=timezone.utc), datetime(9999, 12, 31, 23, 30, tzinfo=timezone.utc)) == "—"
 
 
 def test_describe():

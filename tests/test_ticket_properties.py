@@ -9,7 +9,7 @@ properties:
 
 1. `validate`, `OrderPlan.rows`, `review` and `to_request` never raise: bad input comes
    back as per-field messages.
-2. Whatever `validate` accepts obeys Alpaca's order rules (docs/alpaca-api.md §3-§4),
+2. Whatever `validate` accepts obeys Alpaca's documented order rules,
    checked here by `alpaca_problems`, written from the doc and not from the module: among
    them, an order that closes shares never asks for more than qty_available.
 3. An accepted plan becomes an alpaca-py request whose JSON body, as alpaca-py posts it,
@@ -402,7 +402,7 @@ def tickets(draw: st.DrawFn, plausible: bool = False, scenario: str | None = Non
     return form, draw(assets(form)), draw(any_holdings if hostile else holdings)
 
 
-# ---- Alpaca's rules, from docs/alpaca-api.md §3-§4 (independent of the module) -------------
+# ---- Alpaca's rules, from its documentation (independent of the module) ----------------------
 
 SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9./]*", re.ASCII)
 ENTRY_PRICES = {
@@ -533,7 +533,7 @@ def alpaca_problems(plan: OrderPlan, form: TicketForm, asset: AssetFacts | None,
             need(asset.shortable and asset.easy_to_borrow, "asset cannot be sold short")
 
     # shorts and flips: one order may not flip long to short or back, nor close shares that
-    # open orders hold: "insufficient qty available for order" (§4)
+    # open orders hold: Alpaca refuses it with "insufficient qty available for order"
     if plan.side == "sell" and position <= 0:
         need(plan.notional is None and not fractional, "a short sale must be whole shares")
     closes = (plan.side == "sell" and position > 0) or (plan.side == "buy" and position < 0)
@@ -573,6 +573,12 @@ def shown(value: str) -> Decimal:
 @example(ticket=(TicketForm(symbol="AAPL", side="sell", qty="", notional="1000000"), None, Holding(D(30), D(20))),
          quote=Quote(D("1e-30"), D("1e-30"), None), facts=ReviewFacts(D(0), D(0), holding=Holding(D(30), D(20))),
          now=NOW, client_order_id="tui-0")
+# A session time at the edge of the calendar (year 1) overflowed when shown in New York time.
+@example(ticket=(TicketForm(symbol="AAPL", qty="1"), None, D(0)), quote=None,
+         facts=ReviewFacts(D(0), D(0), session=Session("closed", None, "pre-market",
+                                                       datetime(1, 1, 1, tzinfo=timezone.utc),
+                                                       datetime(1, 1, 1, tzinfo=timezone.utc))),
+         now=None, client_order_id="tui-0")
 def test_nothing_typed_raises(ticket, quote, facts, now, client_order_id):
     form, asset, holding = ticket
     tifs_for(form.order_type)  # the ticket asks which TIFs to offer for the chosen type

@@ -185,7 +185,10 @@ def session_at(now: datetime, calendar: Iterable[TradingDay]) -> Session | None:
 def when(at: datetime, now: datetime | None = None) -> str:
     """A moment in New York time, as short as is clear: "09:30 ET" today, "Mon 09:30 ET"
     within the week, "Mon Jan 05 09:30 ET" beyond (and the weekday whenever `now` is unknown)."""
-    local = at.astimezone(NY)
+    taken = moment(at)  # a time no calendar holds (year 1, naive) is shown as unknown, never raises
+    if taken is None:
+        return "—"
+    local = taken.astimezone(NY)
     current = moment(now)
     if current is not None:
         today = current.astimezone(NY)

@@ -1,10 +1,12 @@
 """The order ticket: turn what the user typed into a validated order, and review it.
 
-`validate` applies Alpaca's order rules (docs/alpaca-api.md §3, §4) before anything is
+`validate` applies Alpaca's documented order rules and rejections before anything is
 sent, with one short message per form field; `review` estimates cost and buying power and
-lists what the user should know before confirming. Pure logic: no network, no Textual.
-The rules mirror the simulator's server-side checks (tui/sim/requests.py, engine.py) so a
-plan that passes here is never rejected for its parameters.
+lists what the user should know before confirming: how old the quote is, which session the
+order waits for. Pure logic: no network, no clock, no Textual (the caller passes the
+server's time). The rules mirror the simulator's server-side checks (tui/sim/requests.py,
+engine.py) so a plan that passes here is never rejected for its parameters, nor for its
+size: closing orders are checked against qty_available (see Holding).
 """
 
 from __future__ import annotations
