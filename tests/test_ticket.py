@@ -6,7 +6,10 @@ import json
 import random
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from alpaca.trading.enums import OrderClass, OrderSide, OrderType, TimeInForce
@@ -24,14 +27,18 @@ from tui.broker.ticket import (
     SIDES,
     TIFS,
     AssetFacts,
+    Holding,
     OrderPlan,
     Quote,
     ReviewFacts,
     TicketForm,
+    hold_text,
+    holding_of,
     review,
     tifs_for,
     validate,
 )
+from tui.sessions import read_calendar, session_at
 from tui.sim.requests import parse_order
 
 D = Decimal
@@ -648,7 +655,9 @@ def test_only_the_short_part_of_a_sell_uses_buying_power():
     facts = ReviewFacts(buying_power=D("10000"), last_equity=D("50000"), position_qty=D("4"))
     result = review(plan_of(side="sell", qty="10"), QUOTE, facts)
     assert result.estimated_cost == D("990") and result.buying_power_after == D("10000") - 6 * D("99")
-    assert "opens a short position" in result.warnings
+    # One order may not flip long to short: the server refuses it rather than opening a short.
+    assert "you hold 4: sell at most 4, then sell short separately" in result.warnings
+    assert "opens a short position" not in result.warnings
 
 
 def test_short_sale_from_flat_uses_buying_power():
@@ -739,6 +748,286 @@ def test_warning_no_price():
     result = review(plan_of(), None, FACTS)
     assert result.price is None and result.estimated_cost is None and result.buying_power_after is None
     assert result.warnings == ["no price known: cost cannot be estimated"]
+
+
+# ---- shares held by open orders (qty_available) -----------------------------------------------
+
+RESTING = "SELL 10 AAPL lmt 250.00 (id 1a2b3c4d)"
+HELD_LONG = Holding(D(30), D(20), (RESTING,))
+
+
+def test_a_sell_is_checked_against_the_shares_not_held_by_open_orders():
+    errors = errors_of(form(side="sell", qty="25"), None, HELD_LONG)
+    assert errors == {"qty": f"you hold 30, 10 held by open orders ({RESTING}): sell at most 20, or cancel those first"}
+    assert plan_of(HELD_LONG, side="sell", qty="20").qty == D(20)
+
+
+def test_every_share_held():
+    errors = errors_of(form(side="sell", qty="1"), None, Holding(D(30), D(0), (RESTING, "SELL 20 AAPL stp 200.00")))
+    assert errors["qty"] == (f"you hold 30, all held by open orders ({RESTING}; SELL 20 AAPL stp 200.00): "
+                             "cancel those first")
+    # a dollar amount is some shares, so it is refused too
+    assert errors_of(form(side="sell", qty="", notional="100"), None, Holding(D(30), D(0)))["notional"] == (
+        "you hold 30, all held by open orders: cancel those first")
+
+
+def test_held_shares_without_names_and_many_names():
+    assert errors_of(form(side="sell", qty="25"), None, Holding(D(30), D(20)))["qty"] == (
+        "you hold 30, 10 held by open orders: sell at most 20, or cancel those first")
+    many = Holding(D(30), D(20), tuple(f"SELL 2 AAPL lmt {p}.00" for p in range(250, 255)))
+    assert "(SELL 2 AAPL lmt 250.00; SELL 2 AAPL lmt 251.00; SELL 2 AAPL lmt 252.00 and 2 more)" in (
+        errors_of(form(side="sell", qty="25"), None, many)["qty"])
+
+
+def test_order_names_from_outside_stay_on_one_line():
+    message = errors_of(form(side="sell", qty="25"), None, Holding(D(30), D(20), ("SELL\n10\x1b[31m AAPL",)))["qty"]
+    assert "\n" not in message and "\x1b" not in message and "SELL 10 AAPL" in message
+
+
+def test_buy_to_cover_is_checked_against_the_shares_not_held_by_open_orders():
+    short = Holding(D(-30), D(-20), ("BUY 10 AAPL lmt 240.00",))
+    assert errors_of(form(qty="25"), None, short)["qty"] == (
+        "you are short 30, 10 held by open orders (BUY 10 AAPL lmt 240.00): buy at most 20 to cover, "
+        "or cancel those first")
+    assert plan_of(short, qty="20").qty == D(20)
+    # qty_available of either sign means the same shares
+    assert errors_of(form(qty="25"), None, Holding(D(-30), D(20)))["qty"].startswith("you are short 30, 10 held")
+
+
+def test_without_held_shares_the_messages_are_as_before():
+    assert errors_of(form(side="sell", qty="31"), None, Holding(D(30), D(30)))["qty"] == (
+        "you hold 30: sell at most 30, then sell short separately")
+    assert errors_of(form(qty="31"), None, Holding(D(-30)))["qty"] == (
+        "you are short 30: buy at most 30 to cover, then buy separately")
+
+
+def test_opening_a_short_from_zero_is_unchanged():
+    assert plan_of(Holding(D(0), D(0)), side="sell", qty="10").side == "sell"
+    assert errors_of(form(side="sell", qty="10"), AssetFacts("AAPL", shortable=False), Holding())["qty"] == (
+        "AAPL cannot be sold short")
+    # buying more of a long, or shorting more of a short, is not limited by held shares
+    assert plan_of(Holding(D(30), D(0)), qty="100").qty == D(100)
+    assert plan_of(Holding(D(-30), D(0)), side="sell", qty="100").qty == D(100)
+
+
+@pytest.mark.parametrize("qty, available", [("nan", "5"), ("inf", None), ("1e400", "1"), (None, "abc"),
+                                            ("30", "nan"), ("30", "1e400"), ("30", "-1e400")])
+def test_unreadable_holdings_never_raise(qty, available):
+    result = validate(form(side="sell", qty="5"), None, Holding(qty, available, ("x",)))
+    assert isinstance(result, (OrderPlan, dict))
+
+
+def test_an_available_qty_above_the_position_counts_as_the_position():
+    assert errors_of(form(side="sell", qty="31"), None, Holding(D(30), D(99)))["qty"] == (
+        "you hold 30: sell at most 30, then sell short separately")
+
+
+def test_review_checks_the_holding_as_it_is_now():
+    facts = ReviewFacts(buying_power=D("1e6"), last_equity=D("50000"), holding=HELD_LONG)
+    result = review(plan_of(D(30), side="sell", qty="25"), QUOTE, facts)  # checked before the order rested
+    assert (f"you hold 30, 10 held by open orders ({RESTING}): sell at most 20, or cancel those first"
+            in result.warnings)
+    assert result.buying_power_after == D("1e6")  # closing shares use no buying power
+    assert review(plan_of(HELD_LONG, side="sell", qty="20"), QUOTE, facts).warnings == []
+
+
+def test_review_sizes_a_dollar_amount_at_the_quote():
+    facts = ReviewFacts(buying_power=D("1e6"), last_equity=D("50000"), holding=HELD_LONG)
+    over = review(plan_of(HELD_LONG, side="sell", qty="", notional="2500"), QUOTE, facts)  # 25.25 shares at 99
+    assert ("$2,500.00 is about 25.25 shares: you hold 30, 10 held by open orders "
+            f"({RESTING}): sell at most 20, or cancel those first") in over.warnings
+    within = review(plan_of(HELD_LONG, side="sell", qty="", notional="1900"), QUOTE, facts)
+    assert within.warnings == []
+
+
+def sample_exchange():
+    from tui.sim.engine import EngineOptions, Exchange
+
+    return Exchange(EngineOptions(portfolio="sample", prices="static", seed=1))  # NVDA 100 long, TSLA 15 short
+
+
+def test_what_passes_here_passes_the_simulators_qty_check():
+    """Holdings read from the simulator's positions and open orders (as alpaca-py models):
+    every quantity the ticket accepts, the simulator accepts, and the other way round."""
+    from alpaca.trading.models import Order, Position
+
+    from tui.sim.errors import ApiError
+
+    exchange = sample_exchange()
+    resting = [{"symbol": "NVDA", "side": "sell", "type": "limit", "time_in_force": "gtc", "qty": "25",
+                "limit_price": "999"},
+               {"symbol": "NVDA", "side": "sell", "type": "stop", "time_in_force": "day", "qty": "10",
+                "stop_price": "1.5"},
+               {"symbol": "TSLA", "side": "buy", "type": "limit", "time_in_force": "gtc", "qty": "4",
+                "limit_price": "0.01"}]
+    orders = [Order(**exchange.submit(parse_order(body)).to_json()) for body in resting]
+    positions = {p["symbol"]: Position(**p) for p in exchange.list_positions()}
+    for symbol, side, price in [("NVDA", "sell", "9999"), ("TSLA", "buy", "0.01"), ("AAPL", "sell", "9999")]:
+        holding = holding_of(positions[symbol], orders)
+        for qty in range(1, int(abs(holding.position)) + 3):
+            ticket = form(symbol=symbol, side=side, qty=str(qty), order_type="limit", limit_price=price, tif="gtc")
+            ours = validate(ticket, None, holding)
+            body = {"symbol": symbol, "side": side, "type": "limit", "time_in_force": "gtc", "qty": str(qty),
+                    "limit_price": price}
+            if isinstance(ours, OrderPlan):
+                body = sent_body(ours, f"cid-{symbol}-{qty}")
+            try:
+                exchange.cancel(exchange.submit(parse_order(body)).id)  # asked, then gone: the next ask sees the same book
+                theirs = None
+            except ApiError as err:
+                theirs = err
+            assert isinstance(ours, OrderPlan) == (theirs is None), (symbol, qty, ours, theirs)
+            if theirs is not None:
+                assert "insufficient qty" in str(theirs.message)
+    nvda = holding_of(positions["NVDA"], orders)
+    assert (nvda.free, nvda.held) == (D(65), D(35))
+    assert nvda.held_by[0].startswith("SELL 25 NVDA lmt 999.00 (id ") and nvda.held_by[1].startswith("SELL 10 NVDA stp 1.50")
+    assert holding_of(positions["TSLA"], orders).held_by[0].startswith("BUY 4 TSLA lmt 0.01 (id ")
+
+
+def test_holding_of_without_qty_available_counts_the_open_orders():
+    position = SimpleNamespace(symbol="AAPL", qty="30", qty_available=None)
+    orders = [SimpleNamespace(symbol="AAPL", side="sell", qty="10", filled_qty="4", order_type="limit",
+                              limit_price="250", status="partially_filled", id="1a2b3c4d-0000"),
+              SimpleNamespace(symbol="AAPL", side="sell", qty="5", status="held", order_type="stop"),  # a bracket leg
+              SimpleNamespace(symbol="AAPL", side="buy", qty="5", status="new", order_type="market"),
+              SimpleNamespace(symbol="MSFT", side="sell", qty="5", status="new", order_type="market")]
+    holding = holding_of(position, orders)
+    assert (holding.position, holding.free, holding.held_by) == (D(30), D(24), ("SELL 6 AAPL lmt 250.00 (id 1a2b3c4d)",))
+    assert holding_of(None, orders) == Holding()
+
+
+def test_hold_text_of_odd_orders():
+    assert hold_text(SimpleNamespace(side="sell", qty="nan", symbol="AAPL", order_type="market")) == "SELL AAPL mkt"
+    assert hold_text(SimpleNamespace()) == ""
+
+
+# ---- the quote's age --------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+
+
+def quote_at(seconds_ago: float, **prices) -> Quote:
+    values = {"bid": D("254.9"), "ask": D("255.1"), "last": D("255")}
+    values.update(prices)
+    return Quote(**values, at=NOW - timedelta(seconds=seconds_ago))
+
+
+def test_quote_keeps_its_old_shape():
+    assert Quote(D(1), D(2), D(3)).at is None
+
+
+def test_review_says_how_old_the_quote_is():
+    result = review(plan_of(), quote_at(3), FACTS, NOW)
+    assert result.quote_age == timedelta(seconds=3)
+    assert result.quote_line == "bid 254.90 ask 255.10 · 3 s old"
+    assert result.rows() == [("Quote", "bid 254.90 ask 255.10 · 3 s old")]
+    assert not any("old" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("seconds, warning", [(10, None), (10.5, None), (11, "quote is 11 s old"),
+                                              (42, "quote is 42 s old"), (300, "quote is 5 min old"),
+                                              (3 * 3600, "quote is 3 h old"), (5 * 86400, "quote is 5 d old")])
+def test_review_warns_of_a_stale_quote(seconds, warning):
+    warnings = review(plan_of(), quote_at(seconds), FACTS, NOW).warnings
+    assert [w for w in warnings if w.startswith("quote is")] == ([warning] if warning else [])
+
+
+def test_a_stale_quote_behind_no_estimate_is_shown_but_not_warned_of():
+    result = review(plan_of(order_type="limit", limit_price="250"), quote_at(42), FACTS, NOW)
+    assert result.quote_line.endswith("· 42 s old") and not any(w.startswith("quote is") for w in result.warnings)
+
+
+def test_quote_age_unknown():
+    assert review(plan_of(), Quote(D(99), D(101), D(100)), FACTS, NOW).quote_age is None  # no time on the quote
+    assert review(plan_of(), quote_at(42), FACTS).quote_age is None  # no now given: no clock is read
+    assert review(plan_of(), quote_at(42), FACTS).quote_line == "bid 254.90 ask 255.10"
+
+
+def test_quote_ages():
+    assert review(plan_of(), quote_at(-5), FACTS, NOW).quote_age == timedelta(0)  # server clock ahead of ours
+    naive = Quote(D(99), D(101), None, at=(NOW - timedelta(seconds=7)).replace(tzinfo=None))  # naive: UTC
+    assert review(plan_of(), naive, FACTS, NOW).quote_age == timedelta(seconds=7)
+    eastern = Quote(D(99), D(101), None, at=(NOW - timedelta(seconds=2)).astimezone(ZoneInfo("America/New_York")))
+    assert review(plan_of(), eastern, FACTS, NOW).quote_age == timedelta(seconds=2)
+
+
+def test_quote_line_shows_the_last_trade_when_a_side_is_missing():
+    assert review(plan_of(), quote_at(1, bid=None), FACTS, NOW).quote_line == "bid — ask 255.10 last 255.00 · 1 s old"
+    assert review(plan_of(), Quote(None, None, None), FACTS, NOW).quote_line is None
+
+
+@pytest.mark.parametrize("bad", [D("NaN"), D("sNaN"), D("Infinity"), D("-Infinity"), D("1e400"), D("-5"),
+                                 float("nan"), float("inf"), "abc", D("1e999999999")])
+def test_a_quote_that_is_no_price_is_no_quote(bad):
+    result = review(plan_of(), Quote(bad, bad, bad, at=NOW), FACTS, NOW)
+    assert result.price is None and result.estimated_cost is None
+    assert "no price known: cost cannot be estimated" in result.warnings
+    sell = review(plan_of(side="sell"), Quote(bad, D(101), D(100), at="garbage"), FACTS, NOW)  # type: ignore[arg-type]
+    assert sell.price == D(100) and sell.quote_age is None
+
+
+# ---- sessions ---------------------------------------------------------------------------------
+
+NY = ZoneInfo("America/New_York")
+CALENDAR = read_calendar([
+    {"date": "2026-11-25", "open": "09:30", "close": "16:00", "session_open": "0400", "session_close": "2000"},
+    {"date": "2026-11-27", "open": "09:30", "close": "13:00", "session_open": "0400", "session_close": "1700"},
+    {"date": "2026-11-30", "open": "09:30", "close": "16:00", "session_open": "0400", "session_close": "2000"},
+])
+SATURDAY = datetime(2026, 11, 28, 11, tzinfo=NY)
+AFTER_EARLY_CLOSE = datetime(2026, 11, 27, 14, tzinfo=NY)
+PRE_MARKET_FRIDAY = datetime(2026, 11, 27, 7, tzinfo=NY)
+REGULAR_FRIDAY = datetime(2026, 11, 27, 10, tzinfo=NY)
+EXTENDED = {"order_type": "limit", "limit_price": "250", "extended_hours": True}
+
+
+def session_facts(now: datetime, **fields) -> ReviewFacts:
+    return ReviewFacts(buying_power=D("1e6"), last_equity=D("50000"), session=session_at(now, CALENDAR), **fields)
+
+
+def waits(now: datetime, **plan_fields) -> list[str]:
+    return [w for w in review(plan_of(**plan_fields), QUOTE, session_facts(now), now).warnings
+            if "wait" in w or "closed" in w]
+
+
+@pytest.mark.parametrize("now", [SATURDAY, AFTER_EARLY_CLOSE])
+def test_a_regular_order_outside_regular_hours_waits_for_the_regular_session(now):
+    assert waits(now) == ["market closed: this order waits for the regular session (Mon 09:30 ET)"]
+    assert waits(now, order_type="limit", limit_price="250") == [
+        "market closed: this order waits for the regular session (Mon 09:30 ET)"]
+
+
+def test_a_regular_order_in_pre_market_waits_for_todays_open():
+    assert waits(PRE_MARKET_FRIDAY) == ["pre-market: this order waits for the regular session (09:30 ET)"]
+
+
+def test_an_extended_hours_order_waits_only_when_no_session_is_on():
+    assert waits(SATURDAY, **EXTENDED) == ["no session until pre-market Mon 04:00 ET: the order waits"]
+    for now in (PRE_MARKET_FRIDAY, REGULAR_FRIDAY, AFTER_EARLY_CLOSE):
+        assert waits(now, **EXTENDED) == []
+    thursday = datetime(2026, 11, 26, 21, tzinfo=NY)  # Thanksgiving evening
+    assert waits(thursday, **EXTENDED) == ["no session until pre-market Fri 04:00 ET: the order waits"]
+
+
+def test_during_regular_hours_nothing_waits():
+    assert waits(REGULAR_FRIDAY) == []
+
+
+def test_the_session_wins_over_market_open_and_is_shown():
+    facts = session_facts(REGULAR_FRIDAY, market_open=False)
+    result = review(plan_of(), QUOTE, facts, REGULAR_FRIDAY)
+    assert not any("closed" in w for w in result.warnings)
+    assert ("Session", "regular until 13:00 ET · next after-hours 13:00 ET") in result.rows()
+    assert review(plan_of(), QUOTE, FACTS).session_line is None  # old callers: no session row
+
+
+def test_a_session_beyond_the_calendar_words_its_wait_without_a_time():
+    from tui.sessions import Session
+
+    facts = ReviewFacts(buying_power=D("1e6"), last_equity=D("50000"), session=Session("closed", None, None, None))
+    assert "market closed: this order waits for the regular session" in review(plan_of(), QUOTE, facts).warnings
+    assert "no session now: the order waits for the next one" in review(plan_of(**EXTENDED), QUOTE, facts).warnings
 
 
 # ---- robustness and layering ----------------------------------------------------------------

@@ -3,12 +3,15 @@ never crashes it and never sends an invalid order.
 
 Hypothesis types hostile text into every field of the ticket (unicode, whitespace, NaN and
 infinity spellings, exponents, commas, '$', sub-penny and huge numbers) mixed with the
-values a trader types, against random asset facts, positions and quotes. The properties:
+values a trader types, against random asset facts, holdings (positions with shares held
+by open orders), quotes (NaN, infinite and absurd ones too, of any age) and sessions. The
+properties:
 
 1. `validate`, `OrderPlan.rows`, `review` and `to_request` never raise: bad input comes
    back as per-field messages.
-2. Whatever `validate` accepts obeys Alpaca's order rules (docs/alpaca-api.md §3-§4),
-   checked here by `alpaca_problems`, written from the doc and not from the module.
+2. Whatever `validate` accepts obeys Alpaca's documented order rules,
+   checked here by `alpaca_problems`, written from the doc and not from the module: among
+   them, an order that closes shares never asks for more than qty_available.
 3. An accepted plan becomes an alpaca-py request whose JSON body, as alpaca-py posts it,
    carries exactly the symbol, side, size, type and prices that the review showed.
 4. A rejected form yields errors only: no plan, so nothing is reviewed or sent.
@@ -23,6 +26,7 @@ import json
 import os
 import re
 from dataclasses import fields
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import cache
 
@@ -39,6 +43,7 @@ from hypothesis import strategies as st
 
 from tui.broker.ticket import (
     AssetFacts,
+    Holding,
     OrderPlan,
     Quote,
     Review,
@@ -48,6 +53,7 @@ from tui.broker.ticket import (
     tifs_for,
     validate,
 )
+from tui.sessions import Session, read_calendar, session_at
 
 D = Decimal
 
@@ -306,38 +312,97 @@ positions = weighted(
     (1, st.integers(-(10**13), 10**13).map(D)),
 )
 
-# Quote prices: missing, zero (no bid or ask), odd (negative), sub-penny, large.
+# Open orders holding shares of a position, named as the app names them (or anyhow).
+order_names = weighted((3, st.sampled_from(["SELL 10 AAPL lmt 250.00 (id 1a2b3c4d)", "BUY 5 TSLA stp 1.50",
+                                            "SELL 1 X mkt"])), (1, st.text(max_size=40)))
+
+
+@st.composite
+def held_positions(draw: st.DrawFn) -> Holding:
+    """A position as the server reports it: qty, and qty_available = |qty| less what the open
+    orders on the closing side have left to fill (never below 0), with qty's sign."""
+    position = draw(positions)
+    remaining = draw(st.lists(weighted((3, st.sampled_from([D(1), D(5), D(10), D("0.5"), D(25)])),
+                                       (1, st.decimals(min_value=D(0), max_value=D("1e6"), places=3,
+                                                       allow_nan=False, allow_infinity=False))), max_size=4))
+    available = max(abs(position) - sum(remaining, D(0)), D(0))
+    sign = -1 if position < 0 and draw(st.booleans()) else 1  # Alpaca signs it like qty; either reads
+    names = tuple(draw(order_names) for _ in remaining)
+    return Holding(position, sign * available, names)
+
+
+# Holdings as callers pass them: a bare position (older callers), or a Holding.
+holdings = weighted((2, positions), (3, held_positions()))
+# ... and figures no server should send, which must not make anything raise.
+junk = st.sampled_from([None, D("NaN"), D("sNaN"), D("Infinity"), D("-Infinity"), D("1e400"), D("-1e400"),
+                        D("1e999999999"), float("nan"), float("inf"), "abc", "", True, D("1e-999999")])
+any_holdings = weighted((4, holdings), (1, st.builds(Holding, weighted((1, junk), (1, positions)),
+                                                     weighted((1, junk), (1, positions)),
+                                                     st.lists(order_names, max_size=5).map(tuple))))
+
+
+def holding_truth(holding: Decimal | Holding) -> tuple[Decimal, Decimal]:
+    """(signed position, shares an order may close) as generated above."""
+    if isinstance(holding, Holding):
+        return holding.qty, abs(holding.available)
+    return holding, abs(holding)
+
+
+# Quote prices: missing, zero (no bid or ask), odd (negative), sub-penny, large, and no number at all.
 quote_prices = weighted(
     (2, st.none()),
     (1, st.just(D(0))),
     (4, st.decimals(min_value=D("-5"), max_value=D("1000"), places=4, allow_nan=False, allow_infinity=False)),
     (1, st.decimals(min_value=D("1000"), max_value=D("1e12"), places=2, allow_nan=False, allow_infinity=False)),
+    (1, junk),
+    (1, st.decimals(min_value=D("1e-40"), max_value=D("1e-20"), allow_nan=False, allow_infinity=False)),
 )
-quotes = weighted((1, st.none()), (4, st.builds(Quote, quote_prices, quote_prices, quote_prices)))
+NOW = datetime(2026, 11, 27, 14, 0, tzinfo=timezone.utc)
+times = weighted(
+    (3, st.datetimes(min_value=datetime(2026, 11, 20), max_value=datetime(2026, 12, 5), timezones=st.just(timezone.utc))),
+    (1, st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30))),  # naive, any year
+    (1, st.sampled_from([None, "2026-11-27T14:00:00Z", "garbage", 0])),
+)
+quotes = weighted((1, st.none()), (4, st.builds(Quote, quote_prices, quote_prices, quote_prices, times)))
+# Thanksgiving week 2026 with its early close; sessions at any moment of it, or made up.
+CALENDAR = read_calendar([{"date": f"2026-11-{day}", "open": "09:30", "close": "13:00" if day == 27 else "16:00"}
+                          for day in (23, 24, 25, 27, 30)])
+sessions = weighted(
+    (1, st.none()),
+    (3, times.map(lambda now: session_at(now, CALENDAR) if isinstance(now, datetime) else None)),
+    (1, st.builds(Session, st.sampled_from(["pre-market", "regular", "after-hours", "closed"]),
+                  st.none() | st.datetimes(timezones=st.just(timezone.utc)),
+                  st.sampled_from([None, "pre-market", "regular", "after-hours"]),
+                  st.none() | st.datetimes(timezones=st.just(timezone.utc)),
+                  st.none() | st.datetimes(timezones=st.just(timezone.utc)))),
+)
 money = st.decimals(min_value=D("-1e9"), max_value=D("1e12"), places=2, allow_nan=False, allow_infinity=False)
 review_facts = st.builds(
     ReviewFacts,
-    buying_power=money,
-    last_equity=money,
+    buying_power=weighted((6, money), (1, junk)),
+    last_equity=weighted((6, money), (1, junk)),
     position_qty=positions,
     market_open=st.booleans(),
     live=st.booleans(),
     legacy_pdt=st.booleans(),
     daytrade_count=st.integers(0, 50),
     would_day_trade=st.booleans(),
+    holding=st.none() | any_holdings,
+    session=sessions,
 )
 client_order_ids = st.uuids().map(lambda u: f"tui-{u.hex}")  # what the app sends
 
 
 @st.composite
-def tickets(draw: st.DrawFn, plausible: bool = False, scenario: str | None = None,
-            ) -> tuple[TicketForm, AssetFacts | None, Decimal]:
-    """(form, asset facts, position): any form, or (plausible=True) UI-shaped ones."""
+def tickets(draw: st.DrawFn, plausible: bool = False, scenario: str | None = None, hostile: bool = False,
+            ) -> tuple[TicketForm, AssetFacts | None, Decimal | Holding]:
+    """(form, asset facts, holding): any form, or (plausible=True) UI-shaped ones; a holding
+    as the server reports it, or (hostile=True) sometimes one no server would send."""
     form = draw(plausible_forms(scenario) if plausible else st.one_of(forms(), plausible_forms()))
-    return form, draw(assets(form)), draw(positions)
+    return form, draw(assets(form)), draw(any_holdings if hostile else holdings)
 
 
-# ---- Alpaca's rules, from docs/alpaca-api.md §3-§4 (independent of the module) -------------
+# ---- Alpaca's rules, from its documentation (independent of the module) ----------------------
 
 SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9./]*", re.ASCII)
 ENTRY_PRICES = {
@@ -373,9 +438,11 @@ def as_typed(text: str, dollars: bool = False) -> Decimal:
     return Decimal(text.replace(",", ""))
 
 
-def alpaca_problems(plan: OrderPlan, form: TicketForm, asset: AssetFacts | None, position: Decimal) -> list[str]:
+def alpaca_problems(plan: OrderPlan, form: TicketForm, asset: AssetFacts | None, holding: Decimal | Holding,
+                    ) -> list[str]:
     """Every reason Alpaca would refuse `plan`, or why it is not the order the form asked for."""
     problems: list[str] = []
+    position, available = holding_truth(holding)
 
     def need(ok: bool, why: str) -> None:
         if not ok:
@@ -465,13 +532,16 @@ def alpaca_problems(plan: OrderPlan, form: TicketForm, asset: AssetFacts | None,
         if plan.side == "sell" and position <= 0:
             need(asset.shortable and asset.easy_to_borrow, "asset cannot be sold short")
 
-    # shorts and flips: one order may not flip long to short or back
+    # shorts and flips: one order may not flip long to short or back, nor close shares that
+    # open orders hold: Alpaca refuses it with "insufficient qty available for order"
     if plan.side == "sell" and position <= 0:
         need(plan.notional is None and not fractional, "a short sale must be whole shares")
-    if plan.side == "sell" and position > 0 and plan.qty is not None:
-        need(plan.qty <= position, f"selling {plan.qty} of {position} flips to short")
-    if plan.side == "buy" and position < 0 and plan.qty is not None:
-        need(plan.qty <= -position, f"buying {plan.qty} against {position} flips to long")
+    closes = (plan.side == "sell" and position > 0) or (plan.side == "buy" and position < 0)
+    if closes and plan.qty is not None:
+        need(plan.qty <= abs(position), f"{plan.side} {plan.qty} against {position} flips the position")
+        need(plan.qty <= available, f"{plan.side} {plan.qty} with only {available} of {position} available")
+    if closes and plan.notional is not None:
+        need(available > 0, f"a dollar amount against {position} with none available")
     return problems
 
 
@@ -491,21 +561,36 @@ def shown(value: str) -> Decimal:
 
 
 @PROFILE
-@given(ticket=tickets(), quote=quotes, facts=review_facts, client_order_id=client_order_ids)
+@given(ticket=tickets(hostile=True), quote=quotes, facts=review_facts, now=times, client_order_id=client_order_ids)
 @example(ticket=(TicketForm(symbol="AAPL", qty="1e999999"), None, D(0)), quote=None,
-         facts=ReviewFacts(D(0), D(0)), client_order_id="tui-0")
+         facts=ReviewFacts(D(0), D(0)), now=None, client_order_id="tui-0")
 @example(ticket=(TicketForm(symbol="AAPL", qty="sNaN", notional="nan", trail="nan%", order_type="trailing_stop"),
-                 None, D(0)), quote=None, facts=ReviewFacts(D(0), D(0)), client_order_id="tui-0")
-def test_nothing_typed_raises(ticket, quote, facts, client_order_id):
-    form, asset, position = ticket
+                 None, D(0)), quote=None, facts=ReviewFacts(D(0), D(0)), now=None, client_order_id="tui-0")
+# A quote of NaN made review() raise (Decimal NaN cannot be compared with 0).
+@example(ticket=(TicketForm(symbol="AAPL", qty="1"), None, D(0)), quote=Quote(D("NaN"), D("NaN"), D("NaN")),
+         facts=ReviewFacts(D(0), D(0)), now=None, client_order_id="tui-0")
+# A dollar amount at a price of 1e-30 is 1e42 shares: too many digits to round for a message.
+@example(ticket=(TicketForm(symbol="AAPL", side="sell", qty="", notional="1000000"), None, Holding(D(30), D(20))),
+         quote=Quote(D("1e-30"), D("1e-30"), None), facts=ReviewFacts(D(0), D(0), holding=Holding(D(30), D(20))),
+         now=NOW, client_order_id="tui-0")
+# A session time at the edge of the calendar (year 1) overflowed when shown in New York time.
+@example(ticket=(TicketForm(symbol="AAPL", qty="1"), None, D(0)), quote=None,
+         facts=ReviewFacts(D(0), D(0), session=Session("closed", None, "pre-market",
+                                                       datetime(1, 1, 1, tzinfo=timezone.utc),
+                                                       datetime(1, 1, 1, tzinfo=timezone.utc))),
+         now=None, client_order_id="tui-0")
+def test_nothing_typed_raises(ticket, quote, facts, now, client_order_id):
+    form, asset, holding = ticket
     tifs_for(form.order_type)  # the ticket asks which TIFs to offer for the chosen type
-    result = validate(form, asset, position)
+    result = validate(form, asset, holding)
     assert isinstance(result, (OrderPlan, dict))
     if isinstance(result, OrderPlan):
         rows = result.rows()
         assert rows and all(isinstance(label, str) and isinstance(value, str) and value for label, value in rows)
-        outlook = review(result, quote, facts)
-        assert isinstance(outlook, Review) and all(isinstance(w, str) and w for w in outlook.warnings)
+        outlook = review(result, quote, facts, now)
+        assert isinstance(outlook, Review) and all(isinstance(w, str) and w and "\n" not in w for w in outlook.warnings)
+        assert all(isinstance(label, str) and isinstance(value, str) and value for label, value in outlook.rows())
+        assert outlook.quote_age is None or outlook.quote_age >= timedelta(0)
         result.to_request(client_order_id)
 
 
@@ -516,10 +601,53 @@ def test_nothing_typed_raises(ticket, quote, facts, client_order_id):
 @settings(PROFILE, max_examples=max(1, PROFILE.max_examples // 8))  # ~300 plans across the scenarios
 @given(data=st.data())
 def test_accepted_orders_obey_alpacas_rules(scenario, data):
-    form, asset, position = data.draw(tickets(plausible=True, scenario=scenario), label="ticket")
-    plan = validate(form, asset, position)
+    form, asset, holding = data.draw(tickets(plausible=True, scenario=scenario), label="ticket")
+    plan = validate(form, asset, holding)
     assume(isinstance(plan, OrderPlan))
-    assert alpaca_problems(plan, form, asset, position) == []
+    assert alpaca_problems(plan, form, asset, holding) == []
+
+
+@st.composite
+def closing_orders(draw: st.DrawFn) -> tuple[TicketForm, Holding]:
+    """A sell of a long or a buy to cover a short, some of whose shares open orders hold,
+    for a quantity around what is available (or a dollar amount)."""
+    holding = draw(held_positions().filter(lambda h: h.qty != 0))
+    available = abs(holding.available)
+    qty = draw(weighted(
+        (3, st.integers(0, int(abs(holding.qty)) + 3).map(D)),
+        (1, st.sampled_from([available, available + D("0.000000001"), available - D("0.000000001"),
+                             abs(holding.qty), abs(holding.qty) + 1])),
+    ))
+    side = "sell" if holding.qty > 0 else "buy"
+    order_type, limit = draw(st.sampled_from([("market", ""), ("limit", "100")]))
+    dollars = order_type == "market" and draw(st.sampled_from([False, False, True]))
+    form = TicketForm(symbol="AAPL", side=side, qty="" if dollars else format(qty, "f"),
+                      notional="100" if dollars else "", order_type=order_type, limit_price=limit)
+    return form, holding
+
+
+@PROFILE
+@given(order=closing_orders())
+@example(order=(TicketForm(symbol="AAPL", side="sell", qty="25"), Holding(D(30), D(20), ("SELL 10 AAPL",))))
+@example(order=(TicketForm(symbol="AAPL", side="buy", qty="25"), Holding(D(-30), D(-20), ("BUY 10 AAPL",))))
+def test_an_accepted_order_never_closes_more_than_is_available(order):
+    form, holding = order
+    position, available = holding_truth(holding)
+    result = validate(form, None, holding)
+    if isinstance(result, OrderPlan):
+        if result.qty is not None:
+            assert result.qty <= available
+        else:
+            assert available > 0
+    else:  # refused only for a reason: more shares than available, or none to size a dollar amount against
+        size = D(form.qty) if form.qty else None
+        if size is None:
+            assert available == 0, result
+        elif (0 < size <= D("1e12") and size == size.quantize(D("1e-9"))
+              and D(repr(float(size))) == size):  # else a number alpaca-py cannot send, refused as such
+            assert size > available, result
+            if available > 0:
+                assert f"at most {format(available.normalize(), 'f')}" in result["qty"]
 
 
 # ---- 3. the request carries exactly the reviewed order --------------------------------------
@@ -544,8 +672,8 @@ WIRE_PRICES = {"limit_price": "limit_price", "stop_price": "stop_price", "trail_
 @example(ticket=(TicketForm(symbol="AAPL", qty="1", order_type="trailing_stop", trail="2." + "3" * 30 + "%"),
                  None, D(0)), client_order_id="tui-3")
 def test_accepted_orders_reach_the_wire_as_reviewed(ticket, client_order_id):
-    form, asset, position = ticket
-    plan = validate(form, asset, position)
+    form, asset, holding = ticket
+    plan = validate(form, asset, holding)
     assume(isinstance(plan, OrderPlan))
     request = plan.to_request(client_order_id)
     assert type(request) is REQUEST_CLASS[plan.order_type]
@@ -593,11 +721,11 @@ def test_rejected_forms_yield_no_plan(ticket):
     """The ticket screen shows a dict's messages next to their fields and returns; only an
     OrderPlan goes on to the review and the send. So a rejection must be a non-empty dict of
     displayable messages keyed by form fields, and hold nothing that could be sent."""
-    form, asset, position = ticket
-    result = validate(form, asset, position)
+    form, asset, holding = ticket
+    result = validate(form, asset, holding)
     assume(not isinstance(result, OrderPlan))
     assert isinstance(result, dict) and result
     for field, message in result.items():
         assert field in FORM_FIELDS, field
         assert isinstance(message, str) and message.strip() and "\n" not in message
-    assert validate(form, asset, position) == result  # the same answer every time
+    assert validate(form, asset, holding) == result  # the same answer every time

@@ -1,23 +1,29 @@
 """The order ticket: turn what the user typed into a validated order, and review it.
 
-`validate` applies Alpaca's order rules (docs/alpaca-api.md §3, §4) before anything is
+`validate` applies Alpaca's documented order rules and rejections before anything is
 sent, with one short message per form field; `review` estimates cost and buying power and
-lists what the user should know before confirming. Pure logic: no network, no Textual.
-The rules mirror the simulator's server-side checks (tui/sim/requests.py, engine.py) so a
-plan that passes here is never rejected for its parameters.
+lists what the user should know before confirming: how old the quote is, which session the
+order waits for. Pure logic: no network, no clock, no Textual (the caller passes the
+server's time). The rules mirror the simulator's server-side checks (tui/sim/requests.py,
+engine.py) so a plan that passes here is never rejected for its parameters, nor for its
+size: closing orders are checked against qty_available (see Holding).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # alpaca-py is imported when an order is built: it costs ~1 s of start-up
     from alpaca.trading.requests import OrderRequest
 
 from tui.daytrades import pdt_blocks
+from tui.numbers import moment, number
+from tui.sessions import PRE_MARKET, REGULAR, TRADING, Session, describe, when
+from tui.text import clean
 
 SIDES = ("buy", "sell")
 ORDER_TYPES = ("market", "limit", "stop", "stop_limit", "trailing_stop")
@@ -80,6 +86,129 @@ class AssetFacts:
     fractionable: bool = True
     shortable: bool = True
     easy_to_borrow: bool = True
+
+
+@dataclass(frozen=True)
+class Holding:
+    """The position in the ticket's symbol, as the server last described it.
+
+    `qty` is signed (a short is negative). `available` is the position's qty_available:
+    qty minus the shares open orders already hold for closing it (either sign; None when
+    unknown, taken as all of qty). `held_by` names those open orders for the messages,
+    e.g. "SELL 10 AAPL lmt 250.00 (id 1a2b3c4d)". Figures from outside go through
+    tui.numbers, so an unreadable one never raises: a bad qty is taken as no position."""
+
+    qty: Any = Decimal(0)
+    available: Any = None
+    held_by: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, value: Holding | Decimal | int | str | None) -> Holding:
+        """A Holding from what callers pass: a Holding, or a bare signed position qty."""
+        return value if isinstance(value, Holding) else cls(value)
+
+    @property
+    def position(self) -> Decimal:
+        """The signed qty, or 0 when it does not read as a number."""
+        return number(self.qty) or Decimal(0)
+
+    @property
+    def free(self) -> Decimal:
+        """Shares an order may close now: the available qty, within 0..|qty|."""
+        size = abs(self.position)
+        available = number(self.available)
+        return size if available is None else min(abs(available), size)
+
+    @property
+    def held(self) -> Decimal:
+        """Shares open orders hold: |qty| - free."""
+        return abs(self.position) - self.free
+
+    def holders(self, limit: int = 3) -> str:
+        """The orders that hold shares, for a message: "SELL 10 AAPL lmt 250.00; ... and 2 more"."""
+        names = self.held_by if isinstance(self.held_by, (tuple, list)) else (self.held_by,)
+        shown = [text for text in (clean(name, one_line=True, limit=80).strip() for name in names) if text]
+        if len(shown) > limit:
+            return "; ".join(shown[:limit]) + f" and {len(shown) - limit} more"
+        return "; ".join(shown)
+
+
+def _word(value: Any) -> str:
+    """An alpaca-py enum's value ("sell"), or the text itself."""
+    return clean(getattr(value, "value", value) or "", one_line=True, limit=20).strip().lower()
+
+
+def order_price(value: Decimal) -> str:
+    """250.00, 0.1234: cents at $1 and above, up to 4 decimals below, as prices are quoted."""
+    return format(value.quantize(CENT), "f") if value >= 1 and value.adjusted() < 20 else plain(value)
+
+
+def hold_text(order: Any) -> str:
+    """An open order, as the messages name it: "SELL 10 AAPL lmt 250.00 (id 1a2b3c4d)".
+    `order` is an alpaca-py Order (or anything with its attributes)."""
+    qty, filled = number(getattr(order, "qty", None)), number(getattr(order, "filled_qty", None)) or Decimal(0)
+    parts = [_word(getattr(order, "side", "")).upper()]
+    if qty is not None:
+        parts.append(format_qty(max(qty - filled, Decimal(0))))
+    parts.append(clean(getattr(order, "symbol", "") or "", one_line=True, limit=24))
+    kind = _word(getattr(order, "order_type", None) or getattr(order, "type", None))
+    limit, stop = number(getattr(order, "limit_price", None)), number(getattr(order, "stop_price", None))
+    if kind in ("limit", "stop_limit") and limit is not None:
+        parts.append(f"lmt {order_price(limit)}")
+    if kind in ("stop", "stop_limit") and stop is not None:
+        parts.append(f"stp {order_price(stop)}")
+    if kind in ("market", "trailing_stop"):
+        parts.append("mkt" if kind == "market" else "trailing stop")
+    order_id = clean(getattr(order, "id", "") or "", one_line=True, limit=40)
+    text = " ".join(part for part in parts if part)
+    return f"{text} (id {order_id[:8]})" if order_id else text
+
+
+def holding_of(position: Any, open_orders: Any = ()) -> Holding:
+    """The Holding for an alpaca-py Position (None: no position) and the account's open
+    orders: the position's qty_available, and the open orders on the closing side of its
+    symbol that hold shares. Without qty_available (older servers) the available qty is
+    the position less what those orders have left to fill."""
+    if position is None:
+        return Holding()
+    qty = number(getattr(position, "qty", None)) or Decimal(0)
+    symbol = getattr(position, "symbol", None)
+    closing = "sell" if qty > 0 else "buy"
+    holders = [o for o in open_orders or () if getattr(o, "symbol", None) == symbol
+               and _word(getattr(o, "side", "")) == closing
+               and _word(getattr(o, "status", "")) != "held"]  # bracket legs wait as "held" and hold nothing yet
+    available = number(getattr(position, "qty_available", None))
+    if available is None and holders:
+        held = sum((max((number(getattr(o, "qty", None)) or Decimal(0))
+                        - (number(getattr(o, "filled_qty", None)) or Decimal(0)), Decimal(0)) for o in holders),
+                   Decimal(0))
+        available = max(abs(qty) - held, Decimal(0))
+    return Holding(qty, available, tuple(hold_text(o) for o in holders))
+
+
+def short_of_shares(holding: Holding, side: str, qty: Decimal) -> str | None:
+    """Why an order closing `qty` of the position would be refused for its size, or None.
+
+    Alpaca (and the simulator) compare an order that reduces the position with the shares
+    not held by other open orders ("insufficient qty available"). Orders that open or add to
+    a position are not checked here."""
+    position = holding.position
+    if side == "sell" and position > 0:
+        you, verb, cover, then = f"you hold {plain(position)}", "sell", "", "then sell short separately"
+    elif side == "buy" and position < 0:
+        you, verb, cover, then = f"you are short {plain(-position)}", "buy", " to cover", "then buy separately"
+    else:
+        return None
+    free, held = holding.free, holding.held
+    if qty <= free:
+        return None
+    if held == 0:
+        return f"{you}: {verb} at most {plain(free)}{cover}, {then}"
+    holders = holding.holders()
+    by = f"held by open orders ({holders})" if holders else "held by open orders"
+    if free == 0:
+        return f"{you}, all {by}: cancel those first"
+    return f"{you}, {plain(held)} {by}: {verb} at most {plain(free)}{cover}, or cancel those first"
 
 
 @dataclass(frozen=True)
@@ -259,15 +388,18 @@ def choice(text: str) -> str:
 
 
 def validate(
-    form: TicketForm, asset: AssetFacts | None = None, position_qty: Decimal = Decimal(0)
+    form: TicketForm, asset: AssetFacts | None = None, holding: Holding | Decimal | None = None
 ) -> OrderPlan | dict[str, str]:
-    """The plan, or {form field: message} with every field that is wrong (first problem each)."""
+    """The plan, or {form field: message} with every field that is wrong (first problem each).
+
+    `holding` is the position in the symbol: a Holding, or (older callers) its signed qty."""
     errors: dict[str, str] = {}
 
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, message)
 
-    position = Decimal(str(position_qty))
+    hold = Holding.of(holding)
+    position = hold.position
 
     symbol = form.symbol.strip().upper()
     if not symbol:
@@ -379,21 +511,24 @@ def validate(
         elif leg_fields:
             fail("extended_hours", "extended hours orders cannot have a take-profit or stop-loss")
 
-    # ---- the position and the asset: no flips, shorts only where allowed
-    if side == "sell" and position > 0:
-        if qty is not None and qty > position:
-            held = plain(position)
-            fail("qty", f"you hold {held}: sell at most {held}, then sell short separately")
-    elif side == "sell" and (qty is not None or notional is not None):  # opens or adds to a short
+    # ---- the position and the asset: only shares not held by open orders, no flips,
+    # shorts only where allowed
+    closing = (side == "sell" and position > 0) or (side == "buy" and position < 0)
+    if closing and qty is not None:
+        problem = short_of_shares(hold, side, qty)
+        if problem:
+            fail("qty", problem)
+    elif closing and notional is not None and hold.free == 0:
+        # The share count of a dollar amount is only known at the quote (the review checks
+        # it there); with every share held, any amount is refused.
+        fail("notional", short_of_shares(hold, side, QTY_STEP) or "no shares available")
+    if side == "sell" and position <= 0 and (qty is not None or notional is not None):  # opens or adds to a short
         if facts is not None and not (facts.shortable and facts.easy_to_borrow):
             fail(size_field, f"{symbol} cannot be sold short")
         elif notional is not None:
             fail("notional", "a dollar amount cannot be sold short: enter whole shares")
         elif fractional:
             fail("qty", "fractional shares cannot be sold short")
-    if side == "buy" and position < 0 and qty is not None and qty > -position:
-        short = plain(-position)
-        fail("qty", f"you are short {short}: buy at most {short} to cover, then buy separately")
 
     if errors:
         return errors
@@ -446,11 +581,23 @@ def check_leg_prices(
 # ---- review -------------------------------------------------------------------------------
 
 
+STALE_QUOTE = timedelta(seconds=10)  # older than this, the estimate may be off: say so
+
+
 @dataclass(frozen=True)
 class Quote:
+    """bid, ask and last trade; `at` is when the quote was taken: the server's quote
+    timestamp when it has one, else when it was received (None: unknown)."""
+
     bid: Decimal | None
     ask: Decimal | None
     last: Decimal | None
+    at: datetime | None = None
+
+    def usable(self) -> Quote:
+        """This quote with every figure that is no price (missing, 0, negative, NaN, inf,
+        absurdly large) as None and `at` as an aware time or None."""
+        return Quote(known(self.bid), known(self.ask), known(self.last), moment(self.at))
 
 
 @dataclass(frozen=True)
@@ -458,11 +605,13 @@ class ReviewFacts:
     buying_power: Decimal
     last_equity: Decimal
     position_qty: Decimal = Decimal(0)  # signed, current position in the symbol
-    market_open: bool = True
+    market_open: bool = True  # used only when `session` is None
     live: bool = False
     legacy_pdt: bool = False  # server reports the legacy PDT rule
     daytrade_count: int = 0
     would_day_trade: bool = False  # from tui.daytrades.DayTradeCounter.would_day_trade
+    holding: Holding | None = None  # the position with what open orders hold; wins over position_qty
+    session: Session | None = None  # from tui.sessions.session_at; wins over market_open
 
 
 @dataclass(frozen=True)
@@ -471,11 +620,26 @@ class Review:
     estimated_cost: Decimal | None  # qty x price (the notional itself for notional orders)
     buying_power_after: Decimal | None
     warnings: list[str]
+    quote_age: timedelta | None = None  # how old the quote given to review() is (None: unknown)
+    quote_line: str | None = None  # "bid 254.90 ask 255.10 · 3 s old"
+    session_line: str | None = None  # "after-hours until 20:00 ET · next pre-market Mon 04:00 ET"
+    quote_used: bool = False  # the estimate's price came from the quote (not the order's own price)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """Label/value rows for the review screen, after OrderPlan.rows(): only those known."""
+        rows = []
+        if self.quote_line:
+            rows.append(("Quote", self.quote_line))
+        if self.session_line:
+            rows.append(("Session", self.session_line))
+        return rows
 
 
-def known(price: Decimal | None) -> Decimal | None:
-    """Quotes say 0 when there is no bid or ask."""
-    return price if price is not None and price > 0 else None
+def known(price: Any) -> Decimal | None:
+    """A price, or None: quotes say 0 when there is no bid or ask, and a figure from outside
+    may be anything (NaN, infinity, 1e400, negative)."""
+    value = number(price)
+    return value if value is not None and value > 0 else None
 
 
 def reference_price(plan: OrderPlan, quote: Quote | None) -> Decimal | None:
@@ -489,10 +653,69 @@ def reference_price(plan: OrderPlan, quote: Quote | None) -> Decimal | None:
     return known(touch) or known(quote.last)
 
 
-def review(plan: OrderPlan, quote: Quote | None, facts: ReviewFacts) -> Review:
-    """Estimated cost, buying power left, and warnings for the confirmation screen."""
+def format_age(age: timedelta) -> str:
+    """3 s, 5 min, 2 h, 3 d."""
+    seconds = int(age.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+def quote_age(quote: Quote | None, now: datetime | None) -> timedelta | None:
+    """How old the quote is at `now`; a quote stamped after `now` (clocks differ) is 0 s old."""
+    taken, current = (moment(quote.at) if quote is not None else None), moment(now)
+    if taken is None or current is None:
+        return None
+    return max(current - taken, timedelta(0))
+
+
+def quote_text(quote: Quote, age: timedelta | None) -> str | None:
+    """ "bid 254.90 ask 255.10 · 3 s old"; the last trade only when bid or ask is missing."""
+    def price(value: Decimal | None) -> str:
+        return format_price(value).removeprefix("$") if value is not None else "—"
+
+    if quote.bid is None and quote.ask is None and quote.last is None:
+        return None
+    text = f"bid {price(quote.bid)} ask {price(quote.ask)}"
+    if quote.last is not None and (quote.bid is None or quote.ask is None):
+        text += f" last {price(quote.last)}"
+    if age is not None:
+        text += f" · {format_age(age)} old"
+    return text
+
+
+def session_warning(plan: OrderPlan, session: Session, now: datetime | None) -> str | None:
+    """Why the order would wait instead of trading now, or None. Extended-hours orders trade
+    in pre-market, regular and after-hours sessions; the others in regular hours only."""
+    if plan.extended_hours:
+        if session.name in TRADING:
+            return None
+        if session.next_name is not None and session.next_at is not None:
+            return f"no session until {session.next_name} {when(session.next_at, now)}: the order waits"
+        return "no session now: the order waits for the next one"
+    if session.name == REGULAR:
+        return None
+    where = "pre-market" if session.name == PRE_MARKET else "market closed"
+    after = f" ({when(session.next_open, now)})" if session.next_open is not None else ""
+    return f"{where}: this order waits for the regular session{after}"
+
+
+def review(plan: OrderPlan, quote: Quote | None, facts: ReviewFacts, now: datetime | None = None) -> Review:
+    """Estimated cost, buying power left, and warnings for the confirmation screen.
+
+    `now` is the server's time, for the quote's age and the session's times (no clock is
+    read here); without it the quote's age is unknown."""
+    quote = quote.usable() if quote is not None else None
     price = reference_price(plan, quote)
-    position = Decimal(str(facts.position_qty))
+    quote_used = quote is not None and price is not None and plan.order_type not in ("limit", "stop_limit", "stop")
+    age = quote_age(quote, now)
+    holding = Holding.of(facts.holding if facts.holding is not None else facts.position_qty)
+    position = holding.position
+    buying_power = number(facts.buying_power)
     # Shares this order closes (a sell against a long, a buy against a short) use no
     # buying power; only the part that opens or adds to a position does.
     closable = max(position, Decimal(0)) if plan.side == "sell" else max(-position, Decimal(0))
@@ -506,33 +729,55 @@ def review(plan: OrderPlan, quote: Quote | None, facts: ReviewFacts) -> Review:
         else:
             opening_cost = None
         opens_position = opening_cost is None or opening_cost > 0
+        shares = plan.notional / price if price is not None else None  # what the server will size it at
     else:
         estimated_cost = plan.qty * price if price is not None else None
         opening_qty = max(plan.qty - closable, Decimal(0))
         opening_cost = Decimal(0) if opening_qty == 0 else (opening_qty * price if price is not None else None)
         opens_position = opening_qty > 0
-    buying_power_after = facts.buying_power - opening_cost if opening_cost is not None else None
+        shares = plan.qty
+    buying_power_after = buying_power - opening_cost if opening_cost is not None and buying_power is not None else None
 
     warnings: list[str] = []
     if facts.live:
         warnings.append("LIVE account: real money")
-    if not facts.market_open and not plan.extended_hours:
+    if facts.session is not None:
+        waits = session_warning(plan, facts.session, now)
+        if waits:
+            warnings.append(waits)
+    elif not facts.market_open and not plan.extended_hours:
         warnings.append("market is closed: the order will queue for the next session")
-    if opening_cost is not None and opening_cost > facts.buying_power:
+    # The position may have changed since the ticket was checked, and a dollar amount's
+    # share count is only known at the quote: the server refuses more than is available.
+    too_many = short_of_shares(holding, plan.side, shares) if shares is not None else None
+    if too_many:
+        if plan.notional is not None:
+            # quantize() past the context's 28 digits would raise: huge counts are shown whole
+            about = plain(shares.quantize(CENT)) if shares.adjusted() < 20 else plain(shares)
+            too_many = f"{format_money(plan.notional)} is about {about} shares: {too_many}"
+        warnings.append(too_many)
+    if opening_cost is not None and buying_power is not None and opening_cost > buying_power:
         warnings.append(
             f"exceeds buying power ({format_money(opening_cost)} needed, "
-            f"{format_money(facts.buying_power)} available)"
+            f"{format_money(buying_power)} available)"
         )
-    if plan.side == "sell" and opens_position:
+    if plan.side == "sell" and opens_position and position <= 0:  # against a long, too many is refused instead
         warnings.append("opens a short position")
     if facts.would_day_trade:
         warnings.append("completes a day trade")
-    if facts.legacy_pdt and pdt_blocks(facts.daytrade_count, facts.last_equity, facts.would_day_trade):
+    last_equity = number(facts.last_equity)  # unreadable: the protection may apply, so warn
+    if facts.legacy_pdt and pdt_blocks(facts.daytrade_count, last_equity if last_equity is not None else Decimal(0),
+                                       facts.would_day_trade):
         warnings.append(
             f"would be day trade #{facts.daytrade_count + 1} in 5 days: "
             "pattern day trader protection may reject it"
         )
     if estimated_cost is None:
         warnings.append("no price known: cost cannot be estimated")
-    return Review(price=price, estimated_cost=estimated_cost, buying_power_after=buying_power_after, warnings=warnings)
-
+    elif quote_used and age is not None and int(age.total_seconds()) > STALE_QUOTE.total_seconds():  # as shown: whole seconds
+        warnings.append(f"quote is {format_age(age)} old")
+    return Review(
+        price=price, estimated_cost=estimated_cost, buying_power_after=buying_power_after, warnings=warnings,
+        quote_age=age, quote_line=quote_text(quote, age) if quote is not None else None,
+        session_line=describe(facts.session, now) if facts.session is not None else None, quote_used=quote_used,
+    )
