@@ -223,8 +223,10 @@ class Broker:
             fresh = [o for o in page if str(o.id) not in found]
             for order in fresh:
                 found[str(order.id)] = order
+            if len(page) < ORDERS_PAGE or not fresh:
+                break
             last = moment(page[-1].submitted_at)  # bounded: year 1 minus a microsecond would overflow
-            if len(page) < ORDERS_PAGE or not fresh or last is None:
+            if last is None:
                 break
             # `after` is exclusive; step back a microsecond so orders sharing the last
             # timestamp are not skipped (the id check drops the repeats).
