@@ -20,7 +20,7 @@ COLUMNS = [
 ]
 # Hidden first when the pane is too narrow for every figure whole. Side can go early: a
 # short's quantity carries its minus. The symbol always stays.
-DROP_ORDER = ("today", "avg", "side", "plpc", "pl", "value", "price", "qty")
+DROP_ORDER = ("side", "avg", "today", "plpc", "pl", "value", "price", "qty")
 
 
 def _total(values: list[Decimal | None]) -> Decimal | None:
