@@ -19,7 +19,9 @@ from ..format import DOWN, dec, money, signed_money, signed_pct, tone
 from .table import TONE_STYLES
 
 Figure = tuple[str, str, str]  # (label, text, tone)
+Lines = list[tuple["Figure | None", "Figure | None"]]
 GAP = 2  # cells between the two label/figure pairs of a line
+SPACINGS = (2, 1)  # cells between a label and its figure: roomy when it fits, tight when not
 
 
 def _figure(text: str, figure_tone: str = "") -> Text:
@@ -52,46 +54,50 @@ class AccountView:
         """Everything the view can show, to skip identical redraws."""
         return tuple(self.left), tuple(self.right), self.day, tuple(self.blocks)
 
-    def layouts(self) -> Iterator[tuple[int, list[tuple[Figure | None, Figure | None]]]]:
-        """(width needed, lines of (left, right) figures), widest layout first."""
+    def layouts(self) -> Iterator[tuple[int, int, Lines]]:
+        """(width needed, spacing, lines of (left, right) figures), widest first: the day's
+        P&L and % side by side, then the % on a line of its own, then one figure a line."""
         pnl, pct = self.day
         combined = (pnl[0], f"{pnl[1]} {pct[1]}", pnl[2])
+        shapes: list[Lines] = []
         for right in ([combined, *self.right], [pnl, pct, *self.right]):
-            lines = [(self.left[i] if i < len(self.left) else None, right[i] if i < len(right) else None)
-                     for i in range(max(len(self.left), len(right)))]
-            yield self._width(lines), lines
-        stacked = [*self.left, pnl, pct, *self.right]
-        yield self._width([(figure, None) for figure in stacked]), [(figure, None) for figure in stacked]
+            shapes.append([(self.left[i] if i < len(self.left) else None, right[i] if i < len(right) else None)
+                           for i in range(max(len(self.left), len(right)))])
+        shapes.append([(figure, None) for figure in (*self.left, pnl, pct, *self.right)])
+        for lines in shapes:
+            for spacing in SPACINGS:
+                yield self._width(lines, spacing), spacing, lines
 
     @staticmethod
-    def _width(lines: list[tuple[Figure | None, Figure | None]]) -> int:
+    def _width(lines: Lines, spacing: int) -> int:
         def pair(index: int) -> int:
             figures = [line[index] for line in lines if line[index] is not None]
             if not figures:
                 return 0
-            return max(cell_len(f[0]) for f in figures) + 1 + max(cell_len(f[1]) for f in figures)
+            return max(cell_len(f[0]) for f in figures) + spacing + max(cell_len(f[1]) for f in figures)
 
         left, right = pair(0), pair(1)
         return left + (GAP + right if right else 0)
 
     def table(self, width: int) -> Table:
         chosen = None
-        for needed, lines in self.layouts():
-            chosen = lines
+        for needed, spacing, lines in self.layouts():
+            chosen = spacing, lines
             if needed <= width:
                 break
         assert chosen is not None
-        two = any(right is not None for _, right in chosen)
-        grid = Table.grid(padding=(0, 1))
+        spacing, lines = chosen
+        two = any(right is not None for _, right in lines)
+        grid = Table.grid(padding=(0, spacing))
         for _ in range(2 if two else 1):
             grid.add_column(style="dim", no_wrap=True)
             grid.add_column(justify="right", no_wrap=True)
-        for left, right in chosen:
+        for left, right in lines:
             cells: list[Any] = []
             for figure, last in ((left, False), (right, True)):
                 if last and not two:
                     break
-                pad = "" if last else " " * (GAP - 1)  # the grid's padding gives the other cell
+                pad = "" if last else " " * (GAP - spacing)  # the grid's padding gives the rest
                 cells += [figure[0], _figure(figure[1] + pad, figure[2])] if figure else ["", ""]
             grid.add_row(*cells)
         return grid
