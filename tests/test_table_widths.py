@@ -140,7 +140,7 @@ def small(items: list[Position]) -> list[Position]:
 
 # Derandomized, and no shrinking: each example runs an app (a failure then reports the
 # example as drawn, in seconds rather than minutes).
-EXAMPLES = settings(max_examples=15, derandomize=True, deadline=None, database=None,
+EXAMPLES = settings(max_examples=25, derandomize=True, deadline=None, database=None,
                     phases=(Phase.explicit, Phase.generate),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 widths = st.integers(80, 200)

@@ -197,9 +197,9 @@ class LiveTable(DataTable):
         return self.scrollable_content_region.width
 
     def _fit_columns(self) -> bool:
-        """Hide the fewest columns, in drop order, for the rest to fit whole; then show
-        again any hidden one that still fits. True if the hidden set changed (the table
-        is then redrawn)."""
+        """Hide columns in drop order until the rest fit whole; then show again any
+        hidden one that still fits in what is left (highest priority first). True if the
+        hidden set changed (the caller then has the table redrawn)."""
         available = self._available_width()
         columns = {column.key.value: column for column in self.ordered_columns}
         if available <= 0 or not columns:
