@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..daytrades import DayTradeCounter, Fill
+from ..numbers import moment, number
 
 NY = ZoneInfo("America/New_York")
 WINDOW_DAYS = 5
@@ -34,24 +35,20 @@ class FillRow:
         return self.at.astimezone(NY).date()
 
 
-def _parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=NY)
-
-
 def parse_fill(raw: Any) -> FillRow | None:
-    """One FILL activity (or a trade_updates fill), or None when it is not one we can read."""
+    """One FILL activity (or a trade_updates fill), or None when it is not one we can read.
+    Quantity, price and time are bounded (tui.numbers): a fill of `1e500000` shares, a NaN
+    price or a time in the year 9999 is skipped, never computed with."""
     if not isinstance(raw, dict):
         return None
-    try:
-        side = str(raw["side"]).lower()
-        qty, price = Decimal(str(raw["qty"])), Decimal(str(raw["price"]))
-        if side not in ("buy", "sell", "sell_short") or not qty.is_finite() or qty <= 0:
-            return None
-        return FillRow(str(raw.get("id", "")), _parse_time(str(raw["transaction_time"])), str(raw["symbol"]),
-                       side, qty, price, str(raw.get("order_id", "")))
-    except (KeyError, ValueError, TypeError, InvalidOperation):
+    side = str(raw.get("side", "")).lower()
+    qty, price, at = number(raw.get("qty")), number(raw.get("price")), moment(raw.get("transaction_time"))
+    symbol = raw.get("symbol")
+    if side not in ("buy", "sell", "sell_short") or qty is None or qty <= 0 or price is None or at is None:
         return None
+    if not isinstance(symbol, str) or not symbol:
+        return None
+    return FillRow(str(raw.get("id", "")), at, symbol, side, qty, price, str(raw.get("order_id", "")))
 
 
 def parse_fills(raw: Iterable[Any]) -> list[FillRow]:

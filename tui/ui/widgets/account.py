@@ -1,9 +1,16 @@
-"""The Account pane: equity, cash, buying power, day P&L, market values and any blocks."""
+"""The Account pane: equity, cash, buying power, day P&L, market values and any blocks.
+
+No figure is ever cut: the grid is laid out for the width it is drawn at, in the first
+of a few layouts that fits (Day P&L and its % side by side, then the % on a line of its
+own, then one figure a line)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterator
 
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -11,32 +18,97 @@ from textual.widgets import Static
 from ..format import DOWN, dec, money, signed_money, signed_pct, tone
 from .table import TONE_STYLES
 
+Figure = tuple[str, str, str]  # (label, text, tone)
+Lines = list[tuple["Figure | None", "Figure | None"]]
+GAP = 2  # cells between the two label/figure pairs of a line
+SPACINGS = (2, 1)  # cells between a label and its figure: roomy when it fits, tight when not
+
 
 def _figure(text: str, figure_tone: str = "") -> Text:
     return Text(text, style=TONE_STYLES.get(figure_tone, ""), justify="right", no_wrap=True)
 
 
-def account_table(account: Any) -> Table:
+def account_figures(account: Any) -> tuple[list[Figure], list[Figure], tuple[Figure, Figure], list[str]]:
+    """(left column, right column, (day P&L, day %), blocks), every figure bounded."""
     equity, last = dec(account.equity), dec(account.last_equity)
-    day_pl = equity - last if equity is not None and last is not None else None
-    day_pct = day_pl / last if day_pl is not None and last else None
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_row("Equity", _figure(money(equity)), "Day P&L",
-                 _figure(f"{signed_money(day_pl)} {signed_pct(day_pct)}", tone(day_pl)))
-    grid.add_row("Cash", _figure(money(account.cash)), "Long MV", _figure(money(account.long_market_value)))
-    grid.add_row("Buy power", _figure(money(account.buying_power)), "Short MV",
-                 _figure(money(account.short_market_value)))
+    day_pl = dec(equity - last) if equity is not None and last is not None else None
+    day_pct = dec(day_pl / last) if day_pl is not None and last else None
+    left = [("Equity", money(equity), ""), ("Cash", money(account.cash), ""),
+            ("Buy power", money(account.buying_power), "")]
+    right = [("Long MV", money(account.long_market_value), ""), ("Short MV", money(account.short_market_value), "")]
+    day = (("Day P&L", signed_money(day_pl), tone(day_pl)), ("Day %", signed_pct(day_pct), tone(day_pct)))
     blocks = [label for flag, label in (
         (account.trading_blocked, "TRADING BLOCKED"), (account.account_blocked, "ACCOUNT BLOCKED"),
         (account.trade_suspended_by_user, "TRADING SUSPENDED"),
     ) if flag]
-    if blocks:
-        grid.add_row(Text(" · ".join(blocks), style=f"bold {DOWN}"), "", "", "")
-    return grid
+    return left, right, day, blocks
+
+
+class AccountView:
+    """The account's figures as a grid chosen for the width it is given."""
+
+    def __init__(self, account: Any) -> None:
+        self.left, self.right, self.day, self.blocks = account_figures(account)
+
+    def shown(self) -> tuple:
+        """Everything the view can show, to skip identical redraws."""
+        return tuple(self.left), tuple(self.right), self.day, tuple(self.blocks)
+
+    def layouts(self) -> Iterator[tuple[int, int, Lines]]:
+        """(width needed, spacing, lines of (left, right) figures), widest first: the day's
+        P&L and % side by side, then the % on a line of its own, then one figure a line."""
+        pnl, pct = self.day
+        combined = (pnl[0], f"{pnl[1]} {pct[1]}", pnl[2])
+        shapes: list[Lines] = []
+        for right in ([combined, *self.right], [pnl, pct, *self.right]):
+            shapes.append([(self.left[i] if i < len(self.left) else None, right[i] if i < len(right) else None)
+                           for i in range(max(len(self.left), len(right)))])
+        shapes.append([(figure, None) for figure in (*self.left, pnl, pct, *self.right)])
+        for lines in shapes:
+            for spacing in SPACINGS:
+                yield self._width(lines, spacing), spacing, lines
+
+    @staticmethod
+    def _width(lines: Lines, spacing: int) -> int:
+        def pair(index: int) -> int:
+            figures = [line[index] for line in lines if line[index] is not None]
+            if not figures:
+                return 0
+            return max(cell_len(f[0]) for f in figures) + spacing + max(cell_len(f[1]) for f in figures)
+
+        left, right = pair(0), pair(1)
+        return left + (GAP + right if right else 0)
+
+    def table(self, width: int) -> Table:
+        chosen = None
+        for needed, spacing, lines in self.layouts():
+            chosen = spacing, lines
+            if needed <= width:
+                break
+        assert chosen is not None
+        spacing, lines = chosen
+        two = any(right is not None for _, right in lines)
+        grid = Table.grid(padding=(0, spacing))
+        for _ in range(2 if two else 1):
+            grid.add_column(style="dim", no_wrap=True)
+            grid.add_column(justify="right", no_wrap=True)
+        for left, right in lines:
+            cells: list[Any] = []
+            for figure, last in ((left, False), (right, True)):
+                if last and not two:
+                    break
+                pad = "" if last else " " * (GAP - spacing)  # the grid's padding gives the rest
+                cells += [figure[0], _figure(figure[1] + pad, figure[2])] if figure else ["", ""]
+            grid.add_row(*cells)
+        return grid
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(options.max_width)
+        if self.blocks:  # a line of its own (wrapped if need be), never widening a column
+            yield Text(" · ".join(self.blocks), style=f"bold {DOWN}")
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, options.max_width)
 
 
 class AccountPane(Static, can_focus=True):
@@ -45,15 +117,24 @@ class AccountPane(Static, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__("loading…", **kwargs)
         self._shown: tuple | None = None
-        self._rows = 0
+        self.view: AccountView | None = None
 
     def show(self, account: Any) -> None:
-        table = account_table(account)
-        # What the grid shows, to skip identical redraws and the screen's re-layout
-        # when only figures changed (the height moves only with the number of rows).
-        shown = tuple(str(cell) for column in table.columns for cell in column.cells)
+        view = AccountView(account)
+        # What the view shows, to skip identical redraws and the screen's re-layout when
+        # only figures changed: the layout (and height) moves only with their widths.
+        shown = view.shown()
         if shown == self._shown:
             return
-        resized = self._shown is None or table.row_count != self._rows
-        self._shown, self._rows = shown, table.row_count
-        self.update(table, layout=resized)
+        shape = None if self._shown is None else tuple(len(str(x)) for x in _flatten(self._shown))
+        resized = shape != tuple(len(str(x)) for x in _flatten(shown))
+        self._shown, self.view = shown, view
+        self.update(view, layout=resized)
+
+
+def _flatten(shown: tuple) -> Iterator[Any]:
+    for item in shown:
+        if isinstance(item, tuple):
+            yield from _flatten(item)
+        else:
+            yield item

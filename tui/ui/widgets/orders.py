@@ -3,6 +3,7 @@ recent fills, newest first. `f` switches between them."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Sequence
 
 from textual.app import ComposeResult
@@ -11,9 +12,9 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 
 from ...broker.activity import FillRow
-from ..format import enum_text, money, ny_time, price, quantity
+from ..format import dec, instrument, money, multiplier, ny_time, price, quantity, word
 from .titles import retitle
-from .table import Cell, LiveTable, Row
+from .table import Cell, LiveTable, Row, hidden_note
 
 ORDER_COLUMNS = [
     ("time", "Time", False), ("symbol", "Symbol", False), ("side", "Side", False), ("type", "Type", False),
@@ -24,6 +25,9 @@ FILL_COLUMNS = [
     ("time", "Time", False), ("symbol", "Symbol", False), ("side", "Side", False), ("qty", "Qty", True),
     ("price", "Price", True), ("value", "Value", True),
 ]
+# Hidden first when the pane is too narrow for every figure whole; symbol and side stay.
+ORDER_DROP_ORDER = ("time", "filled", "status", "tif", "type", "price", "qty")
+FILL_DROP_ORDER = ("time", "value", "price", "qty")
 SHORT_TYPES = {"market": "mkt", "limit": "lmt", "stop": "stp", "stop_limit": "stp lmt", "trailing_stop": "trail"}
 
 
@@ -40,20 +44,27 @@ def price_text(order: Any) -> str:
     return " ".join(bits) or "mkt"
 
 
+def tif_text(order: Any) -> str:
+    """Time in force, with `+ext` when the order may fill outside regular hours (a word,
+    so it reads without colour)."""
+    tif = word(order.time_in_force).upper()
+    return f"{tif}+ext" if getattr(order, "extended_hours", False) is True else tif
+
+
 def _order_cells(order: Any, leg: bool = False) -> tuple[Cell, ...]:
-    kind = enum_text(order.type or order.order_type)
-    side = enum_text(order.side)
+    kind = word(order.type or order.order_type)
+    side = word(order.side)
     if leg:
         label = "└ take profit" if kind == "limit" else "└ stop loss" if "stop" in kind else "└ leg"
         symbol: Cell = (label, "dim")
     else:
-        symbol = (order.symbol or "", "")
+        symbol = (instrument(order.symbol or "", getattr(order, "asset_class", None)), "")
     qty = quantity(order.qty) if order.qty is not None else f"${money(order.notional)}"
     return (
         (ny_time(order.submitted_at or order.created_at, seconds=False), "dim" if leg else ""), symbol,
         (side.upper(), "up" if side == "buy" else "down"), (SHORT_TYPES.get(kind, kind), ""),
         (qty, ""), (quantity(order.filled_qty), ""), (price_text(order), ""),
-        (enum_text(order.time_in_force).upper(), ""), (enum_text(order.status), "warn" if leg else ""),
+        (tif_text(order), ""), (word(order.status), "warn" if leg else ""),
     )
 
 
@@ -84,11 +95,19 @@ def order_rows(orders: Sequence[Any], cache: dict[str, tuple[Any, tuple[Cell, ..
     return rows
 
 
+def fill_value(fill: FillRow) -> Decimal | None:
+    """What a fill was worth: qty × price (× 100 for an option contract), bounded."""
+    qty, fill_price = dec(fill.qty), dec(fill.price)
+    if qty is None or fill_price is None:
+        return None
+    return dec(qty * fill_price * multiplier(fill.symbol))
+
+
 def fill_rows(fills: Sequence[FillRow]) -> list[Row]:
     return [(f.id or f"{f.order_id}:{f.at.isoformat()}", (
-        (ny_time(f.at), ""), (f.symbol, ""),
+        (ny_time(f.at), ""), (instrument(f.symbol), ""),
         ("BUY" if f.side == "buy" else "SELL", "up" if f.side == "buy" else "down"),
-        (quantity(f.qty), ""), (price(f.price), ""), (money(f.qty * f.price), ""),
+        (quantity(f.qty), ""), (price(f.price), ""), (money(fill_value(f)), ""),
     )) for f in fills]
 
 
@@ -96,12 +115,12 @@ class OrdersTable(LiveTable):
     BINDINGS = [Binding("c", "app.cancel_order", "Cancel", priority=True, id="cancel_order")]
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(ORDER_COLUMNS, **kwargs)
+        super().__init__(ORDER_COLUMNS, drop_order=ORDER_DROP_ORDER, **kwargs)
 
 
 class FillsTable(LiveTable):
     def __init__(self, **kwargs) -> None:
-        super().__init__(FILL_COLUMNS, **kwargs)
+        super().__init__(FILL_COLUMNS, drop_order=FILL_DROP_ORDER, **kwargs)
 
 
 class OrdersPane(Vertical):
@@ -132,9 +151,13 @@ class OrdersPane(Vertical):
             title, subtitle = f"Orders ({count}) · Recent fills ({self.fill_count})", "f: open orders"
         else:
             title, subtitle = f"Orders ({count})", "f: recent fills"
-        if self.stale_note:
-            subtitle = f"{self.stale_note} · {subtitle}"
+        hidden = hidden_note(self.active_table.hidden_columns) if self.is_mounted else ""
+        subtitle = " · ".join(bit for bit in (self.stale_note, hidden, subtitle) if bit)
         retitle(self, title, subtitle)
+
+    def on_live_table_columns_hidden(self, event: LiveTable.ColumnsHidden) -> None:
+        event.stop()
+        self._retitle()
 
     def mark_stale(self, note: str) -> None:
         if note != self.stale_note:

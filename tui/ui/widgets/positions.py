@@ -7,8 +7,8 @@ from typing import Any, Sequence
 
 from textual.binding import Binding
 
-from ..format import dec, enum_text, money, price, quantity, signed_money, signed_pct, tone
-from .table import LiveTable, Row, TableUpdate
+from ..format import dec, instrument, money, price, quantity, signed_money, signed_pct, tone, word
+from .table import LiveTable, Row, TableUpdate, hidden_note
 from .titles import retitle
 
 TOTAL_KEY = "__total__"
@@ -18,27 +18,45 @@ COLUMNS = [
     ("price", "Price", True), ("value", "Mkt value", True), ("pl", "Unrl P&L", True), ("plpc", "%", True),
     ("today", "Today", True),
 ]
+# Hidden first when the pane is too narrow for every figure whole. Side can go early: a
+# short's quantity carries its minus. The symbol always stays.
+DROP_ORDER = ("side", "avg", "today", "plpc", "pl", "value", "price", "qty")
+
+
+def _total(values: list[Decimal | None]) -> Decimal | None:
+    """A sum of bounded figures, bounded again; unknown if any part is (a total that
+    silently leaves a position out would be a wrong figure, not a smaller one)."""
+    if any(value is None for value in values):
+        return None
+    return dec(sum(values, Decimal(0)))
 
 
 def position_rows(positions: Sequence[Any]) -> list[Row]:
     rows: list[Row] = []
-    total_value = total_pl = total_today = Decimal(0)
-    total_cost = Decimal(0)
-    for p in sorted(positions, key=lambda p: p.symbol):
-        side = enum_text(p.side)
-        rows.append((p.symbol, (
-            (p.symbol, ""), (side, "down" if side == "short" else ""), (quantity(p.qty), ""),
-            (price(p.avg_entry_price), ""), (price(p.current_price), ""), (money(p.market_value), ""),
+    values: list[Decimal | None] = []
+    pls: list[Decimal | None] = []
+    todays: list[Decimal | None] = []
+    costs: list[Decimal | None] = []
+    for p in sorted(positions, key=lambda p: str(p.symbol)):
+        side = word(p.side)
+        qty = quantity(p.qty)
+        if side == "short" and qty[:1] not in ("-", "—"):
+            qty = "-" + qty  # Alpaca signs a short's qty; never let a short read as long
+        rows.append((str(p.symbol), (
+            (instrument(p.symbol, getattr(p, "asset_class", None)), ""), (side, "down" if side == "short" else ""),
+            (qty, ""), (price(p.avg_entry_price), ""), (price(p.current_price), ""), (money(p.market_value), ""),
             (signed_money(p.unrealized_pl), tone(p.unrealized_pl)),
             (signed_pct(p.unrealized_plpc), tone(p.unrealized_plpc)),
             (signed_money(p.unrealized_intraday_pl), tone(p.unrealized_intraday_pl)),
         )))
-        total_value += dec(p.market_value) or 0
-        total_pl += dec(p.unrealized_pl) or 0
-        total_today += dec(p.unrealized_intraday_pl) or 0
-        total_cost += abs(dec(p.cost_basis) or 0)
+        values.append(dec(p.market_value))
+        pls.append(dec(p.unrealized_pl))
+        todays.append(dec(p.unrealized_intraday_pl))
+        cost = dec(p.cost_basis)
+        costs.append(None if cost is None else abs(cost))
     if positions:
-        plpc = total_pl / total_cost if total_cost else None
+        total_value, total_pl, total_today, total_cost = map(_total, (values, pls, todays, costs))
+        plpc = dec(total_pl / total_cost) if total_pl is not None and total_cost else None
         rows.append((TOTAL_KEY, (
             ("Total", "total"), ("", ""), ("", ""), ("", ""), ("", ""), (money(total_value), "total"),
             (signed_money(total_pl), tone(total_pl)), (signed_pct(plpc), tone(plpc)),
@@ -54,14 +72,27 @@ class PositionsTable(LiveTable):
     ]
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(COLUMNS, **kwargs)
+        super().__init__(COLUMNS, drop_order=DROP_ORDER, footer_keys=(TOTAL_KEY,), **kwargs)
         self.count: int | None = None
+        self.stale_note = ""  # e.g. "last data 12s ago", while the positions cannot be refreshed
 
     def show(self, positions: Sequence[Any], update: TableUpdate) -> None:
         """update: position_rows(positions) through a RowDiffer, made off the UI thread."""
         self.count = len(positions)
         retitle(self, f"Positions ({self.count})")
         self.apply(update)
+
+    def mark_stale(self, note: str) -> None:
+        if note != self.stale_note:
+            self.stale_note = note
+            self._resubtitle()
+
+    def on_live_table_columns_hidden(self, event: LiveTable.ColumnsHidden) -> None:
+        event.stop()
+        self._resubtitle()
+
+    def _resubtitle(self) -> None:
+        retitle(self, subtitle=" · ".join(bit for bit in (self.stale_note, hidden_note(self.hidden_columns)) if bit))
 
     @property
     def selected_symbol(self) -> str | None:

@@ -1,9 +1,14 @@
-"""A DataTable that is refreshed by diff, keeps its cursor on the same row, and knows vim keys."""
+"""A DataTable that is refreshed by diff, keeps its cursor on the same row, and knows vim keys.
+
+Figures are never cut: a column widens as soon as one of its cells does, and when the
+table is narrower than its columns, whole columns are hidden, lowest priority first (the
+table reports which, for its pane's border), rather than any figure losing its end.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions
@@ -15,8 +20,9 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.geometry import Region
+from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import Column, RowKey
 from ..format import DOWN, UP, WARN
 
 Cell = tuple[str, str]  # (text, tone: "" | "up" | "down" | "flat" | "dim" | "warn")
@@ -31,10 +37,13 @@ class CellText:
     any change, so each one has to be cheap (a rich Text goes through wrapping and
     justifying: about twice the cost)."""
 
-    __slots__ = ("text", "style", "justify")
+    __slots__ = ("text", "style", "justify", "width")
 
     def __init__(self, text: str, style: str, justify: str) -> None:
         self.text, self.style, self.justify = text, style, justify
+        # Measured where the cell is made (a worker thread, for positions): the UI thread
+        # compares it with its column's width on every change.
+        self.width = cell_len(text)
 
     def fit(self, width: int) -> str:
         """The text cut or padded to exactly `width` cells."""
@@ -49,8 +58,7 @@ class CellText:
         yield Segment(self.fit(options.max_width), console.get_style(self.style) if self.style else None)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        length = cell_len(self.text)
-        return Measurement(length, length)
+        return Measurement(self.width, self.width)
 
     def __str__(self) -> str:
         return self.text
@@ -110,6 +118,21 @@ class RowDiffer:
         return TableUpdate(rows, wanted, changes, self._generation - 1, self._generation)
 
 
+def hidden_note(labels: Sequence[str]) -> str:
+    """What a pane's border says of the columns too wide to show: `hidden: Avg, Today`."""
+    return f"hidden: {', '.join(labels)}" if labels else ""
+
+
+@dataclass
+class FitColumn(Column):
+    """A DataTable column that can be hidden whole: it then takes no width at all."""
+
+    hidden: bool = False
+
+    def get_render_width(self, data_table: Any) -> int:
+        return 0 if self.hidden else super().get_render_width(data_table)
+
+
 class LiveTable(DataTable):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
@@ -118,10 +141,23 @@ class LiveTable(DataTable):
         Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
 
-    def __init__(self, columns: Sequence[tuple[str, str, bool]], **kwargs) -> None:
-        """columns: (key, label, right-aligned)."""
+    class ColumnsHidden(Message):
+        """The set of hidden columns changed; `labels` are theirs, in the table's order."""
+
+        def __init__(self, table: "LiveTable", labels: tuple[str, ...]) -> None:
+            super().__init__()
+            self.table, self.labels = table, labels
+
+    def __init__(self, columns: Sequence[tuple[str, str, bool]], *, drop_order: Sequence[str] = (),
+                 footer_keys: Sequence[str] = (), **kwargs) -> None:
+        """columns: (key, label, right-aligned). drop_order: the keys of the columns that
+        may be hidden when the table is too narrow, the first to go first; the others are
+        always shown. footer_keys: rows the cursor never rests on (a totals row)."""
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
         self._columns = list(columns)
+        self._drop_order = list(drop_order)
+        self.footer_keys = frozenset(footer_keys)
+        self.hidden_columns: tuple[str, ...] = ()  # labels of the columns hidden now
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._row_keys: dict[str, RowKey] = {}
         self._generation: int | None = None  # the TableUpdate shown, if the last change came as one
@@ -135,7 +171,102 @@ class LiveTable(DataTable):
         # Data can arrive before on_mount has run: whoever comes first adds the columns.
         if not self.columns:
             for key, label, right in self._columns:
-                self.add_column(Text(label, justify="right" if right else "left"), key=key)
+                column_key = self.add_column(Text(label, justify="right" if right else "left"), key=key)
+                plain = self.columns[column_key]
+                self.columns[column_key] = FitColumn(plain.key, plain.label, plain.width, plain.content_width,
+                                                     plain.auto_width)
+
+    # ---- widths: grow with the cells, hide whole columns when the table is too narrow ----
+
+    def _measure_columns(self) -> None:
+        """Every column's width from all its cells (after rows came or went: a column
+        whose widest cell left may narrow, and give room back to a hidden one)."""
+        columns = self.ordered_columns
+        widths = [cell_len(column.label.plain) for column in columns]
+        keys = [column.key for column in columns]
+        for row in self._data.values():
+            for index, key in enumerate(keys):
+                cell = row.get(key)
+                width = cell.width if isinstance(cell, CellText) else cell_len(str(cell or ""))
+                if width > widths[index]:
+                    widths[index] = width
+        for column, width in zip(columns, widths):
+            column.content_width = width
+
+    def _available_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _fit_columns(self) -> bool:
+        """Hide columns in drop order until the rest fit whole; then show again any
+        hidden one that still fits in what is left (highest priority first). True if the
+        hidden set changed (the caller then has the table redrawn)."""
+        available = self._available_width()
+        columns = {column.key.value: column for column in self.ordered_columns}
+        if available <= 0 or not columns:
+            return False  # not laid out yet: nothing to fit to
+        pad = 2 * self.cell_padding
+
+        def width(key: str) -> int:
+            return columns[key].content_width + pad
+
+        needed = sum(width(key) for key in columns)
+        hidden: list[str] = []
+        for key in self._drop_order:
+            if needed <= available:
+                break
+            if key in columns:
+                hidden.append(key)
+                needed -= width(key)
+        for key in reversed(list(hidden)):  # highest priority first: back in if it fits
+            if needed + width(key) <= available:
+                hidden.remove(key)
+                needed += width(key)
+        changed = False
+        for key, column in columns.items():
+            if column.hidden != (key in hidden):
+                column.hidden = key in hidden
+                changed = True
+        if changed:
+            self.hidden_columns = tuple(column.label.plain for column in columns.values() if column.hidden)
+            self.post_message(self.ColumnsHidden(self, self.hidden_columns))
+        return changed
+
+    def _relayout(self) -> None:
+        """Columns changed width or visibility: every line is drawn again, and the
+        scrollable size follows (DataTable recomputes it when idle)."""
+        self._fit_columns()
+        self._update_count += 1
+        self._require_update_dimensions = True
+        self.check_idle()
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self._fit_columns():
+            self._relayout()
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        # The scrollbar takes a column of the table's width (or gives it back).
+        if self.is_mounted and self._fit_columns():
+            self._relayout()
+
+    def _update_dimensions(self, new_rows: Any) -> None:
+        # DataTable measures new rows' cells here, when idle: widths may have grown.
+        super()._update_dimensions(new_rows)
+        if self._fit_columns():
+            self._update_count += 1
+            self.refresh()
+            super()._update_dimensions(())
+
+    # ---- the cursor never rests on a footer row (the totals) ----
+
+    def validate_cursor_coordinate(self, value: Coordinate) -> Coordinate:
+        value = super().validate_cursor_coordinate(value)
+        if self.footer_keys and self.row_count:
+            row = value.row
+            while row > 0 and getattr(self._row_locations.get_key(row), "value", None) in self.footer_keys:
+                row -= 1
+            value = Coordinate(row, value.column)
+        return value
 
     @property
     def selected_key(self) -> str | None:
@@ -152,6 +283,9 @@ class LiveTable(DataTable):
         in one row re-renders every cell on screen; most of them did not change. Here a
         render is reused while the cell object and everything else it depends on are the
         same."""
+        if width <= 0:  # a hidden column: nothing at all, in every line of the row
+            height = self.header_height if row_index < 0 else self.rows[self._row_locations.get_key(row_index)].height
+            return [[] for _ in range(height)]
         if row_index < 0 or column_index < 0:  # header, row labels
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
@@ -205,12 +339,22 @@ class LiveTable(DataTable):
         changes: row key -> [(column index, new cell)]."""
         if not changes:
             return
-        columns = [column.key for column in self.ordered_columns]
+        ordered = self.ordered_columns
+        columns = [column.key for column in ordered]
+        widened = False
         for key, cells in changes.items():
             row = self._data[self._row_keys[key]]
             for column, value in cells:
                 row[columns[column]] = value
+                # DataTable widens a column only through update_cell(update_width=True),
+                # which measures when idle, after the cut cell was drawn: widen it now.
+                if value.width > ordered[column].content_width:
+                    ordered[column].content_width = value.width
+                    widened = True
         self._update_count += 1
+        if widened:  # every row moves: draw them all, and hide a column if they no longer fit
+            self._relayout()
+            return
         # Only rows on screen need drawing now, one region per run of changed rows (the
         # terminal gets whole lines of a widget anyway). Rows here are one line high.
         top = max(0, self.scroll_offset.y - self.header_height)
@@ -224,10 +368,6 @@ class LiveTable(DataTable):
             elif not changed and run_start is not None:
                 self._refresh_region(Region(0, self.header_height + run_start, width, row - run_start))
                 run_start = None
-
-    def _redraw(self) -> None:
-        self._update_count += 1
-        self.refresh()
 
     def apply(self, update: TableUpdate) -> None:
         """Show an update from a RowDiffer: its cell changes when they were made against
@@ -273,9 +413,10 @@ class LiveTable(DataTable):
                 self._cells[key] = cells
             self._set_cells(changes)
             if self._require_update_dimensions:
-                # DataTable measures new rows' column widths when idle, after rows may
-                # already be drawn (and cached) at the old widths: draw them all again then.
-                self.call_after_refresh(self._redraw)
+                # Rows came or went: measure every column now (DataTable would only when
+                # idle, after drawing new rows at the old widths), fit, and draw them all.
+                self._measure_columns()
+                self._relayout()
             if selected is not None and selected in self._cells:
                 self.move_cursor(row=self.get_row_index(selected), animate=False)
         return True
