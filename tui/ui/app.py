@@ -329,7 +329,7 @@ class AlpacaApp(App[None]):
 
     def _mark_stale(self, resource: str, note: str) -> None:
         pane = self.main.query_one(PANE_OF[resource])
-        if isinstance(pane, OrdersPane):
+        if isinstance(pane, (OrdersPane, PositionsTable)):  # their subtitles also name hidden columns
             pane.mark_stale(note)
         elif pane.border_subtitle != note:
             pane.border_subtitle = note
