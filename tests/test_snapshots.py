@@ -49,6 +49,7 @@ def pin_status(app: Any) -> None:
 
 
 async def main_screen(pilot: Any) -> None:
+    await until(pilot, lambda: pilot.app.main.query(StatusBar), what="the status bar mounted")
     pin_status(pilot.app)
     await loaded(pilot)
     await pilot.pause()

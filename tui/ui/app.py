@@ -27,11 +27,13 @@ from ..broker.ratelimit import Budget
 from ..broker.delivery import Delivery, Dispatcher, read_retrying
 from ..broker.errors import Problem, describe
 from ..broker.journal import Journal, JournalError
-from ..broker.ticket import AssetFacts, OrderPlan, Quote, ReviewFacts
+from ..broker.ticket import AssetFacts, Holding, OrderPlan, Quote, ReviewFacts, holding_of
 from ..config import Config, Mode
 from ..daemon_executor import DaemonThreadExecutor
 from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
 from ..text import clean, is_symbol, show_symbol
+from ..numbers import moment
+from ..sessions import AFTER_HOURS, CLOSED, REGULAR, Session, TradingDay, read_calendar, session_at
 from .format import NY, age, dec, enum_text, price, quantity
 from .messages import ActionDone, Fetched, JournalSettled, StreamChanged, TicketFacts, TradeUpdate
 from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, ClosePositionScreen, ConfirmScreen
@@ -134,6 +136,7 @@ class AlpacaApp(App[None]):
         self.clock: Any = None
         self.clock_offset = timedelta(0)
         self.trading_days: list[date] = []
+        self.calendar: list[TradingDay] = []  # about two weeks back and ahead: sessions, the clock pane
         self._positions_differ = RowDiffer(POSITION_COLUMNS)  # used by the positions loader only
         self._calendar_for: date | None = None  # the day trading_days was read for
         self.daybook: DayTradeBook | None = None
@@ -274,12 +277,23 @@ class AlpacaApp(App[None]):
         return {str(o.id): o for o in orders}, versions
 
     def _load_clock(self) -> Any:
-        return self.broker.clock()
+        clock = self.broker.clock()
+        stamp = moment(clock.timestamp)
+        if stamp is None:  # year 9999 or year 1: nothing to show or compute with
+            raise ValueError("the server's clock is out of range")
+        today = stamp.astimezone(NY).date()
+        calendar = None
+        if self._calendar_for != today:  # once a day: about two weeks back (day trades) and ahead (sessions)
+            try:
+                calendar = read_calendar(self.broker.calendar(today - timedelta(days=14), today + timedelta(days=10)))
+            except Exception:  # the clock still shows; sessions wait for the next read
+                calendar = None
+        return clock, calendar, today
 
     def _load_fills(self) -> Any:
         today = self.today()
         days = self.trading_days
-        if self._calendar_for != today:  # once a day; its last day may be days ago (weekends)
+        if self._calendar_for != today:  # the clock's read brings it once a day; else read it here
             days = [d.date for d in self.broker.calendar(today - timedelta(days=14), today)]
         window = window_days(days, today)
         after = datetime.combine(window[0], datetime.min.time(), NY) - timedelta(seconds=1)
@@ -375,13 +389,19 @@ class AlpacaApp(App[None]):
             self._bindings_state = state
             self.refresh_bindings()
 
-    def _show_clock(self, clock: Any) -> None:
+    def _show_clock(self, data: tuple[Any, list[TradingDay] | None, date]) -> None:
+        clock, calendar, today = data
         self.clock = clock
         self.clock_offset = clock.timestamp - self.now()
-        self.main.query_one(ClockPane).show(clock)
+        if calendar is not None:
+            self.calendar, self._calendar_for = calendar, today
+            self.trading_days = [day.date for day in calendar]
+        self.main.query_one(ClockPane).show(clock, self.session)
 
     def _show_fills(self, data: tuple[list[date], list[FillRow], DayTradeBook, date]) -> None:
-        self.trading_days, self.fills, self.daybook, self._calendar_for = data
+        days, self.fills, self.daybook, today = data
+        if self._calendar_for != today:
+            self.trading_days = days
         self.main.query_one(OrdersPane).show_fills(self.fills)
 
     def today(self) -> date:
@@ -422,11 +442,12 @@ class AlpacaApp(App[None]):
         if message.problem:
             self.notify(f"The audit journal could not be checked: {message.problem}", severity="warning")
             return
-        lines = [f"{intent.get('action', '?').upper()} {_intent_label(intent)}: {answer}"
+        lines = [f"{_intent_label(intent) or intent.get('action', '?').upper()}: {toasts.short_ids(answer)}"
                  for intent, answer in message.settled]
-        self.notify("\n".join(lines[:6]) + (f"\n… and {len(lines) - 6} more" if len(lines) > 6 else ""),
-                    title=f"{len(lines)} action(s) from the last run had no recorded outcome",
-                    severity="warning", timeout=30)
+        if len(lines) > 2:  # a toast has two lines; the journal has every answer
+            lines = [lines[0], f"… and {len(lines) - 1} more (see the audit journal)"]
+        self.notify("\n".join(lines), title=f"{len(message.settled)} action(s) from the last run had no "
+                    "recorded outcome", severity="warning", timeout=30)
 
     @work(thread=True, exit_on_error=False, group="prepare", name="prepare market data")
     def _prepare_data(self) -> None:
@@ -577,6 +598,27 @@ class AlpacaApp(App[None]):
                 return dec(p.qty) or Decimal(0)
         return Decimal(0)
 
+    def holding(self, symbol: str) -> Holding:
+        """The position in `symbol` with what its open orders hold (sells check against that)."""
+        position = next((p for p in self.positions if p.symbol == symbol), None)
+        return holding_of(position, [o for o in self.orders.values() if o.symbol == symbol])
+
+    def session(self) -> Session | None:
+        """The session now. The server's clock decides regular hours (the simulator can be
+        always open); the calendar says which extended session, if any, is on otherwise."""
+        now = self.server_now()
+        found = session_at(now, self.calendar) if self.calendar else None
+        clock = self.clock
+        if clock is None:
+            return found
+        if is_open_at(clock, now):
+            if found is not None and found.name == REGULAR:
+                return found
+            return Session(REGULAR, clock.next_close, AFTER_HOURS, clock.next_close, clock.next_open)
+        if found is None or found.name == REGULAR:  # the calendar says open, the clock does not
+            return Session(CLOSED, clock.next_open, REGULAR, clock.next_open, clock.next_open)
+        return found
+
     def review_facts(self, plan: OrderPlan) -> ReviewFacts:
         account = self.account
         count, _, _ = self.daytrade_count()
@@ -591,6 +633,7 @@ class AlpacaApp(App[None]):
             position_qty=self.position_qty(plan.symbol), market_open=market_open, live=self.config.live,
             legacy_pdt=self.legacy_pdt(),
             daytrade_count=count or 0, would_day_trade=would,
+            holding=self.holding(plan.symbol), session=self.session(),
         )
 
     def action_buy(self) -> None:
@@ -601,8 +644,8 @@ class AlpacaApp(App[None]):
 
     def _open_ticket(self, side: str) -> None:
         ticket = TicketScreen(side, self._selected_symbol(), live=self.config.live,
-                              request_facts=self.request_ticket_facts, position_qty=self.position_qty,
-                              review_facts=self.review_facts)
+                              request_facts=self.request_ticket_facts, holding=self.holding,
+                              review_facts=self.review_facts, now=self.server_now)
         self.push_screen(ticket, self._ticket_done)
 
     def _ticket_done(self, plan: OrderPlan | None) -> None:
@@ -619,7 +662,8 @@ class AlpacaApp(App[None]):
             bid, ask, last = self.broker.quote(symbol)
         except Exception:  # the last quote stays, with its age
             return
-        screen.post_message(TicketFacts(symbol, None, True, Quote(bid, ask, last), quote_only=True))
+        screen.post_message(TicketFacts(symbol, None, True, Quote(bid, ask, last, at=self.server_now()),
+                                        quote_only=True))
 
     def _fetch_ticket_facts(self, screen: Screen, symbol: str) -> None:
         try:
@@ -632,7 +676,7 @@ class AlpacaApp(App[None]):
                                bool(asset.easy_to_borrow))
             try:
                 bid, ask, last = self.broker.quote(symbol)
-                quote = Quote(bid, ask, last)
+                quote = Quote(bid, ask, last, at=self.server_now())
             except Exception:  # a quote is nice to have; the order does not need it
                 quote = None
             screen.post_message(TicketFacts(symbol, facts, True, quote))

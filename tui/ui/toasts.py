@@ -10,6 +10,8 @@ not run). At most MAX_SHOWN toasts stand at once; the oldest gives way. Where th
 
 from __future__ import annotations
 
+import re
+
 from textual.app import App
 
 from ..text import clean
@@ -25,6 +27,14 @@ def short_id(order_id: object) -> str:
     (the whole id is in the order's row, the journal and the rejections list)."""
     text = clean(order_id, one_line=True)
     return text[:8] if len(text) > 8 else text
+
+
+UUID = re.compile(r"\b([0-9a-fA-F]{8})-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+
+
+def short_ids(text: str) -> str:
+    """Every order id (a UUID) in `text` shortened to its first 8 characters."""
+    return UUID.sub(r"\1", text)
 
 
 def fit(text: str, width: int, lines: int = LINES) -> str:

@@ -7,7 +7,7 @@ the consequences; `y` there dismisses the ticket with the plan, and the app send
 
 from __future__ import annotations
 
-from decimal import Decimal
+from datetime import datetime
 from typing import Callable
 
 from rich.text import Text
@@ -20,8 +20,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
 from ...broker.ticket import (
-    ORDER_TYPES, PRICE_FIELDS, SIDES, AssetFacts, OrderPlan, Quote, Review, ReviewFacts, TicketForm, review,
-    tifs_for, validate,
+    ORDER_TYPES, PRICE_FIELDS, SIDES, AssetFacts, Holding, OrderPlan, Quote, Review, ReviewFacts, TicketForm,
+    review, tifs_for, validate,
 )
 from ..format import money, price
 from ..messages import TicketFacts
@@ -62,15 +62,17 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
 
     def __init__(self, side: str, symbol: str, *, live: bool,
                  request_facts: Callable[..., None],
-                 position_qty: Callable[[str], Decimal],
-                 review_facts: Callable[[OrderPlan], ReviewFacts]) -> None:
+                 holding: Callable[[str], Holding],
+                 review_facts: Callable[[OrderPlan], ReviewFacts],
+                 now: Callable[[], datetime]) -> None:
         super().__init__()
         self.side = side
         self.initial_symbol = symbol
         self.live = live
         self._request_facts = request_facts
-        self._position_qty = position_qty
+        self._holding = holding  # the position and what open orders hold of it
         self._review_facts = review_facts
+        self._now = now  # the server's time: quote ages and sessions
         self.asset: AssetFacts | None = None
         self.asset_symbol = ""  # the symbol self.asset / self.found / self.quote describe
         self.found = True
@@ -234,11 +236,11 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         known = symbol == self.asset_symbol
         if known and not self.found:
             return {"symbol": f"unknown symbol: {symbol}"}
-        return validate(form, self.asset if known else None, self._position_qty(symbol))
+        return validate(form, self.asset if known else None, self._holding(symbol))
 
     def _outlook(self, plan: OrderPlan) -> Review:
         quote = self.quote if plan.symbol == self.asset_symbol else None
-        return review(plan, quote, self._review_facts(plan))
+        return review(plan, quote, self._review_facts(plan), now=self._now())
 
     def action_submit(self) -> None:
         result = self._check()
@@ -349,6 +351,9 @@ class ReviewScreen(ModalScreen[bool]):
         text.append("\n")
         text.append(f"{'BP after':<15}", style="dim")
         text.append(f"${money(o.buying_power_after)}\n" if o.buying_power_after is not None else "unknown\n")
+        for label, value in o.rows():  # the quote behind the estimate (and its age), the session
+            text.append(f"{label:<15}", style="dim")
+            text.append(f"{value}\n")
         for warning in o.warnings:
             text.append(f"⚠ {warning}\n", style=f"bold {WARN}")
         return text.rstrip() or text

@@ -11,10 +11,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
+from ...sessions import AFTER_HOURS, PRE_MARKET, REGULAR, Session
+
 from rich.text import Text
 from textual.widgets import Static
 
-from ..format import NY, UP, countdown
+from ..format import NY, UP, WARN, countdown
+
+
+WIDTH = 22  # cells inside the pane
+BADGES = {
+    REGULAR: (" OPEN ", f"bold reverse {UP}"),
+    PRE_MARKET: (" PRE-MARKET ", f"bold reverse {WARN}"),
+    AFTER_HOURS: (" AFTER-HOURS ", f"bold reverse {WARN}"),
+}
 
 
 def is_open_at(clock: Any, now: datetime) -> bool:
@@ -29,10 +39,14 @@ class ClockPane(Static, can_focus=True):
         super().__init__("loading…", **kwargs)
         self._now = now
         self._clock: Any = None
+        self._session: Callable[[], Session | None] = lambda: None
         self._shown: Text | None = None
 
-    def show(self, clock: Any) -> None:
+    def show(self, clock: Any, session: Callable[[], Session | None] | None = None) -> None:
+        """session: the session now (the app's, from the clock and the calendar)."""
         self._clock = clock
+        if session is not None:
+            self._session = session
         self.tick()
 
     def tick(self) -> None:
@@ -40,16 +54,33 @@ class ClockPane(Static, can_focus=True):
             return
         now = self._now()
         clock = self._clock
-        is_open = is_open_at(clock, now)
-        target = clock.next_close if is_open else clock.next_open
-        label = "closes in" if is_open else "opens in"
+        session = self._session()
+        name = session.name if session is not None else (REGULAR if is_open_at(clock, now) else "closed")
         ny = now.astimezone(NY)
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" OPEN " if is_open else " CLOSED ", style=f"bold reverse {UP}" if is_open else "bold reverse")
-        text.append(f"  {ny:%H:%M} NY\n")
-        text.append(f"{label} {countdown(target - now)}\n")
-        text.append(f"{ny:%a %d %b %Y}", style="dim")
+        badge, style = BADGES.get(name, (" CLOSED ", "bold reverse"))
+        text.append(badge, style=style)
+        text.append(f"{' ' if len(badge) > 8 else '  '}{ny:%H:%M} NY\n")  # 22 cells inside the border
+        line = self._countdown(name, session, clock, now)
+        text.append(f"{line if len(line) <= WIDTH else line.replace(' in ', ' ', 1)}\n")
+        # The badge names the extended sessions; the regular one and the closed market are said here.
+        text.append(f"{ny:%a %d %b}" if name in (PRE_MARKET, AFTER_HOURS) else f"{name} · {ny:%a %d %b}", style="dim")
         if text != self._shown:  # ticks come every second; most change nothing on screen
             first = self._shown is None
             self._shown = text
             self.update(text, layout=first)  # always three lines: no re-layout after the first
+
+    @staticmethod
+    def _countdown(name: str, session: Session | None, clock: Any, now: datetime) -> str:
+        """What comes next and when: the bell in the regular session, else the next change."""
+        if name == REGULAR:
+            end = session.ends_at if session is not None and session.ends_at else clock.next_close
+            return f"closes in {countdown(end - now)}"
+        if name == PRE_MARKET:
+            opens = session.next_open or session.ends_at if session is not None else clock.next_open
+            return f"opens in {countdown((opens or clock.next_open) - now)}"
+        if name == AFTER_HOURS and session is not None and session.ends_at is not None:
+            return f"ends in {countdown(session.ends_at - now)}"
+        if session is not None and session.next_name and session.next_at is not None:
+            return f"{session.next_name} in {countdown(session.next_at - now)}"
+        return f"opens in {countdown(clock.next_open - now)}"
