@@ -168,7 +168,7 @@ async def test_fields_follow_the_order_type(make_sim):
 async def test_review_warns_over_buying_power_and_the_rejection_shows_in_the_status_bar(make_sim):
     sim = make_sim(cash=1000)
     app = make_app(sim)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
         await open_ticket(pilot)
         await pilot.press(*"SPY", "tab", *"100", "enter")
@@ -178,9 +178,11 @@ async def test_review_warns_over_buying_power_and_the_rejection_shows_in_the_sta
         bar = app.main.query_one(StatusBar)
         await until(pilot, lambda: "REJECTED" in bar.line.plain, what="rejection in the status bar")
         assert "insufficient buying power (40310000)" in bar.line.plain
+        assert "REJECTED 0s " in bar.line.plain or "REJECTED 1s " in bar.line.plain  # how old it is
         assert len(app.rejections) == 1
-        await pilot.press("e")
+        await pilot.press("e")  # looking at the rejections dismisses the bar's
         assert "Rejections (1)" in screen_text(app) and "insufficient buying power" in screen_text(app)
+        await until(pilot, lambda: "REJECTED" not in bar.line.plain, what="the rejection dismissed")
 
 
 async def test_the_review_lists_every_field_of_a_bracket_order(make_sim):

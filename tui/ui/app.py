@@ -27,6 +27,7 @@ from ..broker.ratelimit import Budget
 from ..broker.delivery import Delivery, Dispatcher, read_retrying
 from ..broker.errors import Problem, describe
 from ..broker.journal import Journal, JournalError
+from ..broker.order_events import OrderGate
 from ..broker.ticket import AssetFacts, Holding, OrderPlan, Quote, ReviewFacts, holding_of
 from ..config import Config, Mode
 from ..daemon_executor import DaemonThreadExecutor
@@ -44,7 +45,7 @@ from .keys import KeySequencer
 from . import toasts
 from .widgets.account import AccountPane
 from .widgets.clock import ClockPane, is_open_at
-from .widgets.orders import OrdersPane, order_version
+from .widgets.orders import OrdersPane, order_label, order_version
 from .widgets.positions import COLUMNS as POSITION_COLUMNS, PositionsTable, position_rows
 from .widgets.table import RowDiffer, TableUpdate
 from .widgets.statusbar import Status, StatusBar
@@ -57,6 +58,9 @@ OPEN_STATUSES = frozenset({
     "pending_replace", "calculated", "stopped", "suspended", "done_for_day",
 })
 FILL_EVENTS = ("fill", "partial_fill")
+END_EVENTS = ("canceled", "expired", "rejected", "replaced")
+TERMINAL_STATUSES = frozenset({"filled", "canceled", "expired", "rejected", "replaced"})
+FLUSH_EVERY = 1 / 30  # seconds: stream events are applied together, at most this often
 FILL_TOAST_DELAY = 0.3  # seconds to gather a burst of fills into one notification
 PANE_OF = {"account": "#account", "positions": "#positions", "orders": "#orders", "clock": "#clock",
            "fills": "#orders"}
@@ -141,7 +145,13 @@ class AlpacaApp(App[None]):
         self._calendar_for: date | None = None  # the day trading_days was read for
         self.daybook: DayTradeBook | None = None
         self.rejections: list[tuple[datetime, str, Problem]] = []
-        self._unannounced: list[FillRow] = []
+        self._unannounced: list[tuple[FillRow, str]] = []
+        self._updates: list[TradeUpdate] = []  # stream events not yet applied (see on_trade_update)
+        self._flush_armed = False
+        self._gate = OrderGate()  # an order's state never moves backwards; an execution counts once
+        self._sent: dict[str, str] = {}  # orders this app sent and is following to their end: id -> label
+        self._cancels: set[str] = set()  # orders this app asked to cancel
+        self._rejection_shown: tuple[Problem, float] | None = None  # the status bar's REJECTED, and since when
         # Refresh bookkeeping, per resource.
         self._in_flight: set[str] = set()
         self._again: set[str] = set()
@@ -421,7 +431,8 @@ class AlpacaApp(App[None]):
 
         self.stream = TradeUpdatesStream(
             self.config.stream_url, self.config.key_id, self.config.secret_key,
-            on_update=lambda data: self.post_message(TradeUpdate(data)),
+            # Parsed here, on the stream's thread: the UI thread gets ready orders.
+            on_update=lambda data: self.post_message(TradeUpdate(data, self._parse_order(data.get("order")))),
             on_state=lambda state, detail: self.post_message(StreamChanged(str(state.value), detail)),
         )
         self.stream.start()
@@ -472,32 +483,100 @@ class AlpacaApp(App[None]):
                     self.refresh_resource(resource)
         self._update_status()
 
-    @_while_shown
     def on_trade_update(self, message: TradeUpdate) -> None:
-        data = message.data
-        event = str(data.get("event", ""))
-        order = self._parse_order(data.get("order"))
-        if order is None:
-            self.refresh_resource("orders")
-        else:
-            self._apply_order(order)
-        if event in FILL_EVENTS and isinstance(data.get("order"), dict):
-            raw = data["order"]
-            fill = parse_fill({"id": data.get("execution_id", ""), "transaction_time": data.get("timestamp"),
-                               "symbol": raw.get("symbol"), "side": raw.get("side"), "qty": data.get("qty"),
-                               "price": data.get("price"), "order_id": raw.get("id")})
-            if fill is not None:
-                self.fills = [fill] + [f for f in self.fills if f.id != fill.id]
-                self.main.query_one(OrdersPane).show_fills(self.fills)
-                self._announce_fill(fill)
+        """Events are gathered and applied together, at most once per FLUSH_EVERY: a storm
+        of 2,000 cancels costs a few table updates, not 2,000 (each a sort and a sync)."""
+        self._updates.append(message)
+        if not self._flush_armed:
+            self._flush_armed = True
+            self.set_timer(FLUSH_EVERY, self._apply_updates)
+
+    @_while_shown
+    def _apply_updates(self) -> None:
+        self._flush_armed = False
+        updates, self._updates = self._updates, []
+        changed = refetch = filled = False
+        orders = self.orders
+        versions = dict(self._order_versions)  # a new dict: the orders worker may be reading the old one
+        legs = {str(leg.id): parent for parent in orders.values() for leg in parent.legs or []}
+        news: list[tuple[str, Any, dict]] = []
+        for update in updates:
+            data, order = update.data, update.order
+            event = str(data.get("event", ""))
+            if order is None:
+                refetch = True
+            elif self._gate.admit(order):
+                order_id = str(order.id)
+                if order_id in legs:
+                    refetch = True  # a leg changed: let REST nest it properly
+                else:
+                    status = enum_text(order.status)
+                    if status in OPEN_STATUSES or any(enum_text(l.status) in OPEN_STATUSES for l in order.legs or []):
+                        orders[order_id] = order
+                        versions[order_id] = order_version(order)
+                    else:
+                        orders.pop(order_id, None)
+                        versions.pop(order_id, None)
+                    changed = True
+                news.append((event, order, data))
+            else:
+                continue  # older than what is shown (a late `new` after the fill): ignored
+            if event in FILL_EVENTS and isinstance(data.get("order"), dict) \
+                    and self._gate.first_execution(data.get("execution_id")):
+                raw = data["order"]
+                fill = parse_fill({"id": data.get("execution_id", ""), "transaction_time": data.get("timestamp"),
+                                   "symbol": raw.get("symbol"), "side": raw.get("side"), "qty": data.get("qty"),
+                                   "price": data.get("price"), "order_id": raw.get("id")})
+                if fill is not None:
+                    self.fills = [fill] + [f for f in self.fills if f.id != fill.id]
+                    self._announce_fill(fill, event, order)
+                    filled = True
+            elif event in ("rejected", "order_cancel_rejected", "order_replace_rejected"):
+                refetch = True
+        if changed:
+            self._order_versions = versions
+            self._render_orders()
+        if filled:
+            self.main.query_one(OrdersPane).show_fills(self.fills)
             for resource in ("positions", "account", "fills"):
                 self.refresh_resource(resource)
-        elif event in ("rejected", "order_cancel_rejected", "order_replace_rejected"):
+        if refetch:
             self.refresh_resource("orders")
+        self._announce_ends(news)
 
-    def _announce_fill(self, fill: FillRow) -> None:
+    def _announce_ends(self, news: list[tuple[str, Any, dict]]) -> None:
+        """Orders that ended other than by a fill (fills have their own toast): canceled,
+        expired, rejected, replaced. Those this app sent or showed are said; a storm of them
+        is one toast."""
+        ends = [(event, order) for event, order, _ in news if event in END_EVENTS]
+        if not ends:
+            return
+        if len(ends) > 3:
+            counts: dict[str, int] = {}
+            for event, _ in ends:
+                counts[event] = counts.get(event, 0) + 1
+            self.notify(", ".join(f"{n} {event}" for event, n in counts.items()), title=f"{len(ends)} orders ended",
+                        timeout=6)
+            return
+        for event, order in ends:
+            order_id = str(order.id)
+            label = self._sent.pop(order_id, None) or order_label(order)
+            by_us = order_id in self._cancels
+            self._cancels.discard(order_id)
+            reason = "" if event != "canceled" else " (by this app)" if by_us else " (not by this app)"
+            self.notify(f"{label}: {event}{reason} · order {toasts.short_id(order_id)}",
+                        title=f"Order {event}", severity="warning" if event in ("rejected", "expired") else
+                        "information", timeout=6)
+
+    def _announce_fill(self, fill: FillRow, event: str, order: Any) -> None:
         """One toast per burst of fills (a close-all fills many orders at once)."""
-        self._unannounced.append(fill)
+        order_id = str(order.id)
+        if event == "fill":
+            note = "filled"
+            self._sent.pop(order_id, None)
+        else:
+            note = f"partially filled: {quantity(order.filled_qty)} of {quantity(order.qty)}"
+        self._unannounced.append((fill, note))
         if len(self._unannounced) == 1:
             self.set_timer(FILL_TOAST_DELAY, self._flush_fills)
 
@@ -505,11 +584,11 @@ class AlpacaApp(App[None]):
     def _flush_fills(self) -> None:
         fills, self._unannounced = self._unannounced, []
         if len(fills) == 1:
-            f = fills[0]
-            self.notify(f"{f.side.upper()} {quantity(f.qty)} {f.symbol} @ {price(f.price)}", title="Filled",
-                        timeout=4)
+            f, note = fills[0]
+            self.notify(f"{f.side.upper()} {quantity(f.qty)} {show_symbol(f.symbol)} @ {price(f.price)} · {note}",
+                        title="Filled" if note == "filled" else "Partially filled", timeout=4)
         elif fills:
-            symbols = ", ".join(dict.fromkeys(f.symbol for f in fills))
+            symbols = ", ".join(dict.fromkeys(show_symbol(f.symbol) for f, _ in fills))
             self.notify(f"{len(fills)} fills: {symbols}", title="Filled", timeout=4)
 
     @staticmethod
@@ -524,23 +603,8 @@ class AlpacaApp(App[None]):
             return None
 
     def _apply_order(self, order: Any) -> None:
-        order_id = str(order.id)
-        status = enum_text(order.status)
-        legs_open = any(enum_text(leg.status) in OPEN_STATUSES for leg in order.legs or [])
-        is_open = status in OPEN_STATUSES or legs_open
-        parent = next((o for o in self.orders.values() if any(str(l.id) == order_id for l in o.legs or [])), None)
-        if parent is not None:
-            self.refresh_resource("orders")  # a leg changed: let REST nest it properly
-            return
-        versions = dict(self._order_versions)  # a new dict: the orders worker may be reading the old one
-        if is_open:
-            self.orders[order_id] = order
-            versions[order_id] = order_version(order)
-        else:
-            self.orders.pop(order_id, None)
-            versions.pop(order_id, None)
-        self._order_versions = versions
-        self._render_orders()
+        """An order the server just answered with (a submit): shown at once, like an event."""
+        self.on_trade_update(TradeUpdate({"event": "submitted"}, order))
 
     # ---- status bar --------------------------------------------------------------------
 
@@ -557,10 +621,14 @@ class AlpacaApp(App[None]):
         else:
             connection = "polling"
         count, local, warning = self.daytrade_count()
-        last = self.rejections[-1][2] if self.rejections else None
+        shown = self._rejection_shown
+        last = shown[0] if shown else None
+        rejection_age = now - shown[1] if shown else None
         self.main.query_one(StatusBar).show(Status(
             connection=connection, data_age=max(ages) if ages else None, daytrades=count, daytrades_local=local,
             daytrades_warning=warning, requests_per_minute=self.requests.last_minute(), rejection=last,
+            rejection_age=None if rejection_age is None else int(rejection_age) if rejection_age < 60
+            else int(rejection_age // 60) * 60,
             refreshing=bool(self._manual_refresh) and not self._offline))
 
     def legacy_pdt(self) -> bool:
@@ -727,14 +795,19 @@ class AlpacaApp(App[None]):
 
     def _report_done(self, message: ActionDone, notes: list[str]) -> None:
         checked = f" ({notes[-1]})" if notes else ""  # the answer was lost and found again
+        self._rejection_shown = None  # a later success: the last rejection is history (e lists it)
         if message.what == "order":
             order = message.result
-            self.notify(f"{message.context}: order {toasts.short_id(order.id)} is {enum_text(order.status)}"
-                        f"{checked}", title="Order sent")
+            status = enum_text(order.status)
+            if status not in TERMINAL_STATUSES:  # followed to its end: the fill or the end is said too
+                self._sent[str(order.id)] = message.context
+            self.notify(f"{message.context}: order {toasts.short_id(order.id)} is {status}{checked}",
+                        title="Order sent")
             self._apply_order(order)
         elif message.what in ("close_all", "cancel_all"):
             self._report_bulk(message)
         elif message.what == "close":
+            self._sent[str(message.result.id)] = message.context
             self.notify(f"{message.context}: closing order {toasts.short_id(message.result.id)} sent{checked}",
                         title="Closing")
         elif message.what == "cancel":
@@ -763,6 +836,7 @@ class AlpacaApp(App[None]):
 
     def _reject(self, context: str, problem: Problem) -> None:
         self.rejections.append((self.server_now(), context, problem))
+        self._rejection_shown = (problem, time.monotonic())
         self.notify(f"{context}: {problem}", title="REJECTED", severity="error", timeout=8)
         self._update_status()
 
@@ -815,6 +889,7 @@ class AlpacaApp(App[None]):
 
         def done(ok: bool) -> None:
             if ok:
+                self._cancels.add(str(order.id))
                 self._run_action("cancel", f"CANCEL {what}", lambda: self.dispatcher.cancel(
                     str(order.id), {"label": what}))
 
@@ -852,6 +927,9 @@ class AlpacaApp(App[None]):
         self.push_screen(connection_screen(self.config, self.stream_state, self.stream_detail))
 
     def action_rejections(self) -> None:
+        """The rejections seen this session; looking at them dismisses the status bar's."""
+        self._rejection_shown = None
+        self._update_status()
         self.push_screen(rejections_screen(self.rejections))
 
     def action_focus_pane(self, pane: str) -> None:

@@ -22,9 +22,11 @@ class Fetched(Message):
 
 @dataclass
 class TradeUpdate(Message):
-    """One trade_updates event (the message's `data` dict)."""
+    """One trade_updates event (the message's `data` dict) and its order, parsed (None if
+    it could not be)."""
 
     data: dict
+    order: Any = None
 
 
 @dataclass

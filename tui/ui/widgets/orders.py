@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 
 from ...broker.activity import FillRow
-from ..format import dec, instrument, money, multiplier, ny_time, price, quantity, word
+from ..format import dec, enum_text, instrument, money, multiplier, ny_time, price, quantity, word
 from .titles import retitle
 from .table import Cell, LiveTable, Row, hidden_note
 
@@ -29,6 +29,14 @@ FILL_COLUMNS = [
 ORDER_DROP_ORDER = ("time", "filled", "status", "tif", "type", "price", "qty")
 FILL_DROP_ORDER = ("time", "value", "price", "qty")
 SHORT_TYPES = {"market": "mkt", "limit": "lmt", "stop": "stp", "stop_limit": "stp lmt", "trailing_stop": "trail"}
+
+
+def order_label(order: Any) -> str:
+    """An order in a few words for a notification: `SELL 10 AAPL lmt L 250.00`."""
+    kind = enum_text(order.type or order.order_type)
+    qty = quantity(order.qty) if order.qty is not None else f"${money(order.notional)}"
+    return (f"{word(enum_text(order.side)).upper()} {qty} {instrument(order.symbol or '')} "
+            f"{SHORT_TYPES.get(kind, word(kind))} {price_text(order)}").replace(" mkt mkt", " mkt")
 
 
 def price_text(order: Any) -> str:

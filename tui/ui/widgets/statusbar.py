@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from ...broker.errors import Problem
+from ...text import clean
 from ..format import DOWN, UP, WARN, age
 
 # Seconds: younger data reads "<20s" and the bar stays still between refreshes (every 15 s
@@ -40,15 +41,18 @@ class Status:
     daytrades_warning: bool = False
     requests_per_minute: int = 0
     rejection: Problem | None = None
+    rejection_age: int | None = None  # seconds since it came (minutes once past one)
     refreshing: bool = False  # a refresh the user asked for (r) is under way
 
 
-def rejection_text(problem: Problem, width: int) -> str:
-    """`REJECTED <message> (<code>)`, shortening the message (never the code) to fit."""
+def rejection_text(problem: Problem, width: int, seconds: int | None = None) -> str:
+    """`REJECTED 12s <message> (<code>)`: how long ago, then the message shortened (never the
+    code) to fit."""
     code = f" ({problem.code})" if problem.code is not None else f" (HTTP {problem.status})" if problem.status else ""
-    head = "REJECTED "
+    head = "REJECTED " + (f"{age(seconds)} " if seconds is not None else "")
     room = max(8, width - len(head) - len(code))
-    message = problem.message if len(problem.message) <= room else problem.message[:room - 1] + "…"
+    text = clean(problem.message, one_line=True)  # server text: plain and printable
+    message = text if len(text) <= room else text[:room - 1] + "…"
     return head + message + code
 
 
@@ -109,7 +113,7 @@ class StatusBar(Horizontal):
             rejection.append(" │ ", style="dim")
             used = connection.cell_len + daytrades.cell_len + requests.cell_len
             room = max(20, self.size.width - used - rejection.cell_len)
-            rejection.append(rejection_text(s.rejection, room), style=f"bold {DOWN}")
+            rejection.append(rejection_text(s.rejection, room, s.rejection_age), style=f"bold {DOWN}")
 
         texts = dict(zip(self.SEGMENTS, (connection, daytrades, requests, rejection)))
         self.line = Text.assemble(*texts.values(), no_wrap=True)
