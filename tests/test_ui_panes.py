@@ -8,7 +8,7 @@ from tui.ui.widgets.positions import PositionsTable
 from tui.ui.widgets.statusbar import StatusBar
 
 from .conftest import wait_for
-from .ui_support import loaded, make_app, screen_text, until
+from .ui_support import QUIET, loaded, make_app, screen_text, until
 
 
 async def test_every_pane_shows_the_sample_account(make_sim):
@@ -98,3 +98,22 @@ def _limit(symbol, qty, side, price):
     from alpaca.trading.requests import LimitOrderRequest
 
     return LimitOrderRequest(symbol=symbol, qty=qty, side=side, time_in_force="gtc", limit_price=float(price))
+
+
+async def test_account_and_positions_come_from_one_moment(make_sim):
+    """Equity = cash + the positions' market values, to the cent, after any refresh of the
+    positions: the account is read with them, not on its own timer."""
+    from decimal import Decimal
+
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim, intervals=QUIET)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        nvda = next(p for p in app.positions if p.symbol == "NVDA")
+        sim.set_price("NVDA", Decimal(nvda.current_price) * 2)
+        app.refresh_resource("positions")  # what the positions timer does
+        await until(pilot, lambda: next(p for p in app.positions if p.symbol == "NVDA").current_price
+                    != nvda.current_price, what="the new NVDA price")
+        account = app.account
+        total = sum(Decimal(p.market_value) for p in app.positions)
+        assert Decimal(account.equity) == Decimal(account.cash) + total

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import dataclass, field
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
@@ -62,6 +63,9 @@ END_EVENTS = ("canceled", "expired", "rejected", "replaced")
 TERMINAL_STATUSES = frozenset({"filled", "canceled", "expired", "rejected", "replaced"})
 FLUSH_EVERY = 1 / 30  # seconds: stream events are applied together, at most this often
 FILL_TOAST_DELAY = 0.3  # seconds to gather a burst of fills into one notification
+# The account is read with the positions (see _load_positions): one fetch answers both.
+LOADED_WITH = {"account": "positions"}
+TOGETHER = {"positions": ("account",)}
 PANE_OF = {"account": "#account", "positions": "#positions", "orders": "#orders", "clock": "#clock",
            "fills": "#orders"}
 
@@ -85,6 +89,16 @@ KEYS = [
     ("?", "this help"),
     ("q", "quit"),
 ]
+
+
+@dataclass
+class PositionsRead:
+    """Positions and the account, read back to back (see AlpacaApp._load_positions)."""
+
+    positions: list[Any] = field(default_factory=list)
+    update: TableUpdate | None = None
+    account: Any = None
+    problems: dict[str, Problem] = field(default_factory=dict)
 
 
 def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
@@ -199,7 +213,8 @@ class AlpacaApp(App[None]):
             self.notify(warning, title="Warning", severity="warning", timeout=20)
         self.set_interval(1.0, self._heartbeat)
         for resource in FIRST_SCREEN:
-            self.refresh_resource(resource)
+            if resource not in LOADED_WITH:
+                self.refresh_resource(resource)
 
     def _after_first_round(self) -> None:
         """Every pane has answered once: now the work that start-up put off."""
@@ -238,6 +253,8 @@ class AlpacaApp(App[None]):
                 self.refresh_resource("clock")
         else:
             for resource in FIRST_SCREEN if self._first_round else RESOURCES:
+                if resource in LOADED_WITH:
+                    continue  # refreshed with the resource that loads it
                 last = self._started.get(resource, 0.0)
                 if now - last >= self._interval(resource):
                     self.refresh_resource(resource)
@@ -249,6 +266,7 @@ class AlpacaApp(App[None]):
 
     def refresh_resource(self, resource: str) -> None:
         """Start a fetch unless one is running; then run once more when it ends."""
+        resource = LOADED_WITH.get(resource, resource)
         if resource in self._in_flight:
             self._again.add(resource)
             return
@@ -264,16 +282,32 @@ class AlpacaApp(App[None]):
         except Exception as err:  # any failure becomes a message; the app keeps running
             self.post_message(Fetched(resource, None, describe(err), started))
             return
+        if isinstance(data, Fetched):  # the loader's own word on its failure
+            data.at = started
+            self.post_message(data)
+            return
         self.post_message(Fetched(resource, data, None, started))
 
     # Loaders run on worker threads: broker calls only, no widgets.
-    def _load_account(self) -> Any:
-        return self.broker.account()
-
     def _load_positions(self) -> Any:
-        # Rows are formatted here, off the UI thread: 1,000 positions are ~9,000 strings.
-        positions = self.broker.positions()
-        return positions, self._positions_differ.diff(position_rows(positions))
+        """Positions and the account, read back to back: the account's equity and market
+        values then agree with the positions shown (read apart, a price move between the two
+        reads made equity differ from cash + positions with nothing saying why)."""
+        read = PositionsRead()
+        try:
+            read.positions = self.broker.positions()
+            # Rows are formatted here, off the UI thread: 1,000 positions are ~9,000 strings.
+            read.update = self._positions_differ.diff(position_rows(read.positions))
+        except Exception as err:  # the account may still come: each pane shows what it has
+            read.problems["positions"] = describe(err)
+        try:
+            read.account = self.broker.account()
+        except Exception as err:
+            read.problems["account"] = describe(err)
+        if len(read.problems) == 2:
+            raise_problem = read.problems["positions"]
+            return Fetched("positions", None, raise_problem)  # both failed: one problem, as any fetch
+        return read
 
     def _load_orders(self) -> Any:
         orders = self.broker.open_orders()
@@ -314,10 +348,21 @@ class AlpacaApp(App[None]):
 
     @_while_shown
     def on_fetched(self, message: Fetched) -> None:
-        resource = message.resource
-        self._in_flight.discard(resource)
-        if message.problem is not None:
-            self._fetch_failed(resource, message.problem)
+        self._in_flight.discard(message.resource)
+        for resource in [message.resource, *TOGETHER.get(message.resource, ())]:
+            self._answered(resource, message)
+        if message.resource in self._again:
+            self._again.discard(message.resource)
+            self.refresh_resource(message.resource)
+        self._update_status()
+
+    def _answered(self, resource: str, message: Fetched) -> None:
+        """Bookkeeping for one resource of an answer (positions bring the account too)."""
+        problem = message.problem
+        if problem is None and isinstance(message.data, PositionsRead):
+            problem = message.data.problems.get(resource)
+        if problem is not None:
+            self._fetch_failed(resource, problem)
         else:
             if self.use_stream and not self._stream_started:
                 self._stream_started = True
@@ -329,24 +374,23 @@ class AlpacaApp(App[None]):
                 self._back_online()
             if resource in FIRST_SCREEN:
                 self._mark_stale(resource, "")
-            getattr(self, f"_show_{resource}")(message.data)
+            if resource == "account" and isinstance(message.data, PositionsRead):
+                self._show_account(message.data.account)
+            else:
+                getattr(self, f"_show_{resource}")(message.data)
         if self._first_round:
             self._first_round.discard(resource)
             if not self._first_round:
                 self._after_first_round()
-        if resource in self._again:
-            self._again.discard(resource)
-            self.refresh_resource(resource)
-        elif resource not in self._in_flight:
+        if message.resource not in self._again and message.resource not in self._in_flight:
             self._manual_refresh.discard(resource)
-        self._update_status()
 
     def _back_online(self) -> None:
         """An answer after OFFLINE: refetch everything (the server may have come back with
         different state) and have the stream reconnect now rather than at its next try."""
         self._offline = False
         for resource in RESOURCES:
-            if resource != "fills" or not self._first_round:
+            if resource not in LOADED_WITH and (resource != "fills" or not self._first_round):
                 self.refresh_resource(resource)
         if self.stream is not None:
             self.stream.wake()
@@ -374,9 +418,9 @@ class AlpacaApp(App[None]):
         self.account = account
         self.main.query_one(AccountPane).show(account)
 
-    def _show_positions(self, data: tuple[list[Any], TableUpdate]) -> None:
-        self.positions, rows = data
-        self.main.query_one(PositionsTable).show(self.positions, rows)
+    def _show_positions(self, read: PositionsRead) -> None:
+        self.positions = read.positions
+        self.main.query_one(PositionsTable).show(self.positions, read.update)
         self._sync_bindings()
 
     def _show_orders(self, data: tuple[dict[str, Any], dict[str, tuple]] | None) -> None:
@@ -478,7 +522,7 @@ class AlpacaApp(App[None]):
             # Events may have been missed while the stream was down: reconcile from REST.
             # A fetch still in flight may have been answered before the stream listened:
             # it runs once more when it ends (refresh_resource queues it).
-            for resource in ("orders", "positions", "account", "fills"):
+            for resource in ("orders", "positions", "fills"):  # positions bring the account
                 if resource in self._fetched or resource in self._in_flight:
                     self.refresh_resource(resource)
         self._update_status()
@@ -538,7 +582,7 @@ class AlpacaApp(App[None]):
             self._render_orders()
         if filled:
             self.main.query_one(OrdersPane).show_fills(self.fills)
-            for resource in ("positions", "account", "fills"):
+            for resource in ("positions", "fills"):  # positions bring the account
                 self.refresh_resource(resource)
         if refetch:
             self.refresh_resource("orders")
@@ -790,7 +834,7 @@ class AlpacaApp(App[None]):
             self._reject(message.context or message.what, problem or Problem("refused"))
         else:
             self._report_done(message, delivery.notes if delivery is not None else [])
-        for resource in ("orders", "positions", "account"):
+        for resource in ("orders", "positions"):  # positions bring the account
             self.refresh_resource(resource)
 
     def _report_done(self, message: ActionDone, notes: list[str]) -> None:
@@ -875,7 +919,7 @@ class AlpacaApp(App[None]):
                 self._run_action("close_all", "Close all positions",
                                  lambda: self.dispatcher.close_all(choice.cancel_orders))
 
-        self.push_screen(CloseAllScreen(len(self.positions), len(self.orders), live=self.config.live), done)
+        self.push_screen(CloseAllScreen(len(self.positions), sum(self.open_order_counts()), live=self.config.live), done)
 
     def action_cancel_order(self) -> None:
         order = self.main.query_one(OrdersPane).selected_order
@@ -895,12 +939,19 @@ class AlpacaApp(App[None]):
 
         self.push_screen(screen, done)
 
+    def open_order_counts(self) -> tuple[int, int]:
+        """(orders, bracket legs) open now: together, what the Orders title counts."""
+        return len(self.orders), sum(len(order.legs or []) for order in self.orders.values())
+
     def action_cancel_all(self) -> None:
         if not self.orders:
             self.notify("No open orders to cancel.")
             return
-        screen = ConfirmScreen(f"Cancel ALL {len(self.orders)} open orders?",
-                               ["Every open order is canceled, bracket legs included."],
+        orders, legs = self.open_order_counts()
+        what = f"{orders} order{'s' if orders != 1 else ''}" + (
+            f" and {legs} bracket leg{'s' if legs != 1 else ''} (held until their order fills)" if legs else "")
+        screen = ConfirmScreen(f"Cancel ALL {orders + legs} open orders?",
+                               [f"Cancels {what}: the rows the Orders pane lists."],
                                yes="Cancel all", bulk=True, live=self.config.live,
                                typed="CANCEL" if self.config.live else None)
 
@@ -917,7 +968,8 @@ class AlpacaApp(App[None]):
         # over the panes and costs a layout and a repaint of the tables under it, twice.
         self._manual_refresh = set(RESOURCES)
         for resource in RESOURCES:
-            self.refresh_resource(resource)
+            if resource not in LOADED_WITH:
+                self.refresh_resource(resource)
         self._update_status()
 
     def action_help(self) -> None:

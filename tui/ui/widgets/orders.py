@@ -173,7 +173,9 @@ class OrdersPane(Vertical):
             self._retitle()
 
     def show_orders(self, orders: Sequence[Any]) -> None:
-        self.order_count = len(orders)
+        # The title counts the rows it lists: orders and their bracket legs (which a cancel-all
+        # cancels, and counts, too).
+        self.order_count = sum(1 + len(order.legs or []) for order in orders)
         self.orders_by_row = {}
         for order in orders:
             self.orders_by_row[str(order.id)] = order
