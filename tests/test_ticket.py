@@ -1097,3 +1097,12 @@ def test_ticket_imports_neither_textual_nor_the_simulator():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_only_ascii_digits_are_numbers():
+    """Decimal reads "٣" (an Arabic-Indic three) as 3: typed, it would send an order the
+    screen did not show as typed."""
+    from tui.broker.ticket import parse_positive
+
+    assert parse_positive("٣", "quantity") == (None, "not a number: '٣'")
+    assert parse_positive("3", "quantity")[0] == 3

@@ -46,8 +46,9 @@ HUNDREDTH_CENT = Decimal("0.0001")
 QTY_STEP = Decimal("1e-9")
 
 SYMBOL_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9./]*")
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")  # "1,000" / "12,345.67"
+# ASCII digits only: \d would also take "٣", which Decimal reads as 3.
+PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
+GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")  # "1,000" / "12,345.67"
 
 
 def tifs_for(order_type: str) -> tuple[str, ...]:

@@ -53,6 +53,7 @@ from .widgets.statusbar import Status, StatusBar
 
 RESOURCES = ("account", "positions", "orders", "clock", "fills")
 FIRST_SCREEN = ("account", "positions", "orders", "clock")  # fills wait until these have answered
+LATE = 5.0  # seconds: a pane whose answer is this late says so
 PROBE_MIN, PROBE_MAX = 1.0, 4.0  # seconds between probes while OFFLINE (back within 10 s of the server)
 OPEN_STATUSES = frozenset({
     "new", "partially_filled", "accepted", "pending_new", "accepted_for_bidding", "held", "pending_cancel",
@@ -260,7 +261,15 @@ class AlpacaApp(App[None]):
                     self.refresh_resource(resource)
         for resource in FIRST_SCREEN:  # fills share the orders pane
             stale = (self._offline or resource in self._problems) and resource in self._fetched
-            self._mark_stale(resource, f"last data {age(now - self._fetched[resource])} ago" if stale else "")
+            loading = LOADED_WITH.get(resource, resource)
+            waited = now - self._started.get(loading, now) if loading in self._in_flight else 0.0
+            if stale:
+                note = f"last data {age(now - self._fetched[resource])} ago"
+            elif waited >= LATE:  # a server that answers slowly (or trickles) is said, not hidden
+                note = f"waiting {age(waited)} for the server"
+            else:
+                note = ""
+            self._mark_stale(resource, note)
         self.main.query_one(ClockPane).tick()
         self._update_status()
 
@@ -655,7 +664,8 @@ class AlpacaApp(App[None]):
     def _update_status(self) -> None:
         now = time.monotonic()
         core = ["account", "positions"] + ([] if self.stream_state == "listening" else ["orders"])
-        ages = [now - self._fetched[r] for r in core if r in self._fetched]
+        # A pane that has never loaded makes the data's age unknown, not "<20s".
+        ages = [now - self._fetched[r] for r in core] if all(r in self._fetched for r in core) else []
         if self._offline:
             connection = "OFFLINE"
         elif not self._fetched:

@@ -1,0 +1,22 @@
+"""A server that answers slowly, or trickles its answer, is said on screen: the pane waiting
+for it says so, and the status bar does not call the data fresh."""
+
+from __future__ import annotations
+
+from tui.ui.app import AlpacaApp
+from tui.ui.widgets.statusbar import StatusBar
+
+from .hostile import hostile  # noqa: F401  (the fixture)
+from .ui_support import config_for, screen_text, until
+
+
+async def test_a_trickling_account_is_said_and_never_called_fresh(make_sim, hostile):
+    sim = make_sim(portfolio="sample")
+    fake = hostile(upstream=sim.url)
+    fake.answer("GET", "/v2/account", trickle=(1, 1.0))  # one byte a second: never done in time
+    app = AlpacaApp(config_for(fake.url))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: "waiting" in screen_text(app), timeout=12, what="the pane says it waits")
+        bar = app.main.query_one(StatusBar)
+        assert "<20s" not in bar.line.plain
+        assert "Orders (3)" in screen_text(app)  # the rest of the screen is there
