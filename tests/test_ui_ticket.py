@@ -206,7 +206,7 @@ async def test_the_review_lists_every_field_of_a_bracket_order(make_sim):
         for word in ("AAPL", "BUY", "bracket", "$150.00", "$170.00", "$140.00", "GTC", "$450.00"):
             assert word in text, word
         await pilot.press("y")
-        await until(pilot, lambda: "Orders (1)" in screen_text(app), what="the bracket order")
+        await until(pilot, lambda: "Orders (3)" in screen_text(app), what="the bracket order and its two legs: three rows")
         await until(pilot, lambda: "take profit" in screen_text(app) and "stop loss" in screen_text(app),
                     what="legs under the parent")
 

@@ -38,8 +38,9 @@ class Intervals:
     timers only reconcile and move prices: every 15 s, which keeps a thin SSH link's
     traffic low (each price refresh repaints every position row). Without the stream,
     orders and positions are polled every 5 s so fills still show within seconds.
+    The account is read with the positions (one refresh, two requests), so the two agree.
     Idle requests per minute, far inside Alpaca's 200: with the stream
-    60/15 + 60/15 + 60/20 + 60/60 + 60/60 = 13; polling 60/15 + 60/5 + 60/5 + 1 + 1 = 30.
+    2 * 60/15 + 60/20 + 60/60 + 60/60 = 13; polling 2 * 60/5 + 60/5 + 1 + 1 = 38 at most.
     """
 
     account: float = 15.0
