@@ -1,0 +1,319 @@
+"""Hostile text from the server reaches the screen only as plain, printable text.
+
+Server text (error messages, symbols, statuses, stream refusal reasons, order ids) is
+shown in toasts, the status bar, the tables, dialogs and the info screens. Markup in it
+(`[/]`, `[@click=app.quit]`) must be shown, never parsed (a MarkupError kills the app;
+an action link runs on a click); escape sequences and control characters must never reach
+the terminal (OSC 0 sets the window title, OSC 52 writes the clipboard, CSI 2J clears the
+screen).
+
+The app runs against tests/hostile.py's fake Alpaca, which passes what a test does not
+script through to a real simulator, and whose trade_updates websocket sends what the test
+pushes. What the terminal would show is read from Textual's compositor: every segment of
+text it renders must be free of control characters (Textual's own escape sequences are
+made later, by the driver, from styles: an ESC inside a segment's text came from outside).
+One test runs the app in a real pseudo-terminal and reads the raw bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from rich.segment import Segment
+
+from tui.broker.stream import MAX_DETAIL
+from tui.config import Mode
+from tui.text import clean
+from tui.ui.app import AlpacaApp
+from tui.ui.screens.confirm import ConfirmScreen
+from tui.ui.screens.info import InfoScreen
+from tui.ui.screens.ticket import ReviewScreen, TicketScreen
+from tui.ui.widgets.orders import OrdersPane, OrdersTable
+from tui.ui.widgets.positions import PositionsTable
+from tui.ui.widgets.statusbar import StatusBar
+
+from .conftest import KEY, SECRET
+from .hostile import hostile  # noqa: F401  (the fixture)
+from .ui_support import QUIET, config_for, screen_text, until
+
+# What no segment of rendered text may hold: C0 and C1 controls (ESC, CSI, OSC, BEL...),
+# DEL, and the bidi overrides and isolates that make a line read backwards.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+# One of Alpaca's orders as the simulator sends it; each test changes what it needs.
+ORDER = {
+    "id": "d75b5cf6-c43a-4389-911d-4b0a7d89ec63", "client_order_id": "12ffe52a-4104-4041-a380-70cdc537b54a",
+    "created_at": "2026-12-05T15:12:13.953260-05:00", "updated_at": "2026-12-05T15:12:13.953260-05:00",
+    "submitted_at": "2026-12-05T15:12:13.953260-05:00", "filled_at": None, "expired_at": None,
+    "expires_at": None, "canceled_at": None, "failed_at": None, "replaced_at": None, "replaced_by": None,
+    "replaces": None, "asset_id": "225aa0b3-8839-51dc-8eb8-164ad716848d", "symbol": "AMZN",
+    "asset_class": "us_equity", "notional": None, "qty": "10", "filled_qty": "0", "filled_avg_price": None,
+    "order_class": "simple", "order_type": "limit", "type": "limit", "side": "buy", "position_intent": None,
+    "time_in_force": "day", "limit_price": "219.1", "stop_price": None, "status": "new",
+    "extended_hours": False, "legs": None, "trail_percent": None, "trail_price": None, "hwm": None,
+    "subtag": None, "source": None,
+}
+POSITION = {
+    "asset_id": "f4b286db-72c2-502c-bb04-e20e4e36f7f5", "symbol": "AAPL", "exchange": "NASDAQ",
+    "asset_class": "us_equity", "asset_marginable": True, "qty": "50", "qty_available": "50",
+    "avg_entry_price": "266.33", "side": "long", "market_value": "13511.50", "cost_basis": "13316.50",
+    "unrealized_pl": "195.00", "unrealized_plpc": "0.014643", "unrealized_intraday_pl": "11.50",
+    "unrealized_intraday_plpc": "0.000852", "current_price": "270.23", "lastday_price": "270",
+    "change_today": "0.000852",
+}
+# A symbol that sets the window title, writes the clipboard and clears the screen.
+TERMINAL_ATTACK = "\x1b]0;PWNED\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J"
+SIZE = (120, 40)
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def rendered_segments(app: AlpacaApp) -> list[Segment]:
+    """Every segment the terminal would be sent for a full repaint of the screen (modal
+    screens with what shows through them), as the app's driver gets it."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    return [segment for line in update.strips for strip in line for segment in strip]
+
+
+def leaks(app: AlpacaApp) -> list[str]:
+    """Texts of rendered segments that hold a control character."""
+    return [segment.text for segment in rendered_segments(app) if CONTROL.search(segment.text)]
+
+
+def assert_up_and_clean(app: AlpacaApp, where: str = "") -> None:
+    assert app._exception is None, f"{where}: the app failed: {app._exception!r}"
+    assert app.is_running and not app._exit, f"{where}: the app is no longer running"
+    bad = leaks(app)
+    assert not bad, f"{where}: control characters reach the terminal: {bad!r}"
+
+
+def toast_text(app: AlpacaApp) -> str:
+    """What the toasts say, as Textual stores it (after the app's notify)."""
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+def order(symbol: str = "AMZN", **changes: Any) -> dict:
+    made = copy.deepcopy(ORDER)
+    made.update(id=str(uuid.uuid4()), client_order_id=str(uuid.uuid4()), symbol=symbol, **changes)
+    return made
+
+
+def fill_update(symbol: str, **order_changes: Any) -> dict:
+    now = datetime.now(timezone.utc).isoformat()
+    raw = order(symbol, status="filled", filled_qty="10", filled_avg_price="219.1", filled_at=now,
+                **order_changes)
+    return {"stream": "trade_updates", "data": {
+        "event": "fill", "execution_id": str(uuid.uuid4()), "timestamp": now, "price": "219.1", "qty": "10",
+        "position_qty": "10", "order": raw}}
+
+
+def new_update(raw: dict) -> dict:
+    return {"stream": "trade_updates", "data": {"event": "new", "timestamp": raw["created_at"], "order": raw}}
+
+
+def position(symbol: str) -> dict:
+    return {**POSITION, "symbol": symbol}
+
+
+def refusal(reason: Any) -> dict:
+    return {"stream": "authorization", "data": {"status": "unauthorized", "action": "authenticate",
+                                                "message": reason}}
+
+
+def authorized() -> dict:
+    return {"stream": "authorization", "data": {"status": "authorized", "action": "authenticate"}}
+
+
+def problem_body(message: Any, code: int = 40310000) -> dict:
+    return {"code": code, "message": message}
+
+
+def start(hostile, make_sim, **sim_options: Any):
+    """A simulator (the sample portfolio) behind a fake Alpaca, and an app pointed at the fake."""
+    sim = make_sim(portfolio=sim_options.pop("portfolio", "sample"), **sim_options)
+    fake = hostile(upstream=sim.url)
+    app = AlpacaApp(config_for(fake.url, Mode.PAPER, QUIET), stream=True)
+    return sim, fake, app
+
+
+def running(app: AlpacaApp):
+    """The app headless, with its toasts (run_test leaves them out unless asked)."""
+    return app.run_test(size=SIZE, notifications=True)
+
+
+async def ready(pilot) -> None:
+    """Every pane loaded and the stream listening to the fake."""
+    app = pilot.app
+    await until(pilot, lambda: all(r in app._fetched for r in ("account", "positions", "orders", "clock", "fills"))
+                and app.stream_state == "listening", timeout=15, what="loaded, stream listening")
+    await pilot.pause()
+
+
+async def shown(pilot, text: str, timeout: float = 5.0) -> None:
+    await until(pilot, lambda: text in screen_text(pilot.app), timeout=timeout, what=f"{text!r} on screen")
+
+
+async def buy_one(pilot, symbol: str = "AAPL") -> None:
+    """b, a symbol, quantity 1, Enter, and y in the review: the order goes to POST /v2/orders."""
+    app = pilot.app
+    await pilot.press("b")
+    await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.is_mounted, what="ticket")
+    await pilot.press(*symbol, "tab", "1", "enter")
+    await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.checked, what="review")
+    await pilot.press("y")
+
+
+async def click_on(pilot, text: str) -> None:
+    """One click on the first cell of `text` where the screen shows it."""
+    for row, line in enumerate(screen_text(pilot.app).splitlines()):
+        column = line.find(text)
+        if column >= 0:
+            await pilot.click(offset=(column + 1, row))
+            return
+    raise AssertionError(f"{text!r} is not on screen:\n{screen_text(pilot.app)}")
+
+
+# ---- markup in server text: shown, never parsed ------------------------------------------
+
+async def test_a_403_whose_message_is_markup_is_shown_in_the_toast_status_bar_and_rejections(hostile, make_sim):
+    # Old code: MarkupError from the toast ("closing tag '[/]' has nothing to close"): the app died.
+    sim, fake, app = start(hostile, make_sim)
+    fake.answer("POST", "/v2/orders", status=403, json=problem_body("[/] forbidden"))
+    async with running(app) as pilot:
+        await ready(pilot)
+        await buy_one(pilot)
+        await until(pilot, lambda: app.rejections, what="the rejection")
+        await shown(pilot, "[/] forbidden")
+        assert "[/] forbidden" in toast_text(app)
+        assert "REJECTED [/] forbidden" in app.main.query_one(StatusBar).line.plain
+        assert_up_and_clean(app, "toast")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, InfoScreen), what="rejections screen")
+        await shown(pilot, "REJECTED [/] forbidden")
+        assert_up_and_clean(app, "rejections screen")
+
+
+async def test_an_order_id_in_brackets_is_shown_with_its_brackets(hostile, make_sim):
+    # Old code: `[abc-123]` read as a markup tag and dropped: "order  not found".
+    sim, fake, app = start(hostile, make_sim)
+    async with running(app) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        pane = app.main.query_one(OrdersPane)
+        await until(pilot, lambda: pane.selected_order is not None, what="an order selected")
+        order_id = str(pane.selected_order.id)
+        fake.answer("DELETE", f"/v2/orders/{order_id}", status=404,
+                    json=problem_body("order [abc-123] not found", 40410000))
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="cancel confirmation")
+        await pilot.press("y")
+        await until(pilot, lambda: app.rejections, what="the rejection")
+        await shown(pilot, "order [abc-123] not found")
+        assert "order  not found" not in screen_text(app)
+        assert_up_and_clean(app)
+        await pilot.press("e")
+        await shown(pilot, "order [abc-123] not found")
+        assert_up_and_clean(app, "rejections screen")
+
+
+async def test_a_click_on_a_toast_runs_no_action_link_from_the_server(hostile, make_sim, tmp_path, monkeypatch):
+    # Old code: one click on the toast ran app.screenshot (a file written where the server
+    # said) or app.quit.
+    monkeypatch.chdir(tmp_path)
+    sim, fake, app = start(hostile, make_sim)
+    fake.answer("POST", "/v2/orders", status=403,
+                json=problem_body("[@click=app.screenshot('p.svg','.')]CLICKME[/]"))
+    async with running(app) as pilot:
+        await ready(pilot)
+        await buy_one(pilot)
+        await until(pilot, lambda: "CLICKME" in screen_text(app), what="the toast")
+        await click_on(pilot, "CLICKME")
+        await pilot.pause(0.3)
+        assert not list(tmp_path.rglob("*.svg")), "a click on server text wrote a file"
+        assert_up_and_clean(app, "after the screenshot link")
+        # The same through a failed refresh: a toast for the account pane.
+        fake.answer("GET", "/v2/account", status=403, json=problem_body("[@click=app.quit]QUITME[/]"))
+        await pilot.press("r")
+        await until(pilot, lambda: "QUITME" in screen_text(app), what="the account's toast")
+        await click_on(pilot, "QUITME")
+        await pilot.pause(0.3)
+        assert_up_and_clean(app, "after the quit link")
+
+
+async def test_a_stream_fill_whose_symbol_is_markup_is_announced_as_text(hostile, make_sim):
+    # Old code: the "Filled" toast parsed `[/]`: MarkupError, the app died.
+    sim, fake, app = start(hostile, make_sim)
+    async with running(app) as pilot:
+        await ready(pilot)
+        fake.push(fill_update("[/]"))
+        await until(pilot, lambda: "Filled" in toast_text(app), what="the fill's toast")
+        assert "[/]" in toast_text(app)
+        await shown(pilot, "[/]")
+        assert_up_and_clean(app)
+
+
+async def test_x_on_a_position_whose_symbol_is_markup_says_it_cannot_be_traded(hostile, make_sim):
+    # Old code: the toast naming the symbol parsed `[/]`: MarkupError, the app died.
+    sim, fake, app = start(hostile, make_sim)
+    fake.answer("GET", "/v2/positions", json=[position("[/]")])
+    async with running(app) as pilot:
+        await ready(pilot)
+        await shown(pilot, "Positions (1)")
+        await pilot.press("2", "x")
+        await until(pilot, lambda: "cannot trade" in toast_text(app) or "can trade" in toast_text(app),
+                    what="the warning")
+        assert "[/]" in toast_text(app)
+        assert not isinstance(app.screen, ConfirmScreen)  # never offered for trading
+        await shown(pilot, "[/] is not a symbol")
+        assert_up_and_clean(app)
+        assert not fake.paths("DELETE")
+
+
+async def test_the_connection_screen_shows_a_refusal_reason_that_is_markup(hostile, make_sim):
+    # Old code: `i` put the reason into a Rich table cell as a str, parsed as markup: MarkupError.
+    sim, fake, app = start(hostile, make_sim)
+    fake.auth_reply = refusal("[/] denied")
+    async with running(app) as pilot:
+        await until(pilot, lambda: app.stream_state == "unauthorized", timeout=15, what="the stream refused")
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, InfoScreen), what="connection screen")
+        await shown(pilot, "unauthorized ([/] denied)")
+        assert_up_and_clean(app, "connection screen")
+
+
+# ---- escape sequences and control characters: never sent to the terminal ------------------
+
+async def test_escape_sequences_in_a_symbol_and_a_403_never_reach_the_terminal(hostile, make_sim):
+    # Old code: the symbol's OSC 0, OSC 52 and CSI 2J went to the terminal byte for byte,
+    # and so did an OSC 52 in a 403's message through its error toast.
+    sim, fake, app = start(hostile, make_sim)
+    fake.answer("GET", "/v2/positions", json=[position(TERMINAL_ATTACK)])
+    async with running(app) as pilot:
+        await ready(pilot)
+        await shown(pilot, "Positions (1)")
+        await shown(pilot, "\\x1b]0;PWNED")  # shown escaped: what was sent, inert
+        assert_up_and_clean(app, "positions")
+        table = app.main.query_one(PositionsTable)
+        assert table.selected_symbol == TERMINAL_ATTACK
+        await pilot.press("2", "b")  # the ticket never takes an invalid symbol
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.is_mounted)
+        assert app.screen.query_one("#symbol").value == ""
+        await pilot.press("escape")
+        await pilot.press("x")
+        await until(pilot, lambda: "can trade" in toast_text(app), what="the warning")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert_up_and_clean(app, "x on the position")
+        fake.answer("GET", "/v2/orders", status=403,
+                    json=problem_body("no \x1b]52;c;cHduZWQ=\x07 orders \x9b2J\x1bP1$r\x1b\\ here"))
+        await pilot.press("r")
+        await until(pilot, lambda: "orders  here" in toast_text(app) or "orders here" in toast_text(app),
+                    what="the orders' error toast")
+        await shown(pilot, "here")
+        assert_up_and_clean(app, "error toast")
+        assert not fake.paths("POST") and not fake.paths("DELETE")
