@@ -17,20 +17,27 @@ One test runs the app in a real pseudo-terminal and reads the raw bytes.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import re
-import time
+import threading
 import uuid
-from datetime import datetime, timezone
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Callable, Iterator
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from rich.segment import Segment
+from textual._context import active_app
+from textual.css.query import NoMatches
+from textual.widgets._toast import Toast, ToastRack
 
-from tui.broker.stream import MAX_DETAIL
+from tui.broker.ratelimit import Budget
+from tui.broker.ticket import OrderPlan
 from tui.config import Mode
-from tui.text import clean
 from tui.ui.app import AlpacaApp
+from tui.ui.messages import StreamChanged
 from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.info import InfoScreen
 from tui.ui.screens.ticket import ReviewScreen, TicketScreen
@@ -38,7 +45,6 @@ from tui.ui.widgets.orders import OrdersPane, OrdersTable
 from tui.ui.widgets.positions import PositionsTable
 from tui.ui.widgets.statusbar import StatusBar
 
-from .conftest import KEY, SECRET
 from .hostile import hostile  # noqa: F401  (the fixture)
 from .ui_support import QUIET, config_for, screen_text, until
 
@@ -86,11 +92,26 @@ def leaks(app: AlpacaApp) -> list[str]:
     return [segment.text for segment in rendered_segments(app) if CONTROL.search(segment.text)]
 
 
+def leaking_widgets(app: AlpacaApp) -> list[str]:
+    """Which widgets draw the control characters (for the failure message)."""
+    found = []
+    for widget, (region, *_rest) in app.screen._compositor.visible_widgets.items():
+        try:
+            strips = widget.render_lines(region.reset_offset)
+        except Exception as err:  # the failure is the finding
+            found.append(f"{widget!r}: {err!r}")
+            continue
+        texts = [segment.text for strip in strips for segment in strip if CONTROL.search(segment.text)]
+        if texts:
+            found.append(f"{widget!r}: {texts!r}")
+    return found
+
+
 def assert_up_and_clean(app: AlpacaApp, where: str = "") -> None:
     assert app._exception is None, f"{where}: the app failed: {app._exception!r}"
     assert app.is_running and not app._exit, f"{where}: the app is no longer running"
     bad = leaks(app)
-    assert not bad, f"{where}: control characters reach the terminal: {bad!r}"
+    assert not bad, f"{where}: control characters reach the terminal: {bad!r} from {leaking_widgets(app)} on {app.screen_stack}"
 
 
 def toast_text(app: AlpacaApp) -> str:
@@ -139,6 +160,8 @@ def start(hostile, make_sim, **sim_options: Any):
     sim = make_sim(portfolio=sim_options.pop("portfolio", "sample"), **sim_options)
     fake = hostile(upstream=sim.url)
     app = AlpacaApp(config_for(fake.url, Mode.PAPER, QUIET), stream=True)
+    # The app keeps under Alpaca's 200 requests a minute; these tests send more, to a fake.
+    app.requests = Budget(limit=100_000)
     return sim, fake, app
 
 
@@ -317,3 +340,256 @@ async def test_escape_sequences_in_a_symbol_and_a_403_never_reach_the_terminal(h
         await shown(pilot, "here")
         assert_up_and_clean(app, "error toast")
         assert not fake.paths("POST") and not fake.paths("DELETE")
+
+
+# ---- the property: any text, through every place that shows server text -------------------
+
+# Pieces that have broken terminal apps: markup, escape sequences whole and cut short, C0
+# and C1 controls, bidi overrides, wide and joined characters.
+FRAGMENTS = [
+    "[/]", "[b]", "[/b]", "[bold red]", "[@click=app.quit]x[/]", "[@click=app.screenshot('p.svg','.')]y[/]",
+    "[link=https://evil.example]here[/link]", "[on #ff0000]", "[", "]", "\\[", "\\", "[[", "]]", "[/link]",
+    "\x1b", "\x1b[", "\x1b[2J", "\x1b[31;1m", "\x1b[?1049l", "\x1b[6n", "\x1b]0;PWNED\x07", "\x1b]52;c;cHduZWQ=\x07",
+    "\x1b]8;;http://evil.example\x1b\\", "\x1b]0;cut short", "\x1bP1$r\x1b\\", "\x1bPq#0", "\x1b_G\x1b\\", "\x1bc",
+    "\x9b2J", "\x9d0;t\x9c", "\x90q\x9c", "\x07", "\x08", "\r", "\n", "\t", "\x00", "\x7f", "\x85", "\x0b",
+    "\u202e", "\u202d", "\u2066", "\u2069", "\u200f", "\u061c", "\u2028", "\ufeff", "\u200b",
+    "🙂", "👨‍👩‍👧", "🇺🇸", "漢字", "é", "e\u0301", "ｗｉｄｅ", "AAPL", "BTC/USD", " ", "%s", "{0}",
+]
+PIECE = st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6),
+                  st.characters(max_codepoint=0x9f), st.characters(min_codepoint=0x2000, max_codepoint=0x206f))
+SHORT = st.lists(PIECE, max_size=10).map("".join)
+LONG = st.builds(lambda text, times: text * times, SHORT.filter(bool), st.integers(100, 600))
+SAMPLE = st.one_of(SHORT, SHORT, SHORT, LONG)
+EXAMPLES = 30
+
+PLAN = OrderPlan(symbol="AAPL", side="buy", order_type="market", tif="day", qty=Decimal(1), notional=None,
+                 limit_price=None, stop_price=None, trail_price=None, trail_percent=None, extended_hours=False,
+                 take_profit=None, stop_loss=None)
+
+
+def toasts_drawn(app: AlpacaApp) -> bool:
+    """Every notification has its toast mounted and placed on the current screen."""
+    try:
+        rack = app.screen.get_child_by_type(ToastRack)
+    except NoMatches:
+        return True
+    placed = app.screen._compositor.widgets
+    mounted = {toast._notification.identity for toast in rack.query(Toast) if toast in placed}
+    return all(n.identity in mounted for n in app._notifications if not n.has_expired)
+
+
+async def soon(pilot, predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> None:
+    """until(), ending early if the app failed (the check after it says how)."""
+    app = pilot.app
+    await until(pilot, lambda: predicate() or app._exception is not None or not app.is_running,
+                timeout=timeout, what=what)
+
+
+async def checked(pilot, where: str) -> None:
+    """Let the screen settle with its toasts, then: still up, no control character drawn.
+    (No pilot.press or pause(): they wait for the whole process to idle, which a simulator
+    and a fake server on threads of this process make slow.)"""
+    app = pilot.app
+    await soon(pilot, lambda: toasts_drawn(app), f"{where}: toasts drawn")
+    await asyncio.sleep(0.03)  # a frame or two: the screen lays out what changed
+    assert_up_and_clean(app, where)
+
+
+async def opened(pilot, open_it: Callable[[], Any], kind: type, where: str) -> None:
+    """Run the action that opens a screen of `kind`, wait for it, check it."""
+    app = pilot.app
+    open_it()
+    await soon(pilot, lambda: isinstance(app.screen, kind) and app.screen.is_mounted, where)
+    await checked(pilot, where)
+
+
+async def back_to_main(pilot) -> None:
+    """Close whatever stands over the main screen, as Esc would."""
+    app = pilot.app
+    while app.screen is not app.main and app.is_running:
+        screen = app.screen
+        for name in ("action_cancel", "action_close", "action_back"):
+            if hasattr(screen, name):
+                getattr(screen, name)()
+                break
+        else:
+            app.pop_screen()
+        await soon(pilot, lambda: app.screen is not screen, "the screen closed")
+
+
+async def feed_rest_and_stream(pilot, fake, sample: str, index: int, rest_orders: list[dict]) -> None:
+    app = pilot.app
+    where = f"sample {index} {sample!r}"
+    await back_to_main(pilot)  # an example that failed may have left a dialog open
+
+    # A REST error message: 403 on POST /v2/orders -> toast, status bar, rejections screen.
+    fake.answer("POST", "/v2/orders", status=403, json=problem_body(sample))
+    count = len(app.rejections)
+    app._send_order(PLAN)
+    await soon(pilot, lambda: len(app.rejections) > count, f"{where}: 403")
+    await checked(pilot, f"{where}: 403 toast and status bar")
+
+    # An order with this symbol, from REST and the stream; a fill; a trade_update whose
+    # event, status and side are this text (unreadable: the app asks REST instead).
+    at = datetime.now(timezone.utc) + timedelta(days=1, seconds=index)
+    raw = order(sample, submitted_at=at.isoformat(), created_at=at.isoformat(), updated_at=at.isoformat())
+    rest_orders.append(raw)
+    fake.answer("GET", "/v2/orders", json=rest_orders[-4:])
+    fake.push(new_update(raw))
+    await soon(pilot, lambda: raw["id"] in app.orders, f"{where}: order shown")
+    fake.push(fill_update(sample))
+    fake.push({"stream": "trade_updates", "data": {"event": sample, "order": order(sample, status=sample,
+                                                                                   side=sample)}})
+    await soon(pilot, lambda: not app._unannounced, f"{where}: the fill announced")
+    await checked(pilot, f"{where}: orders table, fill toast")
+
+    # Its cancel dialog, and a 404 naming the order by this text.
+    table = app.main.query_one(OrdersTable)
+    await soon(pilot, lambda: raw["id"] in app.orders and raw["id"] in table._row_keys, f"{where}: its row")
+    table.move_cursor(row=table.get_row_index(raw["id"]))
+    fake.answer("DELETE", f"/v2/orders/{raw['id']}", status=404,
+                json=problem_body(f"order [{sample}] not found", 40410000))
+    await opened(pilot, app.action_cancel_order, ConfirmScreen, f"{where}: cancel dialog")
+    count = len(app.rejections)
+    app.screen.action_confirm()
+    await soon(pilot, lambda: len(app.rejections) > count, f"{where}: 404")
+    await checked(pilot, f"{where}: 404 toast")
+
+    # A position with this symbol: the table, `x` on it (a warning unless it is a symbol).
+    fake.answer("GET", "/v2/positions", json=[position("AAPL"), position(sample)])
+    app.refresh_resource("positions")
+    await soon(pilot, lambda: any(p.symbol == sample for p in app.positions), f"{where}: position shown")
+    await checked(pilot, f"{where}: positions table")
+    positions = app.main.query_one(PositionsTable)
+    positions.move_cursor(row=positions.get_row_index(sample))
+    await soon(pilot, lambda: positions.selected_symbol == sample, f"{where}: position selected")
+    app.action_close_position()
+    await checked(pilot, f"{where}: x on the position")
+    await back_to_main(pilot)
+
+    # Close all, refused for a position of this symbol with this message.
+    fake.answer("DELETE", "/v2/positions", json=[
+        {"symbol": sample, "status": 403, "body": {"code": 40310000, "message": sample, "symbol": sample}}])
+    count = len(app.rejections)
+    await opened(pilot, app.action_close_all, ConfirmScreen, f"{where}: close-all dialog")
+    app.screen.action_confirm()
+    await soon(pilot, lambda: len(app.rejections) > count, f"{where}: close all refused")
+    await checked(pilot, f"{where}: close-all toasts")
+    # The rejections screen: this sample's 403, 404 and bulk refusal, and every one before.
+    await opened(pilot, app.action_rejections, InfoScreen, f"{where}: rejections screen")
+    await back_to_main(pilot)
+
+
+async def feed_refusal(pilot, fake, sample: str, index: int, changes: list[Any]) -> None:
+    """The stream refused with this text as its reason: the status bar and `i` show it.
+    Then the stream is let in again."""
+    app = pilot.app
+    where = f"sample {index} {sample!r}"
+    fake.auth_reply = refusal(sample)
+    seen = len(changes)
+    fake.push({"stream": "listening", "data": {"streams": []}})  # not subscribed: the stream reconnects
+
+    def reached(state: str) -> Callable[[], bool]:
+        def check() -> bool:
+            if any(change.state == state for change in changes[seen:]):
+                return True
+            if app.stream is not None:
+                app.stream.wake()  # cut the backoff short
+            return False
+        return check
+
+    await soon(pilot, reached("unauthorized"), f"{where}: refused", timeout=10)
+    await checked(pilot, f"{where}: refused, status bar")
+    await opened(pilot, app.action_connection, InfoScreen, f"{where}: connection screen")
+    await back_to_main(pilot)
+    fake.auth_reply = authorized()
+    seen = len(changes)
+    await soon(pilot, reached("listening"), f"{where}: listening again", timeout=10)
+
+
+class AppThread:
+    """The app headless on a thread of its own, so that one app serves every example of a
+    Hypothesis test: each example runs its coroutine on the app's loop."""
+
+    def __init__(self, app: AlpacaApp, fake: Any) -> None:
+        self.app, self.fake = app, fake
+        self.changes: list[Any] = []
+        self.rest_orders: list[dict] = []
+        self.pilot: Any = None
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="app-under-test", daemon=True)
+        self._stop: asyncio.Event | None = None
+        self._session: Any = None
+
+    def _hook(self, message: Any) -> None:
+        if isinstance(message, StreamChanged):
+            self.changes.append(message)
+
+    async def _main(self, started: asyncio.Future) -> None:
+        self._stop = asyncio.Event()
+        try:
+            async with self.app.run_test(size=SIZE, notifications=True, message_hook=self._hook) as pilot:
+                self.pilot = pilot
+                await ready(pilot)
+                started.set_result(None)
+                await self._stop.wait()
+        except BaseException as err:
+            if not started.done():
+                started.set_exception(err)
+            raise
+
+    def start(self) -> AppThread:
+        self.thread.start()
+
+        async def begin() -> None:
+            started = asyncio.get_running_loop().create_future()
+            self._session = asyncio.ensure_future(self._main(started))
+            await started
+
+        asyncio.run_coroutine_threadsafe(begin(), self.loop).result(timeout=60)
+        return self
+
+    def run(self, make: Callable[..., Any], *args: Any) -> Any:
+        """make(pilot, *args) on the app's loop, in the app's context (as run_test's own code runs)."""
+        async def within() -> Any:
+            active_app.set(self.app)
+            return await make(self.pilot, *args)
+
+        return asyncio.run_coroutine_threadsafe(within(), self.loop).result(timeout=60)
+
+    def stop(self) -> None:
+        async def end() -> None:
+            if self._stop is not None:
+                self._stop.set()
+            if self._session is not None:
+                await self._session
+
+        try:
+            asyncio.run_coroutine_threadsafe(end(), self.loop).result(timeout=30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=10)
+            self.loop.close()
+
+
+@pytest.fixture
+def app_thread(hostile, make_sim, tmp_path, monkeypatch) -> Iterator[AppThread]:
+    monkeypatch.chdir(tmp_path)  # where an app.screenshot link would write
+    sim, fake, app = start(hostile, make_sim)
+    runner = AppThread(app, fake).start()
+    yield runner
+    runner.stop()
+
+
+@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=list(HealthCheck), database=None)
+@given(sample=SAMPLE)
+def test_any_server_text_leaves_the_app_up_and_the_terminal_untouched(app_thread, tmp_path, sample):
+    """One app for every example: the text through a REST error, the stream (order, fill,
+    unreadable update, refusal), the tables, the dialogs and the info screens."""
+    runner = app_thread
+    runner.index = getattr(runner, "index", -1) + 1
+    runner.run(feed_rest_and_stream, runner.fake, sample, runner.index, runner.rest_orders)
+    runner.run(feed_refusal, runner.fake, sample, runner.index, runner.changes)
+    runner.run(lambda pilot: checked(pilot, f"sample {runner.index} {sample!r}: the end"))
+    assert not any(path.suffix == ".svg" for path in tmp_path.rglob("*"))

@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from ...broker.errors import Problem
+from ...text import clean
 from ..format import DOWN, UP, WARN, age
 
 # Seconds: younger data reads "<20s" and the bar stays still between refreshes (every 15 s
@@ -44,11 +45,14 @@ class Status:
 
 
 def rejection_text(problem: Problem, width: int) -> str:
-    """`REJECTED <message> (<code>)`, shortening the message (never the code) to fit."""
+    """`REJECTED <message> (<code>)`, shortening the message (never the code) to fit. The
+    message is the server's: one line of plain printable text, whatever it sent (a bulk
+    close's refusal reaches here unparsed by tui.broker.errors)."""
     code = f" ({problem.code})" if problem.code is not None else f" (HTTP {problem.status})" if problem.status else ""
     head = "REJECTED "
     room = max(8, width - len(head) - len(code))
-    message = problem.message if len(problem.message) <= room else problem.message[:room - 1] + "…"
+    text = clean(problem.message, one_line=True)
+    message = text if len(text) <= room else text[:room - 1] + "…"
     return head + message + code
 
 
