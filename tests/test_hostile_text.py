@@ -21,6 +21,7 @@ import asyncio
 import copy
 import re
 import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -45,6 +46,7 @@ from tui.ui.widgets.orders import OrdersPane, OrdersTable
 from tui.ui.widgets.positions import PositionsTable
 from tui.ui.widgets.statusbar import StatusBar
 
+from .conftest import KEY, SECRET
 from .hostile import hostile  # noqa: F401  (the fixture)
 from .ui_support import QUIET, config_for, screen_text, until
 
@@ -379,10 +381,13 @@ def toasts_drawn(app: AlpacaApp) -> bool:
 
 
 async def soon(pilot, predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> None:
-    """until(), ending early if the app failed (the check after it says how)."""
+    """until() in short steps, ending early if the app failed (the check after it says how)."""
     app = pilot.app
-    await until(pilot, lambda: predicate() or app._exception is not None or not app.is_running,
-                timeout=timeout, what=what)
+    deadline = time.monotonic() + timeout
+    while not (predicate() or app._exception is not None or not app.is_running):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}\n{screen_text(app)}")
+        await asyncio.sleep(0.01)
 
 
 async def checked(pilot, where: str) -> None:
@@ -391,7 +396,7 @@ async def checked(pilot, where: str) -> None:
     and a fake server on threads of this process make slow.)"""
     app = pilot.app
     await soon(pilot, lambda: toasts_drawn(app), f"{where}: toasts drawn")
-    await asyncio.sleep(0.03)  # a frame or two: the screen lays out what changed
+    await asyncio.sleep(0.02)  # a frame or so: the screen lays out what changed
     assert_up_and_clean(app, where)
 
 
@@ -593,3 +598,57 @@ def test_any_server_text_leaves_the_app_up_and_the_terminal_untouched(app_thread
     runner.run(feed_refusal, runner.fake, sample, runner.index, runner.changes)
     runner.run(lambda pilot: checked(pilot, f"sample {runner.index} {sample!r}: the end"))
     assert not any(path.suffix == ".svg" for path in tmp_path.rglob("*"))
+
+
+# ---- the real terminal: the bytes the app writes ----------------------------------------------
+
+# What Textual writes is CSI (cursor, colours, modes, synchronized output) and one OSC, 22,
+# the mouse pointer's shape (checked on the harmless screen below); never another OSC
+# (0 title, 52 clipboard, 8 hyperlink), DCS/APC/PM/SOS, a screen clear by CSI 2J/3J, RIS,
+# BEL outside its OSC 22, C1 controls or a bidi override. None may appear once the
+# server is hostile.
+TEXTUALS_OWN = re.compile(rb"\x1b\]22;[a-z-]*\x07")
+FOREIGN = (b"\x1b]", b"\x1bP", b"\x1b_", b"\x1b^", b"\x1bX", b"\x1b[2J", b"\x1b[3J", b"\x1bc", b"\x07",
+           b"\xc2\x9b", b"\xc2\x9d", b"\xc2\x90", b"\xc2\x9e", b"\xc2\x9f", b"\xe2\x80\xae")
+
+
+def drain(term: Any, seconds: float = 0.5) -> None:
+    """Read what the app writes for a while (the rest of a repaint)."""
+    try:
+        term.read_until(b"\x00never seen", timeout=seconds)
+    except AssertionError:
+        pass
+
+
+def test_in_a_real_terminal_no_escape_sequence_from_the_server_is_written(hostile, make_sim, tmp_path):
+    from .test_run_modes import Terminal, terminal_env
+
+    sim = make_sim(portfolio="sample")
+    fake = hostile(upstream=sim.url)
+    env = {**terminal_env(), "ALPACA_BASE_URL": fake.url, "ALPACA_API_KEY": KEY, "ALPACA_SECRET_KEY": SECRET,
+           "ALPACA_TUI_AUDIT_LOG": str(tmp_path / "audit.jsonl"), "HOME": str(tmp_path),
+           "COLUMNS": "120", "LINES": "40"}
+    term = Terminal([], env, tmp_path, size=(40, 120))
+    try:
+        term.read_until(b"Positions (6)", b"Orders (3)", b"stream", timeout=20)
+        drain(term)
+        baseline = term.output
+        # The same app, now with a hostile server: a position whose symbol sets the title,
+        # writes the clipboard and clears the screen; a 403 with an OSC 52 in its message.
+        fake.answer("GET", "/v2/positions", json=[position(TERMINAL_ATTACK)])
+        fake.answer("GET", "/v2/orders", status=403,
+                    json=problem_body("no \x1b]52;c;cHduZWQ=\x07 orders \x1b[2J\x9b2J\u202e here"))
+        term.type("r")
+        term.read_until(b"Positions (1)", b"PWNED", b"here", timeout=15)
+        drain(term)
+        hostile_part = term.output[len(baseline):]
+        term.type("q")
+        assert term.wait_exit(5) == 0
+    finally:
+        term.kill()
+    baseline, hostile_part = TEXTUALS_OWN.sub(b"", baseline), TEXTUALS_OWN.sub(b"", hostile_part)
+    for sequence in FOREIGN:
+        assert sequence not in baseline, f"Textual itself writes {sequence!r}: FOREIGN needs another look"
+        assert sequence not in hostile_part, f"{sequence!r} from the server reached the terminal"
+    assert b"cHduZWQ=" in hostile_part  # the payload is shown, as text
+    assert not list(tmp_path.glob("*.svg"))
