@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.message import Message
 from textual.widgets import Footer, Button, Input, Label, Static
 
+from ...text import clean
 from ..format import quantity
 
 
@@ -76,11 +77,13 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="live" if self.live else ""):
-            yield Label(Text(self.title_text), id="dialog-title")  # symbols are server text: never markup
+            # Titles and lines hold server text (an order's symbol): plain Text, cleaned of
+            # escape sequences and control characters, never markup.
+            yield Label(Text(clean(self.title_text, one_line=True)), id="dialog-title")
             if self.live:
                 yield Label("LIVE ACCOUNT — real money", classes="live-warning")
             for line in self.lines:
-                yield Static(line, classes="dialog-line", markup=False)
+                yield Static(Text(clean(line)), classes="dialog-line", markup=False)
             yield from self.extra()
             if self.typed:
                 yield Label(f"Type {self.typed} and press Enter to confirm.", id="typed-hint")

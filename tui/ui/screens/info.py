@@ -1,4 +1,9 @@
-"""Read-only screens: help (every key), the connection, and the rejections seen so far."""
+"""Read-only screens: help (every key), the connection, and the rejections seen so far.
+
+Their cells hold server text (a stream's refusal reason, a rejection's message, a symbol in
+a bulk close's refusal): every cell is a rich Text of cleaned text (tui.text.clean), never
+a str, which a Rich Table would parse as markup (`[/] denied` raised MarkupError).
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,14 @@ from textual.widgets import Footer, Label, Static
 
 from ...broker.errors import Problem
 from ...config import Config
+from ...text import clean
 from ..format import ny_time
 from ..format import DOWN
+
+
+def plain(value: object, style: str = "") -> Text:
+    """One line of outside text as a table cell: no markup, no control characters."""
+    return Text(clean(value, one_line=True), style=style)
 
 
 class InfoScreen(ModalScreen[None]):
@@ -32,7 +43,7 @@ class InfoScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="info"):
-            yield Label(self.title_text, id="dialog-title")
+            yield Label(plain(self.title_text), id="dialog-title")
             yield Static(self.body, id="info-body")
             yield Label("Esc to close", classes="dim")
         yield Footer(compact=True, show_command_palette=False)
@@ -46,7 +57,7 @@ def help_screen(keys: list[tuple[str, str]]) -> InfoScreen:
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for key, what in keys:
-        table.add_row(key, what)
+        table.add_row(plain(key), plain(what))
     return InfoScreen("Keys", table)
 
 
@@ -54,13 +65,17 @@ def connection_screen(config: Config, stream_state: str, stream_detail: str) -> 
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    table.add_row("Mode", f"{config.mode.value}" + (" — real money" if config.live else ""))
-    table.add_row("Trading URL", config.base_url)
-    table.add_row("Data URL", config.data_url)
-    table.add_row("Stream URL", config.stream_url)
-    # Whether keys are set, never the keys themselves.
-    table.add_row("API keys", "configured" if config.keys_configured else "not configured")
-    table.add_row("Stream", stream_state + (f" ({stream_detail})" if stream_detail else ""))
+    rows = [
+        ("Mode", f"{config.mode.value}" + (" — real money" if config.live else "")),
+        ("Trading URL", config.base_url),
+        ("Data URL", config.data_url),
+        ("Stream URL", config.stream_url),
+        # Whether keys are set, never the keys themselves.
+        ("API keys", "configured" if config.keys_configured else "not configured"),
+        ("Stream", f"{stream_state}" + (f" ({stream_detail})" if stream_detail else "")),
+    ]
+    for label, value in rows:
+        table.add_row(plain(label), plain(value))
     return InfoScreen("Connection", table)
 
 
@@ -72,5 +87,5 @@ def rejections_screen(rejections: list[tuple[datetime, str, Problem]]) -> InfoSc
     table.add_column(no_wrap=True)
     table.add_column()
     for at, what, problem in reversed(rejections):
-        table.add_row(ny_time(at), what, Text(f"REJECTED {problem}", style=f"bold {DOWN}"))
+        table.add_row(plain(ny_time(at)), plain(what), plain(f"REJECTED {problem}", f"bold {DOWN}"))
     return InfoScreen(f"Rejections ({len(rejections)}), newest first", table)
