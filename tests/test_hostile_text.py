@@ -217,7 +217,7 @@ async def test_a_403_whose_message_is_markup_is_shown_in_the_toast_status_bar_an
         await until(pilot, lambda: app.rejections, what="the rejection")
         await shown(pilot, "[/] forbidden")
         assert "[/] forbidden" in toast_text(app)
-        assert "REJECTED [/] forbidden" in app.main.query_one(StatusBar).line.plain
+        assert "[/] forbidden (40310000)" in app.main.query_one(StatusBar).line.plain
         assert_up_and_clean(app, "toast")
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, InfoScreen), what="rejections screen")

@@ -34,7 +34,7 @@ from ..config import Config, Mode
 from ..daemon_executor import DaemonThreadExecutor
 from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
 from ..text import clean, is_symbol, show_symbol
-from ..numbers import moment
+from ..numbers import moment, number
 from ..sessions import AFTER_HOURS, CLOSED, REGULAR, Session, TradingDay, read_calendar, session_at
 from .format import NY, age, dec, enum_text, price, quantity
 from .messages import ActionDone, Fetched, JournalSettled, StreamChanged, TicketFacts, TradeUpdate
@@ -871,10 +871,11 @@ class AlpacaApp(App[None]):
         results = message.result or []
         failed = []
         for item in results:
-            status = getattr(item, "status", 200)
-            if status is not None and int(status) >= 300:
+            status = _whole(getattr(item, "status", 200))
+            if status is None or status >= 300:  # unreadable counts as refused: never as done
                 body = getattr(item, "body", None)
-                label = getattr(item, "symbol", None) or str(getattr(item, "id", ""))
+                label = show_symbol(getattr(item, "symbol", None)) if getattr(item, "symbol", None) \
+                    else toasts.short_id(getattr(item, "id", ""))
                 failed.append((label, body))
         done = len(results) - len(failed)
         noun = "positions closing" if message.what == "close_all" else "orders canceled"
@@ -885,8 +886,8 @@ class AlpacaApp(App[None]):
             text = getattr(body, "message", None) if body is not None else None
             if isinstance(body, dict):
                 code, text = body.get("code"), body.get("message")
-            self._reject(f"{message.context}: {label}", Problem(str(text or "refused"), None,
-                                                                 int(code) if code else None))
+            self._reject(f"{message.context}: {label}", Problem(clean(text or "refused", one_line=True), None,
+                                                                 _whole(code)))
 
     def _reject(self, context: str, problem: Problem) -> None:
         self.rejections.append((self.server_now(), context, problem))
@@ -1031,6 +1032,12 @@ class AlpacaApp(App[None]):
         ]
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number from the server (a status, an error code), or None if it is not one."""
+    figure = number(value, Decimal(10) ** 12)
+    return int(figure) if figure is not None and figure == figure.to_integral_value() else None
 
 
 def _intent_label(intent: dict[str, Any]) -> str:
