@@ -196,8 +196,13 @@ class AlpacaApp(App[None]):
     def notify(self, message: str, *, title: str = "", severity: str = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         text, heading = toasts.prepare(self, message, title)
-        toasts.make_room(self)
         super().notify(text, title=heading, severity=severity, timeout=timeout, markup=False)
+
+    def _on_notify(self, event: Any) -> None:
+        """Textual's handler, when a notification joins the shown ones: then the oldest give
+        way (notify only posts it, so a burst of them is counted here)."""
+        super()._on_notify(event)
+        toasts.trim(self)
 
     # ---- layout ------------------------------------------------------------------------
 

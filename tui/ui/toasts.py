@@ -63,8 +63,8 @@ def prepare(app: App, message: object, title: object) -> tuple[str, str]:
     return fit(clean(message), width), clean(title, one_line=True)[:width]
 
 
-def make_room(app: App) -> None:
-    """Remove the oldest toasts so that the next one makes at most MAX_SHOWN."""
+def trim(app: App) -> None:
+    """Remove the oldest toasts until at most MAX_SHOWN stand."""
     shown = list(app._notifications)  # Textual keeps them oldest first; no public remover
-    for notification in shown[: max(0, len(shown) - MAX_SHOWN + 1)]:
+    for notification in shown[: max(0, len(shown) - MAX_SHOWN)]:
         app._unnotify(notification)
