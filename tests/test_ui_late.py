@@ -20,3 +20,16 @@ async def test_a_trickling_account_is_said_and_never_called_fresh(make_sim, host
         bar = app.main.query_one(StatusBar)
         assert "<20s" not in bar.line.plain
         assert "Orders (3)" in screen_text(app)  # the rest of the screen is there
+
+
+async def test_a_clock_in_year_9999_or_year_1_leaves_the_app_up(make_sim, hostile):
+    sim = make_sim(portfolio="sample")
+    fake = hostile(upstream=sim.url)
+    for year in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"):
+        fake.answer("GET", "/v2/clock", json={"timestamp": year, "is_open": True, "next_open": year,
+                                              "next_close": year})
+        app = AlpacaApp(config_for(fake.url))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: "clock" in app._problems, what="the clock refused, not a crash")
+            await pilot.pause(1.2)  # a heartbeat or two
+            assert app.is_running and "Orders (3)" in screen_text(app)
