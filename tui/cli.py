@@ -21,6 +21,13 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
+def _cash(text: str) -> Decimal:
+    value = _decimal(text)
+    if value > Decimal("1e12"):  # the simulator bounds every figure; beyond this it refuses to start
+        raise argparse.ArgumentTypeError(f"must be at most 1e12: {text!r}")
+    return value
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -100,7 +107,7 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pdt", choices=("current", "legacy"), default="current",
                         help="current: no PDT fields (Alpaca since 2026-07-06); legacy: count day trades "
                              "and enforce pattern-day-trader protection (default current)")
-    parser.add_argument("--cash", type=_decimal, default=Decimal(100000), help="starting cash (default 100000)")
+    parser.add_argument("--cash", type=_cash, default=Decimal(100000), help="starting cash (default 100000)")
     parser.add_argument("--portfolio", choices=("empty", "sample"), default="empty",
                         help="start empty, or with sample positions and resting orders (default empty)")
     parser.add_argument("--api-key", help="require this key id (default: accept any keys)")
