@@ -45,16 +45,10 @@ def clean(text: object, *, one_line: bool = False, limit: int = MAX_TEXT) -> str
         value = _LINE_BREAKS.sub(" ", value)
     else:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _strip_controls(value, one_line)
+    value = _CONTROLS.sub("", value)  # newline and tab are not in it: kept where lines are
     if len(value) > limit:
         value = value[: limit - 1] + "…"
     return value
-
-
-def _strip_controls(value: str, one_line: bool) -> str:
-    if one_line:
-        return _CONTROLS.sub("", value)
-    return _CONTROLS.sub(lambda m: m.group(0) if m.group(0) in "\n\t" else "", value)
 
 
 def is_symbol(text: object) -> bool:
@@ -69,6 +63,6 @@ def show_symbol(text: object) -> str:
         return str(text)
     value = "" if text is None else str(text)
     value = value[:64]
-    escaped = "".join(ch if ch.isprintable() and ch not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    escaped = "".join(ch if ch.isprintable() and not _CONTROLS.match(ch)
                       else ch.encode("unicode_escape").decode("ascii") for ch in value)
     return escaped or "?"
