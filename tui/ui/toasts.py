@@ -11,6 +11,7 @@ not run). At most MAX_SHOWN toasts stand at once; the oldest gives way. Where th
 from __future__ import annotations
 
 import re
+import textwrap
 
 from textual.app import App
 
@@ -39,21 +40,10 @@ def short_ids(text: str) -> str:
 
 def fit(text: str, width: int, lines: int = LINES) -> str:
     """At most `lines` lines of at most `width` cells; what does not fit ends in '…'."""
-    rows: list[str] = []
-    for paragraph in text.split("\n"):
-        words = paragraph.split()
-        row = ""
-        for word in words:
-            candidate = f"{row} {word}" if row else word
-            while len(candidate) > width:  # a word longer than the line: cut it across lines
-                rows.append(candidate[:width])
-                candidate = candidate[width:]
-            row = candidate
-        rows.append(row)
+    rows = [row for paragraph in text.split("\n") for row in textwrap.wrap(paragraph, width) or [""]]
     if len(rows) > lines:
         rows = rows[:lines]
-        last = rows[-1]
-        rows[-1] = (last[: width - 1] if len(last) >= width else last) + "…"
+        rows[-1] = rows[-1][: width - 1] + "…"
     return "\n".join(rows)
 
 
