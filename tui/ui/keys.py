@@ -31,10 +31,8 @@ def _stopped(event: events.Key) -> bool:
 
 
 def _working(node: MessagePump) -> bool:
-    """Messages waiting for `node`, or one in its hands: a message taken off the queue is
-    in no queue while its handlers run and until it bubbles on, so the queue's size alone
-    reads 0 exactly when a Changed is about to reach the screen. asyncio.Queue counts a
-    message as unfinished until task_done(), which Textual calls after dispatching it."""
+    """Messages waiting for `node`, or callbacks it will run after the current one
+    (call_next): either can still change what the next key meets."""
     return bool(node.message_queue_size or node._next_callbacks)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from ...sessions import AFTER_HOURS, PRE_MARKET, REGULAR, Session
+from ...sessions import AFTER_HOURS, CLOSED, PRE_MARKET, REGULAR, Session
 
 from rich.text import Text
 from textual.widgets import Static
@@ -55,7 +55,7 @@ class ClockPane(Static, can_focus=True):
         now = self._now()
         clock = self._clock
         session = self._session()
-        name = session.name if session is not None else (REGULAR if is_open_at(clock, now) else "closed")
+        name = session.name if session is not None else (REGULAR if is_open_at(clock, now) else CLOSED)
         ny = now.astimezone(NY)
         text = Text(no_wrap=True, overflow="ellipsis")
         badge, style = BADGES.get(name, (" CLOSED ", "bold reverse"))
@@ -72,15 +72,17 @@ class ClockPane(Static, can_focus=True):
 
     @staticmethod
     def _countdown(name: str, session: Session | None, clock: Any, now: datetime) -> str:
-        """What comes next and when: the bell in the regular session, else the next change."""
+        """What comes next and when: the bell in the regular session, else the next change.
+        Without a session (no calendar yet) the clock's next close or open is all there is."""
+        if session is None:
+            return f"closes in {countdown(clock.next_close - now)}" if name == REGULAR \
+                else f"opens in {countdown(clock.next_open - now)}"
         if name == REGULAR:
-            end = session.ends_at if session is not None and session.ends_at else clock.next_close
-            return f"closes in {countdown(end - now)}"
+            return f"closes in {countdown((session.ends_at or clock.next_close) - now)}"
         if name == PRE_MARKET:
-            opens = session.next_open or session.ends_at if session is not None else clock.next_open
-            return f"opens in {countdown((opens or clock.next_open) - now)}"
-        if name == AFTER_HOURS and session is not None and session.ends_at is not None:
+            return f"opens in {countdown((session.next_open or session.ends_at or clock.next_open) - now)}"
+        if name == AFTER_HOURS and session.ends_at is not None:
             return f"ends in {countdown(session.ends_at - now)}"
-        if session is not None and session.next_name and session.next_at is not None:
+        if session.next_name and session.next_at is not None:
             return f"{session.next_name} in {countdown(session.next_at - now)}"
         return f"opens in {countdown(clock.next_open - now)}"
