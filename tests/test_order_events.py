@@ -40,3 +40,11 @@ def test_memory_is_bounded():
         gate.admit(order("new", T0, f"o{n}"))
         gate.first_execution(f"e{n}")
     assert len(gate._orders) == 10 and len(gate._executions) == 10
+
+
+def test_stopped_is_not_an_end():
+    """Alpaca's `stopped`: a trade is guaranteed, the order is still working."""
+    gate = OrderGate()
+    assert gate.admit(order("stopped", T0))
+    assert gate.admit(order("partially_filled", T0 + timedelta(seconds=1)))
+    assert not gate.is_final("o1")

@@ -15,11 +15,12 @@ from typing import Any
 
 from ..numbers import moment
 
-TERMINAL = frozenset({"filled", "canceled", "expired", "rejected", "replaced", "stopped"})
+TERMINAL = frozenset({"filled", "canceled", "expired", "rejected", "replaced"})
 # How far along its life a status is: a later event of the same moment never goes back.
 STAGE = {
     "pending_new": 0, "accepted": 1, "accepted_for_bidding": 1, "new": 2, "held": 2, "calculated": 2,
-    "pending_replace": 3, "pending_cancel": 3, "partially_filled": 4, "done_for_day": 5, "suspended": 5,
+    "pending_replace": 3, "pending_cancel": 3, "partially_filled": 4, "stopped": 4, "done_for_day": 5,
+    "suspended": 5,
 }
 FINAL_STAGE = 9
 MEMORY = 50_000  # orders and executions remembered (a day of heavy trading; oldest forgotten first)
