@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 import time
 import uuid
@@ -28,7 +29,7 @@ from ..broker.ratelimit import Budget
 from ..broker.delivery import Delivery, Dispatcher, read_retrying
 from ..broker.errors import Problem, describe
 from ..broker.journal import Journal, JournalError
-from ..broker.order_events import OrderGate
+from ..broker.order_events import TERMINAL, OrderGate
 from ..broker.ticket import AssetFacts, Holding, OrderPlan, Quote, ReviewFacts, holding_of
 from ..config import Config, Mode
 from ..daemon_executor import DaemonThreadExecutor
@@ -61,12 +62,13 @@ OPEN_STATUSES = frozenset({
 })
 FILL_EVENTS = ("fill", "partial_fill")
 END_EVENTS = ("canceled", "expired", "rejected", "replaced")
-TERMINAL_STATUSES = frozenset({"filled", "canceled", "expired", "rejected", "replaced"})
 FLUSH_EVERY = 1 / 30  # seconds: stream events are applied together, at most this often
 FILL_TOAST_DELAY = 0.3  # seconds to gather a burst of fills into one notification
 # The account is read with the positions (see _load_positions): one fetch answers both.
 LOADED_WITH = {"account": "positions"}
 TOGETHER = {"positions": ("account",)}
+FETCHES = tuple(r for r in RESOURCES if r not in LOADED_WITH)  # the resources with a fetch of their own
+FIRST_FETCHES = tuple(r for r in FIRST_SCREEN if r not in LOADED_WITH)
 PANE_OF = {"account": "#account", "positions": "#positions", "orders": "#orders", "clock": "#clock",
            "fills": "#orders"}
 
@@ -218,9 +220,8 @@ class AlpacaApp(App[None]):
         for warning in self._warnings:
             self.notify(warning, title="Warning", severity="warning", timeout=20)
         self.set_interval(1.0, self._heartbeat)
-        for resource in FIRST_SCREEN:
-            if resource not in LOADED_WITH:
-                self.refresh_resource(resource)
+        for resource in FIRST_FETCHES:
+            self.refresh_resource(resource)
 
     def _after_first_round(self) -> None:
         """Every pane has answered once: now the work that start-up put off."""
@@ -258,9 +259,7 @@ class AlpacaApp(App[None]):
                 self._probe_due = now + self._probe_delay
                 self.refresh_resource("clock")
         else:
-            for resource in FIRST_SCREEN if self._first_round else RESOURCES:
-                if resource in LOADED_WITH:
-                    continue  # refreshed with the resource that loads it
+            for resource in FIRST_FETCHES if self._first_round else FETCHES:
                 last = self._started.get(resource, 0.0)
                 if now - last >= self._interval(resource):
                     self.refresh_resource(resource)
@@ -296,10 +295,6 @@ class AlpacaApp(App[None]):
         except Exception as err:  # any failure becomes a message; the app keeps running
             self.post_message(Fetched(resource, None, describe(err), started))
             return
-        if isinstance(data, Fetched):  # the loader's own word on its failure
-            data.at = started
-            self.post_message(data)
-            return
         self.post_message(Fetched(resource, data, None, started))
 
     # Loaders run on worker threads: broker calls only, no widgets.
@@ -308,19 +303,21 @@ class AlpacaApp(App[None]):
         values then agree with the positions shown (read apart, a price move between the two
         reads made equity differ from cash + positions with nothing saying why)."""
         read = PositionsRead()
+        failed: Exception | None = None
         try:
             read.positions = self.broker.positions()
             # Rows are formatted here, off the UI thread: 1,000 positions are ~9,000 strings.
             read.update = self._positions_differ.diff(position_rows(read.positions))
         except Exception as err:  # the account may still come: each pane shows what it has
-            read.problems["positions"] = describe(err)
+            failed = err
         try:
             read.account = self.broker.account()
         except Exception as err:
+            if failed is not None:
+                raise failed from None  # both failed: one problem, as with any fetch
             read.problems["account"] = describe(err)
-        if len(read.problems) == 2:
-            raise_problem = read.problems["positions"]
-            return Fetched("positions", None, raise_problem)  # both failed: one problem, as any fetch
+        if failed is not None:
+            read.problems["positions"] = describe(failed)
         return read
 
     def _load_orders(self) -> Any:
@@ -403,8 +400,8 @@ class AlpacaApp(App[None]):
         """An answer after OFFLINE: refetch everything (the server may have come back with
         different state) and have the stream reconnect now rather than at its next try."""
         self._offline = False
-        for resource in RESOURCES:
-            if resource not in LOADED_WITH and (resource != "fills" or not self._first_round):
+        for resource in FETCHES:
+            if resource != "fills" or not self._first_round:
                 self.refresh_resource(resource)
         if self.stream is not None:
             self.stream.wake()
@@ -440,7 +437,10 @@ class AlpacaApp(App[None]):
     def _show_orders(self, data: tuple[dict[str, Any], dict[str, tuple]] | None) -> None:
         """data: None when the orders are those shown (see _load_orders)."""
         if data is not None:
-            self.orders, self._order_versions = data
+            orders, versions = data  # fresh dicts from the worker: ours to change
+            for order_id in [i for i, o in orders.items() if self._gate.is_final(i, o.updated_at)]:
+                del orders[order_id], versions[order_id]  # an answer older than the stream's fill or cancel
+            self.orders, self._order_versions = orders, versions
         if data is not None or self.main.query_one(OrdersPane).order_count is None:
             self._render_orders()
 
@@ -557,7 +557,7 @@ class AlpacaApp(App[None]):
         orders = self.orders
         versions = dict(self._order_versions)  # a new dict: the orders worker may be reading the old one
         legs = {str(leg.id): parent for parent in orders.values() for leg in parent.legs or []}
-        news: list[tuple[str, Any, dict]] = []
+        news: list[tuple[str, Any]] = []
         for update in updates:
             data, order = update.data, update.order
             event = str(data.get("event", ""))
@@ -576,7 +576,7 @@ class AlpacaApp(App[None]):
                         orders.pop(order_id, None)
                         versions.pop(order_id, None)
                     changed = True
-                news.append((event, order, data))
+                news.append((event, order))
             else:
                 continue  # older than what is shown (a late `new` after the fill): ignored
             if event in FILL_EVENTS and isinstance(data.get("order"), dict) \
@@ -602,17 +602,15 @@ class AlpacaApp(App[None]):
             self.refresh_resource("orders")
         self._announce_ends(news)
 
-    def _announce_ends(self, news: list[tuple[str, Any, dict]]) -> None:
+    def _announce_ends(self, news: list[tuple[str, Any]]) -> None:
         """Orders that ended other than by a fill (fills have their own toast): canceled,
         expired, rejected, replaced. Those this app sent or showed are said; a storm of them
         is one toast."""
-        ends = [(event, order) for event, order, _ in news if event in END_EVENTS]
+        ends = [(event, order) for event, order in news if event in END_EVENTS]
         if not ends:
             return
         if len(ends) > 3:
-            counts: dict[str, int] = {}
-            for event, _ in ends:
-                counts[event] = counts.get(event, 0) + 1
+            counts = Counter(event for event, _ in ends)
             self.notify(", ".join(f"{n} {event}" for event, n in counts.items()), title=f"{len(ends)} orders ended",
                         timeout=6)
             return
@@ -858,7 +856,7 @@ class AlpacaApp(App[None]):
         if message.what == "order":
             order = message.result
             status = enum_text(order.status)
-            if status not in TERMINAL_STATUSES:  # followed to its end: the fill or the end is said too
+            if status not in TERMINAL:  # followed to its end: the fill or the end is said too
                 self._sent[str(order.id)] = message.context
             self.notify(f"{message.context}: order {toasts.short_id(order.id)} is {status}{checked}",
                         title="Order sent")
@@ -983,9 +981,8 @@ class AlpacaApp(App[None]):
         # Said in the status bar until every answer is in, not in a toast: a toast mounts
         # over the panes and costs a layout and a repaint of the tables under it, twice.
         self._manual_refresh = set(RESOURCES)
-        for resource in RESOURCES:
-            if resource not in LOADED_WITH:
-                self.refresh_resource(resource)
+        for resource in FETCHES:
+            self.refresh_resource(resource)
         self._update_status()
 
     def action_help(self) -> None:
