@@ -3,18 +3,18 @@ never reopens a filled order, and orders this app sent are followed to their end
 
 from __future__ import annotations
 
-from alpaca.trading.requests import LimitOrderRequest
+import requests
 
-from tui.ui.widgets.orders import OrdersPane
-
-from .conftest import wait_for
-from .hostile import hostile  # noqa: F401  (the fixture)
-from .ui_support import config_for, loaded, make_app, screen_text, until
 from tui.ui.app import AlpacaApp
 
+from .hostile import hostile  # noqa: F401  (the fixture)
+from .ui_support import config_for, loaded, make_app, screen_text, until
 
-def notes_of(app) -> list[str]:
-    return [f"{n.title} {n.message}" for n in app._notifications]
+
+def run_noting(app, seen: list[str]):
+    """The app under test, with every notification it posts noted in `seen` as text."""
+    return app.run_test(size=(120, 40), notifications=True,
+                        message_hook=lambda m: seen.append(str(getattr(m, "notification", ""))))
 
 
 async def test_a_duplicate_fill_counts_once_and_a_late_new_does_not_reopen(make_sim, hostile):
@@ -22,13 +22,10 @@ async def test_a_duplicate_fill_counts_once_and_a_late_new_does_not_reopen(make_
     fake = hostile(upstream=sim.url)
     app = AlpacaApp(config_for(fake.url), now=None)
     seen: list[str] = []
-    async with app.run_test(size=(120, 40), notifications=True,
-                            message_hook=lambda m: seen.append(str(getattr(m, "notification", "")))) as pilot:
+    async with run_noting(app, seen) as pilot:
         await loaded(pilot)
         await until(pilot, lambda: fake.listeners, what="the app listening on the fake stream")
-        pane = app.main.query_one(OrdersPane)
         [order] = [o for o in app.orders.values() if o.symbol == "GOOGL"]
-        import requests
         body = requests.get(f"{sim.url}/v2/orders/{order.id}", timeout=5,
                             headers={"APCA-API-KEY-ID": "k", "APCA-API-SECRET-KEY": "s"}).json()
         filled = dict(body, status="filled", filled_qty=body["qty"], filled_avg_price="280.00",
@@ -51,8 +48,7 @@ async def test_an_order_this_app_sent_is_followed_to_its_fill(make_sim):
     sim = make_sim(portfolio="sample")
     app = make_app(sim)
     seen: list[str] = []
-    async with app.run_test(size=(120, 40), notifications=True,
-                            message_hook=lambda m: seen.append(str(getattr(m, "notification", "")))) as pilot:
+    async with run_noting(app, seen) as pilot:
         await loaded(pilot)
         # a resting limit buy, typed; then the price comes down to it
         await pilot.press("b", *"INTC", "tab", "3", "tab", "tab", "tab", "right", "tab", *"10", "enter")
@@ -68,8 +64,7 @@ async def test_an_order_canceled_elsewhere_is_announced(make_sim):
     sim = make_sim(portfolio="sample")
     app = make_app(sim)
     seen: list[str] = []
-    async with app.run_test(size=(120, 40), notifications=True,
-                            message_hook=lambda m: seen.append(str(getattr(m, "notification", "")))) as pilot:
+    async with run_noting(app, seen) as pilot:
         await loaded(pilot)
         [order] = [o for o in app.orders.values() if o.symbol == "META"]
         sim.client.cancel_order_by_id(order.id)  # another program
