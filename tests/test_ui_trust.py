@@ -79,3 +79,11 @@ async def test_the_cancel_orders_box_reads_without_colour(make_sim):
         await pilot.press("o")
         await until(pilot, lambda: "[x] cancel the 3 open orders first" in screen_text(app), what="checked")
         await pilot.press("escape")
+
+
+def test_the_rejection_segment_keeps_its_code_whole_in_the_room_it_has():
+    from tui.broker.errors import Problem
+    from tui.ui.widgets.statusbar import rejection_text
+
+    text = rejection_text(Problem("[/] forbidden " * 10, 403, 40310000), 28, 2)
+    assert text.startswith("REJECTED 2s ") and text.endswith("… (40310000)") and len(text) <= 28

@@ -50,7 +50,7 @@ def rejection_text(problem: Problem, width: int, seconds: int | None = None) -> 
     code) to fit."""
     code = f" ({problem.code})" if problem.code is not None else f" (HTTP {problem.status})" if problem.status else ""
     head = "REJECTED " + (f"{age(seconds)} " if seconds is not None else "")
-    room = max(8, width - len(head) - len(code))
+    room = max(1, width - len(head) - len(code))  # at 80 columns the code may leave one cell
     text = clean(problem.message, one_line=True)  # server text: plain and printable
     message = text if len(text) <= room else text[:room - 1] + "…"
     return head + message + code
