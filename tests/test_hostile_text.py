@@ -49,6 +49,7 @@ from tui.ui.widgets.statusbar import StatusBar
 from .conftest import KEY, SECRET
 from .hostile import hostile  # noqa: F401  (the fixture)
 from .ui_support import QUIET, config_for, screen_text, until
+from tui.ui import compat
 
 # What no segment of rendered text may hold: C0 and C1 controls (ESC, CSI, OSC, BEL...),
 # DEL, and the bidi overrides and isolates that make a line read backwards.
@@ -85,7 +86,7 @@ SIZE = (120, 40)
 def rendered_segments(app: AlpacaApp) -> list[Segment]:
     """Every segment the terminal would be sent for a full repaint of the screen (modal
     screens with what shows through them), as the app's driver gets it."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    update = compat.full_update(app)
     return [segment for line in update.strips for strip in line for segment in strip]
 
 
@@ -97,7 +98,7 @@ def leaks(app: AlpacaApp) -> list[str]:
 def leaking_widgets(app: AlpacaApp) -> list[str]:
     """Which widgets draw the control characters (for the failure message)."""
     found = []
-    for widget, (region, *_rest) in app.screen._compositor.visible_widgets.items():
+    for widget, (region, *_rest) in compat.visible_widgets(app.screen).items():
         try:
             strips = widget.render_lines(region.reset_offset)
         except Exception as err:  # the failure is the finding
@@ -110,8 +111,8 @@ def leaking_widgets(app: AlpacaApp) -> list[str]:
 
 
 def assert_up_and_clean(app: AlpacaApp, where: str = "") -> None:
-    assert app._exception is None, f"{where}: the app failed: {app._exception!r}"
-    assert app.is_running and not app._exit, f"{where}: the app is no longer running"
+    assert compat.failure(app) is None, f"{where}: the app failed: {compat.failure(app)!r}"
+    assert app.is_running and not compat.exit_requested(app), f"{where}: the app is no longer running"
     bad = leaks(app)
     assert not bad, (f"{where}: control characters reach the terminal: {bad!r} "
                      f"from {leaking_widgets(app)} on {app.screen_stack}")
@@ -119,7 +120,7 @@ def assert_up_and_clean(app: AlpacaApp, where: str = "") -> None:
 
 def toast_text(app: AlpacaApp) -> str:
     """What the toasts say, as Textual stores it (after the app's notify)."""
-    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+    return "\n".join(f"{n.title}: {n.message}" for n in compat.shown_notifications(app))
 
 
 def order(symbol: str = "AMZN", **changes: Any) -> dict:
@@ -335,7 +336,7 @@ async def test_a_bulk_cancel_refused_with_a_code_that_is_not_a_number_leaves_the
         await pilot.press("C")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="cancel-all confirmation")
         await pilot.press("y")
-        await until(pilot, lambda: len(app.rejections) >= 2 or app._exception is not None, what="two refusals")
+        await until(pilot, lambda: len(app.rejections) >= 2 or compat.failure(app) is not None, what="two refusals")
         await pilot.pause()
         assert_up_and_clean(app, "bulk cancel refused")
         await pilot.press("e")
@@ -407,16 +408,16 @@ def toasts_drawn(app: AlpacaApp) -> bool:
         rack = app.screen.get_child_by_type(ToastRack)
     except NoMatches:
         return True
-    placed = app.screen._compositor.widgets
-    mounted = {toast._notification.identity for toast in rack.query(Toast) if toast in placed}
-    return all(n.identity in mounted for n in app._notifications if not n.has_expired)
+    placed = compat.placed_widgets(app.screen)
+    mounted = {compat.toast_notification(toast).identity for toast in rack.query(Toast) if toast in placed}
+    return all(n.identity in mounted for n in compat.shown_notifications(app) if not n.has_expired)
 
 
 async def soon(pilot, predicate: Callable[[], Any], what: str, timeout: float = 5.0) -> None:
     """until() in short steps, ending early if the app failed (the check after it says how)."""
     app = pilot.app
     deadline = time.monotonic() + timeout
-    while not (predicate() or app._exception is not None or not app.is_running):
+    while not (predicate() or compat.failure(app) is not None or not app.is_running):
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout}s: {what}\n{screen_text(app)}")
         await asyncio.sleep(0.01)

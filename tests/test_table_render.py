@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
+from tui.ui import compat
 from tui.ui.widgets.table import LiveTable
 
 COLUMNS = [("symbol", "Symbol", False), ("side", "Side", False), ("price", "Price", True), ("pl", "P&L", True)]
@@ -36,7 +37,7 @@ async def test_cells_are_drawn_exactly_as_datatable_draws_them():
 
         def recording(cell, row, column, base_style, width, cursor, hover):
             lines = original(cell, row, column, base_style, width, cursor, hover)
-            expected = DataTable._render_cell(table, row, column, base_style, width, cursor, hover)
+            expected = table.default_draw_cell(row, column, base_style, width, cursor, hover)
             drawn.append(((cell, row, column, cursor), lines, expected))
             return lines
 
@@ -46,10 +47,10 @@ async def test_cells_are_drawn_exactly_as_datatable_draws_them():
         for focus in (table, app.query_one("#other")):  # the cursor's colours differ without focus
             focus.focus()
             table.move_cursor(row=1)
-            table._clear_caches()
+            table.drop_caches()
             table.refresh()
             await pilot.pause()
-            app.screen._compositor.render_update(full=True)  # draw every cell now
+            compat.full_update(app)  # draw every cell now
         assert len(drawn) >= 2 * len(ROWS) * len(COLUMNS)
         assert any(args[3] for args, _, _ in drawn), "the cursor row was drawn"
         assert any(seg.text.startswith("A-VE") for _, lines, _ in drawn for seg in lines[0]), "the cut cell"

@@ -24,6 +24,7 @@ from tui.ui.widgets.orders import OrdersPane
 
 from .test_run_modes import Terminal
 from .ui_support import loaded, make_app, screen_text, until
+from tui.ui import compat
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +48,7 @@ def burst(app, keys: list[str]) -> int:
     for key in keys:
         event = key_event(key)
         event.set_sender(app)
-        app._driver.send_message(event)
+        compat.feed_terminal(app, event)
     return expected
 
 

@@ -13,6 +13,7 @@ from tui.ui.widgets.positions import PositionsTable
 
 from .conftest import SECRET
 from .ui_support import loaded, make_app, screen_text, until
+from tui.ui import compat
 
 
 async def test_digits_tab_and_vim_keys_move_between_and_within_panes(make_sim):
@@ -80,7 +81,7 @@ async def test_r_says_refreshing_in_the_status_bar_until_every_answer_is_in(make
         sim.set_faults(latency_ms=400)
         await pilot.press("r")
         await until(pilot, lambda: "refreshing…" in screen_text(app), what="refreshing in the status bar")
-        assert "data <20s" not in screen_text(app) and not list(app._notifications)
+        assert "data <20s" not in screen_text(app) and not compat.shown_notifications(app)
         sim.set_faults(latency_ms=0)
         await until(pilot, lambda: "data <20s" in screen_text(app), timeout=8, what="the data age back")
         assert "refreshing…" not in screen_text(app)

@@ -11,6 +11,7 @@ from tui.ui.screens.ticket import ReviewScreen, TicketScreen
 from tui.ui.widgets.statusbar import StatusBar
 
 from .ui_support import loaded, make_app, screen_text, until
+from tui.ui import compat
 
 
 async def test_80x24_with_15_positions_and_10_orders_keeps_the_status_bar_and_footer(make_sim):
@@ -34,8 +35,8 @@ async def test_notifications_stand_above_the_status_bar_three_at_most_two_lines_
             app.notify(f"notice {n} " + "a very long message that would wrap many times " * 4 +
                        "3f2a9c1e-0b4d-4c55-9e8a-1234567890ab")
         await pilot.pause(0.3)
-        assert len(app._notifications) == 3  # the oldest gave way
-        assert all(n.message.count("\n") <= 1 for n in app._notifications)
+        assert len(compat.shown_notifications(app)) == 3  # the oldest gave way
+        assert all(n.message.count("\n") <= 1 for n in compat.shown_notifications(app))
         lines = screen_text(app).splitlines()
         assert "req/min" in lines[-2] and "Quit" in lines[-1]  # not covered
 

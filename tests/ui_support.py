@@ -10,6 +10,7 @@ from tui.config import Config, Intervals, Mode
 from tui.ui.app import AlpacaApp
 
 from .conftest import KEY, SECRET
+from tui.ui import compat
 
 # A Monday morning, market open, for tests that need a still clock.
 FROZEN_AT = datetime.fromisoformat("2026-11-23T10:30:00-05:00")
@@ -30,7 +31,7 @@ def make_app(sim: Any, *, mode: Mode = Mode.PAPER, intervals: Intervals = Interv
 
 def screen_text(app: AlpacaApp) -> str:
     """What the terminal shows now, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(compat.screen_lines(app.screen))
 
 
 async def until(pilot: Any, predicate: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:

@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo
+from tui.terms import NEW_YORK
 
 from tui.numbers import moment
 
-NY = ZoneInfo("America/New_York")
+NY = NEW_YORK  # the exchange's clock
 
 PRE_MARKET = "pre-market"
 REGULAR = "regular"
@@ -207,3 +207,8 @@ def describe(session: Session, now: datetime | None = None) -> str:
     if session.next_name is not None and session.next_at is not None:
         text += f" · next {session.next_name} {when(session.next_at, now)}"
     return text
+
+
+def is_open_at(clock: Any, now: datetime) -> bool:
+    """Regular hours by the server's last clock read, unless its close has passed since."""
+    return bool(clock.is_open) and now < clock.next_close

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
+from ..terms import NEW_YORK
 
 from ..numbers import moment, number
 from ..text import clean, show_symbol
 
-NY = ZoneInfo("America/New_York")
+NY = NEW_YORK  # the exchange's clock
 # Mid-luminance colours: under NO_COLOR Textual turns colours to grey by luminance, and
 # pure red would become a near-black grey on a dark background. These stay readable.
 UP = "#3cb371"

@@ -20,20 +20,11 @@ from typing import Awaitable, Callable
 
 from textual import events
 from textual.app import App
-from textual.message_pump import MessagePump
+
+from .compat import has_pending_work, layout_pending, propagation_stopped
 
 POLL = 0.003  # seconds between checks while a key is still being worked on
 PATIENCE = 1.0  # seconds to wait for one key at most (a key sent to a widget being removed never ends)
-
-
-def _stopped(event: events.Key) -> bool:
-    return bool(event._stop_propagation)  # Message has no public reader for it
-
-
-def _working(node: MessagePump) -> bool:
-    """Messages waiting for `node`, or callbacks it will run after the current one
-    (call_next): either can still change what the next key meets."""
-    return bool(node.message_queue_size or node._next_callbacks)
 
 
 class KeySequencer:
@@ -88,14 +79,14 @@ class KeySequencer:
             if time.monotonic() - self._since > PATIENCE:
                 self._current = None  # lost with its widget: do not hold the keyboard forever
                 return False
-            if not _stopped(current):
+            if not propagation_stopped(current):
                 return True  # still travelling: it comes back through returned()
         screen = self._app.screen
-        if not screen.is_mounted or screen._layout_required:
+        if not screen.is_mounted or layout_pending(screen):
             # A field just shown has no place yet, and focus order follows places: Tab
             # before the next layout would skip it.
             return True
-        if any(_working(node) for node in screen.walk_children(with_self=True)):
+        if any(has_pending_work(node) for node in screen.walk_children(with_self=True)):
             return True
         self._current = None
         return False

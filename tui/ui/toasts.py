@@ -16,6 +16,7 @@ import textwrap
 from textual.app import App
 
 from ..text import clean
+from .compat import shown_notifications, withdraw_notification
 
 MAX_SHOWN = 3
 LINES = 2
@@ -55,6 +56,6 @@ def prepare(app: App, message: object, title: object) -> tuple[str, str]:
 
 def trim(app: App) -> None:
     """Remove the oldest toasts until at most MAX_SHOWN stand."""
-    shown = list(app._notifications)  # Textual keeps them oldest first; no public remover
+    shown = shown_notifications(app)
     for notification in shown[: max(0, len(shown) - MAX_SHOWN)]:
-        app._unnotify(notification)
+        withdraw_notification(app, notification)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from ...sessions import AFTER_HOURS, CLOSED, PRE_MARKET, REGULAR, Session
+from ...sessions import AFTER_HOURS, CLOSED, PRE_MARKET, REGULAR, Session, is_open_at
 
 from rich.text import Text
 from textual.widgets import Static
@@ -25,11 +25,6 @@ BADGES = {
     PRE_MARKET: (" PRE-MARKET ", f"bold reverse {WARN}"),
     AFTER_HOURS: (" AFTER-HOURS ", f"bold reverse {WARN}"),
 }
-
-
-def is_open_at(clock: Any, now: datetime) -> bool:
-    """Open by the last clock read, unless its close has passed since."""
-    return bool(clock.is_open) and now < clock.next_close
 
 
 class ClockPane(Static, can_focus=True):

@@ -21,7 +21,7 @@ from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.message import Message
-from textual.widgets import DataTable
+from ..compat import TableInternals
 from textual.widgets.data_table import Column, RowKey
 from ..format import DOWN, UP, WARN
 
@@ -133,7 +133,7 @@ class FitColumn(Column):
         return 0 if self.hidden else super().get_render_width(data_table)
 
 
-class LiveTable(DataTable):
+class LiveTable(TableInternals):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
@@ -184,7 +184,7 @@ class LiveTable(DataTable):
         columns = self.ordered_columns
         widths = [cell_len(column.label.plain) for column in columns]
         keys = [column.key for column in columns]
-        for row in self._data.values():
+        for row in self.all_row_cells():
             for index, key in enumerate(keys):
                 cell = row.get(key)
                 width = cell.width if isinstance(cell, CellText) else cell_len(str(cell or ""))
@@ -235,8 +235,8 @@ class LiveTable(DataTable):
         """Columns changed width or visibility: every line is drawn again, and the
         scrollable size follows (DataTable recomputes it when idle)."""
         self._fit_columns()
-        self._update_count += 1
-        self._require_update_dimensions = True
+        self.invalidate_renders()
+        self.require_dimensions()
         self.check_idle()
         self.refresh()
 
@@ -249,13 +249,12 @@ class LiveTable(DataTable):
         if self.is_mounted and self._fit_columns():
             self._relayout()
 
-    def _update_dimensions(self, new_rows: Any) -> None:
-        # DataTable measures new rows' cells here, when idle: widths may have grown.
-        super()._update_dimensions(new_rows)
+    def dimensions_measured(self) -> None:
+        # DataTable measured new rows' cells (when idle): widths may have grown.
         if self._fit_columns():
-            self._update_count += 1
+            self.invalidate_renders()
             self.refresh()
-            super()._update_dimensions(())
+            self.measure_new_rows(())
 
     # ---- the cursor never rests on a footer row (the totals) ----
 
@@ -263,7 +262,7 @@ class LiveTable(DataTable):
         value = super().validate_cursor_coordinate(value)
         if self.footer_keys and self.row_count:
             row = value.row
-            while row > 0 and getattr(self._row_locations.get_key(row), "value", None) in self.footer_keys:
+            while row > 0 and getattr(self.row_key_at(row), "value", None) in self.footer_keys:
                 row -= 1
             value = Coordinate(row, value.column)
         return value
@@ -277,42 +276,39 @@ class LiveTable(DataTable):
         except Exception:  # cursor outside the rows while they change
             return None
 
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+    def draw_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                  cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
         """DataTable keys its cell cache on a counter that any change bumps, so a price tick
         in one row re-renders every cell on screen; most of them did not change. Here a
         render is reused while the cell object and everything else it depends on are the
         same."""
         if width <= 0:  # a hidden column: nothing at all, in every line of the row
-            height = self.header_height if row_index < 0 else self.rows[self._row_locations.get_key(row_index)].height
+            height = self.header_height if row_index < 0 else self.rows[self.row_key_at(row_index)].height
             return [[] for _ in range(height)]
         if row_index < 0 or column_index < 0:  # header, row labels
-            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
-        cell = self._data[row_key].get(self._column_locations.get_key(column_index))
+            return self.default_draw_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self.row_key_at(row_index)
+        cell = self.row_cells(row_key).get(self.column_key_at(column_index))
         height = self.rows[row_key].height
-        key = (cell, row_index, column_index, base_style, width, cursor, hover, self._show_hover_cursor,
-               self._pseudo_class_state, height)
+        key = (cell, row_index, column_index, base_style, width, cursor, hover, self.render_state(), height)
         lines = self._cell_renders.get(key)
         if lines is None:
             if isinstance(cell, CellText) and width > 2 * self.cell_padding and height == 1:
                 lines = self._draw_cell_text(cell, row_index, column_index, base_style, width, cursor, hover)
             else:
-                lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+                lines = self.default_draw_cell(row_index, column_index, base_style, width, cursor, hover)
             self._cell_renders.set(key, lines)
         return lines
 
     def _draw_cell_text(self, cell: CellText, row_index: int, column_index: int, base_style: Style, width: int,
                         cursor: bool, hover: bool) -> list[list[Segment]]:
-        """What DataTable._render_cell draws for a one-line CellText, without Rich's render
+        """What DataTable draws for a one-line CellText, without Rich's render
         pipeline (Styled, Padding, line splitting: most of a cell's cost, for one segment).
         Same styles, in the same order: the row's base style with the cell's place as
         meta (for mouse clicks), the component style, the cell's own style, then the
         post style. tests/test_table_render.py holds it to DataTable's own output."""
         fixed = row_index < self.fixed_rows or column_index < self.fixed_columns
-        component_style, post_style = self._get_styles_to_render_cell(
-            False, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        component_style, post_style = self.cell_styles(fixed, hover, cursor)
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
         text_style = pre_style + self.app.console.get_style(cell.style) if cell.style else pre_style
         pad = self.cell_padding
@@ -322,8 +318,7 @@ class LiveTable(DataTable):
         edge = Segment(" " * pad, pre_style + post_style)
         return [[edge, text, edge]]
 
-    def _clear_caches(self) -> None:
-        super()._clear_caches()
+    def caches_cleared(self) -> None:
         self._cell_renders.clear()
 
     def notify_style_update(self) -> None:
@@ -343,7 +338,7 @@ class LiveTable(DataTable):
         columns = [column.key for column in ordered]
         widened = False
         for key, cells in changes.items():
-            row = self._data[self._row_keys[key]]
+            row = self.row_cells(self._row_keys[key])
             for column, value in cells:
                 row[columns[column]] = value
                 # DataTable widens a column only through update_cell(update_width=True),
@@ -351,7 +346,7 @@ class LiveTable(DataTable):
                 if value.width > ordered[column].content_width:
                     ordered[column].content_width = value.width
                     widened = True
-        self._update_count += 1
+        self.invalidate_renders()
         if widened:  # every row moves: draw them all, and hide a column if they no longer fit
             self._relayout()
             return
@@ -366,7 +361,7 @@ class LiveTable(DataTable):
             if changed and run_start is None:
                 run_start = row
             elif not changed and run_start is not None:
-                self._refresh_region(Region(0, self.header_height + run_start, width, row - run_start))
+                self.refresh_table_region(Region(0, self.header_height + run_start, width, row - run_start))
                 run_start = None
 
     def apply(self, update: TableUpdate) -> None:
@@ -412,7 +407,7 @@ class LiveTable(DataTable):
                     changes[key] = changed_cells(cells, old, rights)
                 self._cells[key] = cells
             self._set_cells(changes)
-            if self._require_update_dimensions:
+            if self.dimensions_required:
                 # Rows came or went: measure every column now (DataTable would only when
                 # idle, after drawing new rows at the old widths), fit, and draw them all.
                 self._measure_columns()
