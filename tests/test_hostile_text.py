@@ -177,7 +177,7 @@ def running(app: AlpacaApp):
 async def ready(pilot) -> None:
     """Every pane loaded and the stream listening to the fake."""
     app = pilot.app
-    await until(pilot, lambda: all(r in app._fetched for r in ("account", "positions", "orders", "clock", "fills"))
+    await until(pilot, lambda: all(app.refresher.schedule.fetched_at(r) is not None for r in ("account", "positions", "orders", "clock", "fills"))
                 and app.stream_state == "listening", timeout=15, what="loaded, stream listening")
     await pilot.pause()
 
@@ -215,7 +215,7 @@ async def test_a_403_whose_message_is_markup_is_shown_in_the_toast_status_bar_an
     async with running(app) as pilot:
         await ready(pilot)
         await buy_one(pilot)
-        await until(pilot, lambda: app.rejections, what="the rejection")
+        await until(pilot, lambda: app.state.rejections, what="the rejection")
         await shown(pilot, "[/] forbidden")
         assert "[/] forbidden" in toast_text(app)
         assert "[/] forbidden (40310000)" in app.main.query_one(StatusBar).line.plain
@@ -240,7 +240,7 @@ async def test_an_order_id_in_brackets_is_shown_with_its_brackets(hostile, make_
         await pilot.press("c")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="cancel confirmation")
         await pilot.press("y")
-        await until(pilot, lambda: app.rejections, what="the rejection")
+        await until(pilot, lambda: app.state.rejections, what="the rejection")
         await shown(pilot, "order [abc-123] not found")
         assert "order  not found" not in screen_text(app)
         assert_up_and_clean(app)
@@ -331,12 +331,12 @@ async def test_a_bulk_cancel_refused_with_a_code_that_is_not_a_number_leaves_the
     async with running(app) as pilot:
         await ready(pilot)
         refused = [{"id": str(order_id), "status": 500, "body": {"code": "[/]", "message": "[/] \x1b]52;c;eA==\x07no"}}
-                   for order_id in list(app.orders)[:2]]
+                   for order_id in list(app.state.orders)[:2]]
         fake.answer("DELETE", "/v2/orders", status=207, json=refused)
         await pilot.press("C")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="cancel-all confirmation")
         await pilot.press("y")
-        await until(pilot, lambda: len(app.rejections) >= 2 or compat.failure(app) is not None, what="two refusals")
+        await until(pilot, lambda: len(app.state.rejections) >= 2 or compat.failure(app) is not None, what="two refusals")
         await pilot.pause()
         assert_up_and_clean(app, "bulk cancel refused")
         await pilot.press("e")
@@ -462,9 +462,9 @@ async def feed_rest_and_stream(pilot, fake, sample: str, index: int, rest_orders
 
     # A REST error message: 403 on POST /v2/orders -> toast, status bar, rejections screen.
     fake.answer("POST", "/v2/orders", status=403, json=problem_body(sample))
-    count = len(app.rejections)
-    app._send_order(PLAN)
-    await soon(pilot, lambda: len(app.rejections) > count, f"{where}: 403")
+    count = len(app.state.rejections)
+    app.flow.send_order(PLAN)
+    await soon(pilot, lambda: len(app.state.rejections) > count, f"{where}: 403")
     await checked(pilot, f"{where}: 403 toast and status bar")
 
     # An order with this symbol, from REST and the stream; a fill; a trade_update whose
@@ -474,29 +474,29 @@ async def feed_rest_and_stream(pilot, fake, sample: str, index: int, rest_orders
     rest_orders.append(raw)
     fake.answer("GET", "/v2/orders", json=rest_orders[-4:])
     fake.push(new_update(raw))
-    await soon(pilot, lambda: raw["id"] in app.orders, f"{where}: order shown")
+    await soon(pilot, lambda: raw["id"] in app.state.orders, f"{where}: order shown")
     fake.push(fill_update(sample))
     fake.push({"stream": "trade_updates", "data": {"event": sample, "order": order(sample, status=sample,
                                                                                    side=sample)}})
-    await soon(pilot, lambda: not app._unannounced, f"{where}: the fill announced")
+    await soon(pilot, lambda: not app.announcer.waiting, f"{where}: the fill announced")
     await checked(pilot, f"{where}: orders table, fill toast")
 
     # Its cancel dialog, and a 404 naming the order by this text.
     table = app.main.query_one(OrdersTable)
-    await soon(pilot, lambda: raw["id"] in app.orders and raw["id"] in table._row_keys, f"{where}: its row")
+    await soon(pilot, lambda: raw["id"] in app.state.orders and raw["id"] in table._row_keys, f"{where}: its row")
     table.move_cursor(row=table.get_row_index(raw["id"]))
     fake.answer("DELETE", f"/v2/orders/{raw['id']}", status=404,
                 json=problem_body(f"order [{sample}] not found", 40410000))
     await opened(pilot, app.action_cancel_order, ConfirmScreen, f"{where}: cancel dialog")
-    count = len(app.rejections)
+    count = len(app.state.rejections)
     app.screen.action_confirm()
-    await soon(pilot, lambda: len(app.rejections) > count, f"{where}: 404")
+    await soon(pilot, lambda: len(app.state.rejections) > count, f"{where}: 404")
     await checked(pilot, f"{where}: 404 toast")
 
     # A position with this symbol: the table, `x` on it (a warning unless it is a symbol).
     fake.answer("GET", "/v2/positions", json=[position("AAPL"), position(sample)])
-    app.refresh_resource("positions")
-    await soon(pilot, lambda: any(p.symbol == sample for p in app.positions), f"{where}: position shown")
+    app.refresher.ask("positions")
+    await soon(pilot, lambda: any(p.symbol == sample for p in app.state.positions), f"{where}: position shown")
     await checked(pilot, f"{where}: positions table")
     positions = app.main.query_one(PositionsTable)
     positions.move_cursor(row=positions.get_row_index(sample))
@@ -508,19 +508,19 @@ async def feed_rest_and_stream(pilot, fake, sample: str, index: int, rest_orders
     # Close all, refused for a position of this symbol with this message.
     fake.answer("DELETE", "/v2/positions", json=[
         {"symbol": sample, "status": 403, "body": {"code": 40310000, "message": sample, "symbol": sample}}])
-    count = len(app.rejections)
+    count = len(app.state.rejections)
     await opened(pilot, app.action_close_all, ConfirmScreen, f"{where}: close-all dialog")
     app.screen.action_confirm()
-    await soon(pilot, lambda: len(app.rejections) > count, f"{where}: close all refused")
+    await soon(pilot, lambda: len(app.state.rejections) > count, f"{where}: close all refused")
     await checked(pilot, f"{where}: close-all toasts")
     # Cancel all, refused for an order with this message (a numeric code: see
     # test_a_bulk_cancel_refused_with_a_code_that_is_not_a_number_leaves_the_app_up).
     fake.answer("DELETE", "/v2/orders", status=207, json=[
         {"id": raw["id"], "status": 500, "body": {"code": 50010000, "message": sample}}])
-    count = len(app.rejections)
+    count = len(app.state.rejections)
     await opened(pilot, app.action_cancel_all, ConfirmScreen, f"{where}: cancel-all dialog")
     app.screen.action_confirm()
-    await soon(pilot, lambda: len(app.rejections) > count, f"{where}: cancel all refused")
+    await soon(pilot, lambda: len(app.state.rejections) > count, f"{where}: cancel all refused")
     await checked(pilot, f"{where}: cancel-all toasts")
 
     # The rejections screen: this sample's 403, 404 and bulk refusals, and every one before.

@@ -237,20 +237,20 @@ async def test_figures_that_grow_after_the_first_draw_are_shown_whole(make_sim):
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         table = app.main.query_one(PositionsTable)
-        nvda = next(p for p in app.positions if p.symbol == "NVDA")
+        nvda = next(p for p in app.state.positions if p.symbol == "NVDA")
         sim.set_price("NVDA", Decimal(nvda.current_price) * 10)
         sim.client.submit_order(MarketOrderRequest(symbol="F", qty=1000, side="buy", time_in_force="day"))
         wait_for(lambda: any(p.symbol == "F" and p.qty == "1007" for p in sim.client.get_all_positions()))
         await pilot.press("r")
 
         def grown() -> bool:
-            held = {p.symbol: p for p in app.positions}
+            held = {p.symbol: p for p in app.state.positions}
             return held["F"].qty == "1007" and Decimal(held["NVDA"].current_price) > Decimal(nvda.current_price) * 9
 
         await until(pilot, grown, what="the grown figures")
         await pilot.pause()
         await pilot.pause()
-        rows = position_rows(app.positions)
+        rows = position_rows(app.state.positions)
         assert dict(rows)["F"][2][0] == "1,007"
         # The subtitle is checked in the tests above: here the app's heartbeat sets it too
         # (until app.py hands it the stale note through PositionsTable.mark_stale).

@@ -44,7 +44,7 @@ def key_event(key: str) -> events.Key:
 def burst(app, keys: list[str]) -> int:
     """Every key handed to the app at once, as one read from the terminal delivers them.
     Returns how many keys the app will have received once it has them all."""
-    expected = app._keys.received + len(keys)
+    expected = app.key_queue.received + len(keys)
     for key in keys:
         event = key_event(key)
         event.set_sender(app)
@@ -56,7 +56,7 @@ async def settled(pilot, count: int, seconds: float = 0.1) -> None:
     """Until the app has taken `count` keys more than it had when the burst was sent
     (burst() returns the count before) and finished with all of them."""
     app = pilot.app
-    await until(pilot, lambda: app._keys.received >= count and app._keys.pending == 0, what="every key handled")
+    await until(pilot, lambda: app.key_queue.received >= count and app.key_queue.pending == 0, what="every key handled")
     await pilot.pause(seconds)
 
 
@@ -131,7 +131,7 @@ async def test_random_ticket_edits_typed_slowly_or_in_one_burst_give_the_same_fo
                 ticket = app.screen
                 if how == "slow":
                     await pilot.press(*keys)
-                    await settled(pilot, app._keys.received)
+                    await settled(pilot, app.key_queue.received)
                 else:
                     await settled(pilot, burst(app, keys))
                 forms.append((ticket.form(), app.focused.id if app.focused else None))

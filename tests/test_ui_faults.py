@@ -119,7 +119,7 @@ async def test_a_refused_stream_falls_back_to_polling_and_says_so(make_sim):
         async with app.run_test(size=(80, 24)) as pilot:
             await loaded(pilot, stream=False)
             await until(pilot, lambda: app.stream_state == "unauthorized", what="stream refused")
-            assert "polling" in screen_text(app) and app._interval("orders") == app.config.intervals.orders_polling
+            assert "polling" in screen_text(app) and app.refresher.fetches["orders"].interval(app.config.intervals, app.stream_state == "listening") == app.config.intervals.orders_polling
             from alpaca.trading.requests import LimitOrderRequest
 
             sim.client.submit_order(LimitOrderRequest(symbol="INTC", qty=1, side="buy", time_in_force="gtc",

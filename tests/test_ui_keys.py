@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from tui.ui.app import KEYS
+from tui.ui import keymap
 from tui.ui.screens.info import InfoScreen
 from tui.ui.widgets.account import AccountPane
 from tui.ui.widgets.clock import ClockPane
@@ -87,15 +87,16 @@ async def test_r_says_refreshing_in_the_status_bar_until_every_answer_is_in(make
         assert "refreshing…" not in screen_text(app)
 
 
-async def test_question_mark_lists_every_key(make_sim):
+async def test_question_mark_lists_every_key_with_its_id(make_sim):
     sim = make_sim()
     app = make_app(sim, stream=False)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(110, 70)) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, InfoScreen))
         text = screen_text(app)
-        for key, _ in KEYS:
-            assert key in text, key
+        for _, keys, what, key_id in keymap.help_rows():
+            assert keys in text and what in text and key_id in text, (keys, what, key_id)
+        assert "Close all" in text and "order ticket to buy" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, InfoScreen)
 

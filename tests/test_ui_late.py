@@ -30,6 +30,6 @@ async def test_a_clock_in_year_9999_or_year_1_leaves_the_app_up(make_sim, hostil
                                               "next_close": year})
         app = AlpacaApp(config_for(fake.url))
         async with app.run_test(size=(100, 30)) as pilot:
-            await until(pilot, lambda: "clock" in app._problems, what="the clock refused, not a crash")
+            await until(pilot, lambda: app.refresher.schedule.problem("clock") is not None, what="the clock refused, not a crash")
             await pilot.pause(1.2)  # a heartbeat or two
             assert app.is_running and "Orders (3)" in screen_text(app)

@@ -52,7 +52,7 @@ async def test_badge_says_paper_or_live(make_sim):
     for mode, word in ((Mode.PAPER, " PAPER "), (Mode.LIVE, " LIVE ")):
         app = make_app(sim, mode=mode, stream=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: "account" in app._fetched)
+            await until(pilot, lambda: app.refresher.schedule.fetched_at("account") is not None)
             assert word in screen_text(app).splitlines()[0]
             if mode is Mode.LIVE:
                 assert "REAL MONEY" in screen_text(app)
@@ -109,11 +109,11 @@ async def test_account_and_positions_come_from_one_moment(make_sim):
     app = make_app(sim, intervals=QUIET)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        nvda = next(p for p in app.positions if p.symbol == "NVDA")
+        nvda = next(p for p in app.state.positions if p.symbol == "NVDA")
         sim.set_price("NVDA", Decimal(nvda.current_price) * 2)
-        app.refresh_resource("positions")  # what the positions timer does
-        await until(pilot, lambda: next(p for p in app.positions if p.symbol == "NVDA").current_price
+        app.refresher.ask("positions")  # what the positions timer does
+        await until(pilot, lambda: next(p for p in app.state.positions if p.symbol == "NVDA").current_price
                     != nvda.current_price, what="the new NVDA price")
-        account = app.account
-        total = sum(Decimal(p.market_value) for p in app.positions)
+        account = app.state.account
+        total = sum(Decimal(p.market_value) for p in app.state.positions)
         assert Decimal(account.equity) == Decimal(account.cash) + total

@@ -25,8 +25,8 @@ async def test_a_failing_pane_shows_its_error_and_recovers(make_sim):
     notes = []
     app = make_app(sim, broker_factory=FlakyBroker)
     async with app.run_test(size=(80, 24), message_hook=lambda m: notes.append(m)) as pilot:
-        await until(pilot, lambda: "positions" in app._problems and "account" in app._fetched
-                    and "orders" in app._fetched, what="positions failed, others loaded")
+        await until(pilot, lambda: app.refresher.schedule.problem("positions") is not None and app.refresher.schedule.fetched_at("account") is not None
+                    and app.refresher.schedule.fetched_at("orders") is not None, what="positions failed, others loaded")
         assert "Orders (3)" in screen_text(app) and "Equity" in screen_text(app)
         table = app.main.query_one(PositionsTable)
         assert table.has_class("failing")

@@ -25,7 +25,7 @@ async def test_a_duplicate_fill_counts_once_and_a_late_new_does_not_reopen(make_
     async with run_noting(app, seen) as pilot:
         await loaded(pilot)
         await until(pilot, lambda: fake.listeners, what="the app listening on the fake stream")
-        [order] = [o for o in app.orders.values() if o.symbol == "GOOGL"]
+        [order] = [o for o in app.state.orders.values() if o.symbol == "GOOGL"]
         body = requests.get(f"{sim.url}/v2/orders/{order.id}", timeout=5,
                             headers={"APCA-API-KEY-ID": "k", "APCA-API-SECRET-KEY": "s"}).json()
         filled = dict(body, status="filled", filled_qty=body["qty"], filled_avg_price="280.00",
@@ -37,9 +37,9 @@ async def test_a_duplicate_fill_counts_once_and_a_late_new_does_not_reopen(make_
         fake.push(fill)  # the same execution again
         late_new = {"stream": "trade_updates", "data": {"event": "new", "order": dict(body, status="new")}}
         fake.push(late_new)
-        await until(pilot, lambda: str(order.id) not in app.orders, what="the filled order left the open list")
+        await until(pilot, lambda: str(order.id) not in app.state.orders, what="the filled order left the open list")
         await pilot.pause(0.5)
-        assert str(order.id) not in app.orders  # the late `new` did not bring it back
+        assert str(order.id) not in app.state.orders  # the late `new` did not bring it back
         announced = [n for n in seen if "GOOGL" in n and "@ 280.00" in n]
         assert len(announced) == 1, announced
 
@@ -66,7 +66,7 @@ async def test_an_order_canceled_elsewhere_is_announced(make_sim):
     seen: list[str] = []
     async with run_noting(app, seen) as pilot:
         await loaded(pilot)
-        [order] = [o for o in app.orders.values() if o.symbol == "META"]
+        [order] = [o for o in app.state.orders.values() if o.symbol == "META"]
         sim.client.cancel_order_by_id(order.id)  # another program
         await until(pilot, lambda: any("canceled (not by this app)" in n for n in seen), what="announced")
-        assert str(order.id) not in app.orders
+        assert str(order.id) not in app.state.orders

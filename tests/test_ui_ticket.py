@@ -179,7 +179,7 @@ async def test_review_warns_over_buying_power_and_the_rejection_shows_in_the_sta
         await until(pilot, lambda: "REJECTED" in bar.line.plain, what="rejection in the status bar")
         assert "insufficient buying power (40310000)" in bar.line.plain
         assert "REJECTED 0s " in bar.line.plain or "REJECTED 1s " in bar.line.plain  # how old it is
-        assert len(app.rejections) == 1
+        assert len(app.state.rejections) == 1
         await pilot.press("e")  # looking at the rejections dismisses the bar's
         assert "Rejections (1)" in screen_text(app) and "insufficient buying power" in screen_text(app)
         await until(pilot, lambda: "REJECTED" not in bar.line.plain, what="the rejection dismissed")

@@ -20,7 +20,7 @@ async def test_80x24_with_15_positions_and_10_orders_keeps_the_status_bar_and_fo
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         lines = screen_text(app).splitlines()
-        assert len(app.positions) >= 15 and len(app.orders) >= 10
+        assert len(app.state.positions) >= 15 and len(app.state.orders) >= 10
         assert "stream" in lines[-2] and "req/min" in lines[-2]  # the status bar, second to last
         assert "Quit" in lines[-1]  # the footer, last
         assert not any(line.rstrip().endswith("▆▆") for line in lines)  # no stray screen scrollbar

@@ -49,7 +49,7 @@ async def until(pilot: Any, predicate: Callable[[], Any], timeout: float = 5.0, 
 async def loaded(pilot: Any, *, stream: bool = True) -> None:
     """Wait until every pane has data (and the stream is listening, if asked)."""
     app = pilot.app
-    await until(pilot, lambda: all(r in app._fetched for r in ("account", "positions", "orders", "clock", "fills")),
+    await until(pilot, lambda: all(app.refresher.schedule.fetched_at(r) is not None for r in ("account", "positions", "orders", "clock", "fills")),
                 what="all panes loaded")
     if stream and app.use_stream:
         await until(pilot, lambda: app.stream_state == "listening", what="stream listening")

@@ -61,3 +61,12 @@ def moment(value: Any) -> datetime | None:
         return value if EARLIEST <= value <= LATEST else None
     except (OverflowError, ValueError):
         return None
+
+
+def age(seconds: float) -> str:
+    """A duration as its largest whole unit: 42s, 3m, 2h."""
+    if seconds < 60:
+        return f"{int(seconds)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    return f"{int(seconds // 3600)}h"

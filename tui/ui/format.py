@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from ..terms import NEW_YORK
 
-from ..numbers import moment, number
+from ..numbers import age as short_age, moment, number
 from ..text import clean, show_symbol
 
 NY = NEW_YORK  # the exchange's clock
@@ -114,13 +114,7 @@ def countdown(delta: timedelta) -> str:
 
 
 def age(seconds: float | None) -> str:
-    if seconds is None:
-        return DASH
-    if seconds < 60:
-        return f"{int(seconds)}s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    return f"{int(seconds // 3600)}h"
+    return DASH if seconds is None else short_age(seconds)
 
 
 def enum_text(value: Any) -> str:

@@ -14,6 +14,8 @@ from rich.text import Text
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+
+from .. import keymap
 from textual.containers import Horizontal, Vertical
 from textual.actions import SkipAction
 from textual.screen import ModalScreen
@@ -59,11 +61,7 @@ class Tick(Static, can_focus=True):
 class ConfirmScreen(ModalScreen[bool]):
     """Yes or no. Dismisses True only on `y` or the Yes button."""
 
-    BINDINGS = [
-        Binding("y", "confirm_key", "Yes", priority=True),
-        Binding("n", "cancel_key", "No", priority=True),
-        Binding("escape", "cancel", "Cancel", priority=True),
-    ]
+    BINDINGS = keymap.bindings(keymap.CONFIRM)
 
     def __init__(self, title: str, lines: list[str], *, yes: str = "Yes", bulk: bool = False,
                  live: bool = False, typed: str | None = None) -> None:
@@ -263,7 +261,7 @@ class CloseAllChoice:
 class CloseAllScreen(ConfirmScreen):
     """Close every position; optionally cancel the open orders first."""
 
-    BINDINGS = [Binding("o", "toggle_orders", "Also cancel orders", priority=True)]
+    BINDINGS = keymap.bindings(keymap.CLOSE_ALL)
 
     def __init__(self, positions: int, open_orders: int, live: bool = False) -> None:
         super().__init__(f"Close ALL {positions} positions?", [

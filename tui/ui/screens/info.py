@@ -52,12 +52,19 @@ class InfoScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def help_screen(keys: list[tuple[str, str]]) -> InfoScreen:
+def help_screen(rows: list[tuple[str, str, str, str]]) -> InfoScreen:
+    """rows: (section, keys, what they do, key id) from tui/ui/keymap.py; the id is what a
+    user keymap names to change the key."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for key, what in keys:
-        table.add_row(plain(key), plain(what))
+    table.add_column(style="dim", no_wrap=True)
+    section = None
+    for where, keys, what, key_id in rows:
+        if where != section:
+            section = where
+            table.add_row(plain(where, "underline"), Text(""), Text("id" if section == rows[0][0] else ""))
+        table.add_row(plain(keys), plain(what), plain(key_id))
     return InfoScreen("Keys", table)
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Callable
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from .. import keymap
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -26,21 +26,7 @@ from ..widgets.topbar import TopBar
 
 
 class MainScreen(Screen):
-    BINDINGS = [
-        Binding("b", "app.buy", "Buy", priority=True, id="buy"),
-        Binding("s", "app.sell", "Sell", priority=True, id="sell"),
-        Binding("X", "app.close_all", "Close all", priority=True, id="close_all"),
-        Binding("C", "app.cancel_all", "Cancel all", priority=True, id="cancel_all"),
-        Binding("r", "app.refresh", "Refresh", priority=True, id="refresh"),
-        Binding("question_mark", "app.help", "Help", key_display="?", priority=True, id="help"),
-        Binding("q", "app.quit", "Quit", priority=True, id="quit"),
-        Binding("e", "app.rejections", "Rejections", show=False, priority=True, id="rejections"),
-        Binding("i", "app.connection", "Connection", show=False, priority=True, id="connection"),
-        Binding("1", "app.focus_pane('account')", "Account", show=False),
-        Binding("2", "app.focus_pane('positions')", "Positions", show=False),
-        Binding("3", "app.focus_pane('orders')", "Orders", show=False),
-        Binding("4", "app.focus_pane('clock')", "Clock", show=False),
-    ]
+    BINDINGS = keymap.bindings(keymap.MAIN)
 
     def __init__(self, config: Config, now: Callable[[], datetime]) -> None:
         super().__init__(id="main")

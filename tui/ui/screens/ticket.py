@@ -8,14 +8,14 @@ the consequences; `y` there dismisses the ticket with the plan, and the app send
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable
+from typing import Protocol
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from .. import keymap
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
@@ -44,6 +44,24 @@ FIELDS = [
     ("stop_loss", "Stop loss", "input", "optional, stop"),
 ]
 ALL_PRICE_FIELDS = ("limit_price", "stop_price", "trail")
+
+
+class TicketDesk(Protocol):
+    """What the ticket asks of the app (the order flow, ui/orderflow.py implements it)."""
+
+    def request_facts(self, screen: Screen, symbol: str, quote_only: bool = False) -> None:
+        """Look up `symbol` off the UI thread; the answer comes to `screen` as TicketFacts."""
+
+    def holding(self, symbol: str) -> Holding:
+        """The position in `symbol` and what open orders hold of it (sells check against it)."""
+
+    def review_facts(self, plan: OrderPlan) -> ReviewFacts:
+        """The account's side of the review: buying power, day trades, the session."""
+
+    def now(self) -> datetime:
+        """The server's time: quote ages and sessions."""
+
+
 FACTS_DELAY = 0.35  # seconds of no typing before the symbol is looked up
 QUOTE_EVERY = 1.5  # seconds between quotes while the ticket is open: never older than 2 s
 
@@ -53,26 +71,14 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
 
     # Keys reach these bindings in the order typed, one at a time (tui/ui/keys.py); they
     # are priority bindings so that Enter and Tab act from any field.
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", priority=True),
-        Binding("enter", "submit", "Review", priority=True),
-        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
-        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
-    ]
+    BINDINGS = keymap.bindings(keymap.TICKET)
 
-    def __init__(self, side: str, symbol: str, *, live: bool,
-                 request_facts: Callable[..., None],
-                 holding: Callable[[str], Holding],
-                 review_facts: Callable[[OrderPlan], ReviewFacts],
-                 now: Callable[[], datetime]) -> None:
+    def __init__(self, side: str, symbol: str, *, live: bool, desk: TicketDesk) -> None:
         super().__init__()
         self.side = side
         self.initial_symbol = symbol
         self.live = live
-        self._request_facts = request_facts
-        self._holding = holding  # the position and what open orders hold of it
-        self._review_facts = review_facts
-        self._now = now  # the server's time: quote ages and sessions
+        self.desk = desk
         self.asset: AssetFacts | None = None
         self.asset_symbol = ""  # the symbol self.asset / self.found / self.quote describe
         self.found = True
@@ -110,13 +116,13 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         symbol.focus()
         symbol.select_all()
         if self.initial_symbol:
-            self._request_facts(self, self.initial_symbol)
+            self.desk.request_facts(self, self.initial_symbol)
         self.set_interval(QUOTE_EVERY, self._refresh_quote)
 
     def _refresh_quote(self) -> None:
         """Keep the quote live while the ticket (or its review) is open."""
         if self.asset_symbol and self.found and self.asset_symbol == self.current_symbol:
-            self._request_facts(self, self.asset_symbol, quote_only=True)
+            self.desk.request_facts(self, self.asset_symbol, quote_only=True)
 
     def _retitle(self) -> None:
         side = self.query_one("#side", Choice).value.upper()
@@ -150,7 +156,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
             self._facts_timer.stop()
         symbol = event.value.strip().upper()
         if symbol and symbol != self.asset_symbol:
-            self._facts_timer = self.set_timer(FACTS_DELAY, lambda: self._request_facts(self, symbol))
+            self._facts_timer = self.set_timer(FACTS_DELAY, lambda: self.desk.request_facts(self, symbol))
 
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
@@ -236,11 +242,11 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         known = symbol == self.asset_symbol
         if known and not self.found:
             return {"symbol": f"unknown symbol: {symbol}"}
-        return validate(form, self.asset if known else None, self._holding(symbol))
+        return validate(form, self.asset if known else None, self.desk.holding(symbol))
 
     def _outlook(self, plan: OrderPlan) -> Review:
         quote = self.quote if plan.symbol == self.asset_symbol else None
-        return review(plan, quote, self._review_facts(plan), now=self._now())
+        return review(plan, quote, self.desk.review_facts(plan), now=self.desk.now())
 
     def action_submit(self) -> None:
         result = self._check()
@@ -251,7 +257,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
         plan = result
         checked = plan.symbol == self.asset_symbol
         if not checked:  # the server has not described this symbol yet: the review waits for it
-            self._request_facts(self, plan.symbol)
+            self.desk.request_facts(self, plan.symbol)
         self._review = ReviewScreen(plan, self._outlook(plan), live=self.live, checked=checked)
 
         def reviewed(send: bool | None) -> None:
@@ -297,11 +303,7 @@ class ReviewScreen(ModalScreen[bool]):
     did not show.
     """
 
-    BINDINGS = [
-        Binding("y", "send", "Send", priority=True),
-        Binding("n", "back", "Back", priority=True),
-        Binding("escape", "back", "Back", priority=True),
-    ]
+    BINDINGS = keymap.bindings(keymap.REVIEW)
 
     def __init__(self, plan: OrderPlan, outlook: Review, *, live: bool, checked: bool = True) -> None:
         super().__init__()

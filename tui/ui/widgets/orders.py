@@ -7,11 +7,12 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from .. import keymap
 from textual.containers import Vertical
 from textual.reactive import reactive
 
 from ...broker.activity import FillRow
+from ...state.orders import order_version
 from ..format import dec, enum_text, instrument, money, multiplier, ny_time, price, quantity, word
 from .titles import retitle
 from .table import Cell, LiveTable, Row, hidden_note
@@ -76,12 +77,6 @@ def _order_cells(order: Any, leg: bool = False) -> tuple[Cell, ...]:
     )
 
 
-def order_version(order: Any) -> tuple:
-    """What changes when an order or one of its legs does (Alpaca moves updated_at on every
-    change): the key for reusing its formatted row and for skipping an unchanged refresh."""
-    return order.updated_at, order.status, order.filled_qty, tuple(order_version(leg) for leg in order.legs or ())
-
-
 def order_rows(orders: Sequence[Any], cache: dict[str, tuple[Any, tuple[Cell, ...]]] | None = None) -> list[Row]:
     """Rows for orders and their legs. With `cache`, an order whose version is unchanged
     keeps its cells: a refresh of 2,000 resting orders then formats next to nothing."""
@@ -120,7 +115,7 @@ def fill_rows(fills: Sequence[FillRow]) -> list[Row]:
 
 
 class OrdersTable(LiveTable):
-    BINDINGS = [Binding("c", "app.cancel_order", "Cancel", priority=True, id="cancel_order")]
+    BINDINGS = keymap.bindings(keymap.ORDERS_TABLE)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(ORDER_COLUMNS, drop_order=ORDER_DROP_ORDER, **kwargs)
@@ -134,7 +129,7 @@ class FillsTable(LiveTable):
 class OrdersPane(Vertical):
     """Open orders or recent fills; the title always carries the open-order count."""
 
-    BINDINGS = [Binding("f", "toggle_fills", "Fills")]
+    BINDINGS = keymap.bindings(keymap.ORDERS_PANE)
     showing_fills: reactive[bool] = reactive(False)
 
     def __init__(self, **kwargs) -> None:

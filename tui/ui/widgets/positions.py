@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Sequence
 
-from textual.binding import Binding
+from .. import keymap
 
 from ..format import dec, instrument, money, price, quantity, signed_money, signed_pct, tone, word
 from .table import LiveTable, Row, TableUpdate, hidden_note
@@ -67,9 +67,7 @@ def position_rows(positions: Sequence[Any]) -> list[Row]:
 
 class PositionsTable(LiveTable):
     BORDER_TITLE = "Positions"
-    BINDINGS = [
-        Binding("x", "app.close_position", "Close", priority=True, id="close_position"),
-    ]
+    BINDINGS = keymap.bindings(keymap.POSITIONS)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(COLUMNS, drop_order=DROP_ORDER, footer_keys=(TOTAL_KEY,), **kwargs)

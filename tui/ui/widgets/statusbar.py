@@ -6,6 +6,7 @@ NO_COLOR.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -14,6 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from ...broker.errors import Problem
+from ...state.refresh import RefreshSchedule
 from ...text import clean
 from ..format import DOWN, UP, WARN, age
 
@@ -43,6 +45,30 @@ class Status:
     rejection: Problem | None = None
     rejection_age: int | None = None  # seconds since it came (minutes once past one)
     refreshing: bool = False  # a refresh the user asked for (r) is under way
+
+
+def status_of(schedule: RefreshSchedule, stream_state: str, daytrades: tuple[int | None, bool, bool],
+              requests_per_minute: int, rejection: tuple[Problem, float] | None) -> Status:
+    """What the bar shows now. daytrades: (count, computed locally, warning); rejection: the
+    last one and when it came (monotonic), until a success or a look at `e` clears it."""
+    streaming = stream_state == "listening"
+    if schedule.offline:
+        connection = "OFFLINE"
+    elif not schedule.anything_fetched:
+        connection = "connecting"
+    else:
+        connection = "stream" if streaming else "polling"
+    count, local, warning = daytrades
+    seconds = None if rejection is None else time.monotonic() - rejection[1]
+    return Status(
+        connection=connection,
+        # The stream keeps orders current; without it their age counts too. A part never
+        # loaded makes the age unknown, not "<20s".
+        data_age=schedule.data_age(("account", "positions") + (() if streaming else ("orders",))),
+        daytrades=count, daytrades_local=local, daytrades_warning=warning, requests_per_minute=requests_per_minute,
+        rejection=rejection[0] if rejection else None,
+        rejection_age=None if seconds is None else int(seconds) if seconds < 60 else int(seconds // 60) * 60,
+        refreshing=schedule.refreshing)
 
 
 def rejection_text(problem: Problem, width: int, seconds: int | None = None) -> str:

@@ -16,7 +16,7 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from .. import keymap
 from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.geometry import Region
@@ -134,12 +134,7 @@ class FitColumn(Column):
 
 
 class LiveTable(TableInternals):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
-    ]
+    BINDINGS = keymap.bindings(keymap.TABLES)
 
     class ColumnsHidden(Message):
         """The set of hidden columns changed; `labels` are theirs, in the table's order."""

@@ -1,0 +1,157 @@
+"""Every key the app binds, defined once: the bindings, the help screen, the footer (which
+Textual draws from the bindings) and the command palette are all made from this table.
+
+Each key has an id. A user keymap maps ids to other keys (`{"buy": "B", "quit": "ctrl+q"}`)
+and is applied with Textual's keymap support (App.set_keymap), which rebinds every screen;
+apply_keymap() checks it first and says what it refused. The file that holds a user's
+keymap comes with the configuration file; the mechanism is here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+from textual.app import App
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    keys: str  # Textual key names, comma-separated: "y", "escape", "question_mark"
+    action: str
+    label: str  # the footer's word, and the command palette's title
+    help: str  # the help screen's line
+    show: bool = True  # in the footer
+    priority: bool = True  # acts from any focused widget (tui/ui/keys.py keeps the typed order)
+    display: str = ""  # how to write the key when its name does not say it ("?")
+    palette: bool = False  # also a command in the palette (Ctrl+P)
+
+
+# The main screen, anywhere on it.
+MAIN = (
+    Key("buy", "b", "app.buy", "Buy", "order ticket to buy the selected symbol", palette=True),
+    Key("sell", "s", "app.sell", "Sell", "order ticket to sell the selected symbol", palette=True),
+    Key("close_all", "X", "app.close_all", "Close all", "close all positions (option: cancel open orders first)",
+        palette=True),
+    Key("cancel_all", "C", "app.cancel_all", "Cancel all", "cancel all open orders", palette=True),
+    Key("refresh", "r", "app.refresh", "Refresh", "refresh everything now", palette=True),
+    Key("help", "question_mark", "app.help", "Help", "this help", display="?", palette=True),
+    Key("quit", "q", "app.quit", "Quit", "quit"),
+    Key("rejections", "e", "app.rejections", "Rejections", "rejections seen this session", show=False,
+        palette=True),
+    Key("connection", "i", "app.connection", "Connection", "connection: URLs, mode, stream", show=False,
+        palette=True),
+    Key("focus_account", "1", "app.focus_pane('account')", "Account", "go to Account", show=False, priority=False),
+    Key("focus_positions", "2", "app.focus_pane('positions')", "Positions", "go to Positions", show=False,
+        priority=False),
+    Key("focus_orders", "3", "app.focus_pane('orders')", "Orders", "go to Orders", show=False, priority=False),
+    Key("focus_clock", "4", "app.focus_pane('clock')", "Clock", "go to Clock", show=False, priority=False),
+)
+POSITIONS = (
+    Key("close_position", "x", "app.close_position", "Close", "close the selected position (all or part)",
+        palette=True),
+)
+ORDERS_TABLE = (
+    Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", palette=True),
+)
+ORDERS_PANE = (
+    Key("toggle_fills", "f", "toggle_fills", "Fills", "orders pane: switch between open orders and recent fills",
+        priority=False),
+)
+TABLES = (
+    Key("row_down", "j", "cursor_down", "Down", "next row (also ↓)", show=False, priority=False),
+    Key("row_up", "k", "cursor_up", "Up", "previous row (also ↑)", show=False, priority=False),
+    Key("row_top", "g", "scroll_top", "Top", "first row", show=False, priority=False),
+    Key("row_bottom", "G", "scroll_bottom", "Bottom", "last row", show=False, priority=False),
+)
+TICKET = (
+    Key("ticket_cancel", "escape", "cancel", "Cancel", "leave the ticket, nothing sent", display="Esc"),
+    Key("ticket_review", "enter", "submit", "Review", "validate and review the order", display="Enter"),
+    Key("ticket_next", "tab", "app.focus_next", "Next field", "next field", show=False, display="Tab"),
+    Key("ticket_previous", "shift+tab", "app.focus_previous", "Previous field", "previous field", show=False,
+        display="Shift+Tab"),
+)
+REVIEW = (
+    Key("review_send", "y", "send", "Send", "send the order shown"),
+    Key("review_back", "n", "back", "Back", "back to the ticket"),
+    Key("review_escape", "escape", "back", "Back", "back to the ticket", display="Esc"),
+)
+CONFIRM = (
+    Key("confirm_yes", "y", "confirm_key", "Yes", "confirm"),
+    Key("confirm_no", "n", "cancel_key", "No", "go back, nothing done"),
+    Key("confirm_escape", "escape", "cancel", "Cancel", "go back, nothing done", display="Esc"),
+)
+CLOSE_ALL = (
+    Key("close_all_orders", "o", "toggle_orders", "Also cancel orders", "close all: also cancel open orders first"),
+)
+SECTIONS = (
+    ("Main screen", MAIN), ("Positions", POSITIONS), ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES),
+    ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL),
+)
+# Textual's own keys (no id of ours), listed in the help for completeness.
+BUILT_IN = (
+    ("Tab / Shift+Tab", "next / previous pane"),
+    ("↑ ↓ PgUp PgDn", "move in a table"),
+    ("← →", "in the ticket: change a choice"),
+    ("Ctrl+P", "command palette: every action, themes"),
+)
+ALL = {key.id: key for _, keys in SECTIONS for key in keys}
+
+KEY_NAME = re.compile(r"^[A-Za-z0-9_+\-]+$")
+NAMES = {"question_mark": "?", "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space",
+         "shift+tab": "Shift+Tab", "slash": "/", "full_stop": "."}
+
+
+def bindings(keys: Iterable[Key]) -> list[Binding]:
+    """Textual bindings for a widget's or screen's BINDINGS."""
+    return [Binding(k.keys, k.action, k.label, show=k.show, priority=k.priority, id=k.id,
+                    key_display=k.display or None) for k in keys]
+
+
+def check(overrides: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(the usable part of a user keymap, what was refused and why)."""
+    usable: dict[str, str] = {}
+    problems = []
+    for key_id, keys in overrides.items():
+        names = [name.strip() for name in str(keys).split(",")]
+        if key_id not in ALL:
+            problems.append(f"{key_id}: no such key id (see the help screen for the ids)")
+        elif not names or not all(KEY_NAME.match(name) for name in names):
+            problems.append(f"{key_id}: {keys!r} is not a key name (e.g. b, ctrl+q, f5, question_mark)")
+        else:
+            usable[key_id] = ",".join(names)
+    taken: dict[tuple[str, str], str] = {}  # (section, key) -> id: two actions on one key in one place
+    for section, keys in SECTIONS:
+        for key in keys:
+            for name in usable.get(key.id, key.keys).split(","):
+                other = taken.setdefault((section, name), key.id)
+                culprit = key.id if key.id in usable else other if other in usable else None
+                if other != key.id and culprit is not None:
+                    problems.append(f"{culprit}: {name!r} is also {other if culprit == key.id else key.id}'s key")
+                    usable.pop(culprit)
+    return usable, problems
+
+
+def apply_keymap(app: App, overrides: Mapping[str, str]) -> list[str]:
+    """Rebind keys by id; returns what was refused (nothing refused is applied halfway)."""
+    usable, problems = check(overrides)
+    app.set_keymap(usable)
+    return problems
+
+
+def written(keys: str, display: str = "") -> str:
+    return display or " / ".join(NAMES.get(name, name) for name in keys.split(","))
+
+
+def help_rows(overrides: Mapping[str, str] = {}) -> list[tuple[str, str, str, str]]:
+    """(section, keys as the user types them now, what they do, id) for the help screen."""
+    rows = []
+    for section, keys in SECTIONS:
+        for key in keys:
+            current = overrides.get(key.id)
+            rows.append((section, written(current) if current else written(key.keys, key.display), key.help, key.id))
+    rows.extend(("Built in", keys, what, "") for keys, what in BUILT_IN)
+    return rows
