@@ -373,7 +373,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         """The palette: Textual's commands, then every key marked for it in the keymap."""
         yield from super().get_system_commands(screen)
         for key in keymap.ALL.values():
-            if key.palette:
+            if key.command:
                 action = key.action.removeprefix("app.")
-                yield SystemCommand(key.label, key.help[:1].upper() + key.help[1:],
+                yield SystemCommand(key.command, key.help[:1].upper() + key.help[1:],
                                     lambda action=action: self.run_action(action))

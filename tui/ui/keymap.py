@@ -27,23 +27,23 @@ class Key:
     show: bool = True  # in the footer
     priority: bool = True  # acts from any focused widget (tui/ui/keys.py keeps the typed order)
     display: str = ""  # how to write the key when its name does not say it ("?")
-    palette: bool = False  # also a command in the palette (Ctrl+P)
+    command: str = ""  # its title in the command palette (Ctrl+P), if it is one there
 
 
 # The main screen, anywhere on it.
 MAIN = (
-    Key("buy", "b", "app.buy", "Buy", "order ticket to buy the selected symbol", palette=True),
-    Key("sell", "s", "app.sell", "Sell", "order ticket to sell the selected symbol", palette=True),
+    Key("buy", "b", "app.buy", "Buy", "order ticket to buy the selected symbol", command="Buy"),
+    Key("sell", "s", "app.sell", "Sell", "order ticket to sell the selected symbol", command="Sell"),
     Key("close_all", "X", "app.close_all", "Close all", "close all positions (option: cancel open orders first)",
-        palette=True),
-    Key("cancel_all", "C", "app.cancel_all", "Cancel all", "cancel all open orders", palette=True),
-    Key("refresh", "r", "app.refresh", "Refresh", "refresh everything now", palette=True),
-    Key("help", "question_mark", "app.help", "Help", "this help", display="?", palette=True),
+        command="Close all positions"),
+    Key("cancel_all", "C", "app.cancel_all", "Cancel all", "cancel all open orders", command="Cancel all orders"),
+    Key("refresh", "r", "app.refresh", "Refresh", "refresh everything now", command="Refresh"),
+    Key("help", "question_mark", "app.help", "Help", "this help", display="?", command="Help"),
     Key("quit", "q", "app.quit", "Quit", "quit"),
     Key("rejections", "e", "app.rejections", "Rejections", "rejections seen this session", show=False,
-        palette=True),
+        command="Rejections"),
     Key("connection", "i", "app.connection", "Connection", "connection: URLs, mode, stream", show=False,
-        palette=True),
+        command="Connection"),
     Key("focus_account", "1", "app.focus_pane('account')", "Account", "go to Account", show=False, priority=False),
     Key("focus_positions", "2", "app.focus_pane('positions')", "Positions", "go to Positions", show=False,
         priority=False),
@@ -52,14 +52,14 @@ MAIN = (
 )
 POSITIONS = (
     Key("close_position", "x", "app.close_position", "Close", "close the selected position (all or part)",
-        palette=True),
+        command="Close position"),
 )
 ORDERS_TABLE = (
-    Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", palette=True),
+    Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", command="Cancel order"),
 )
 ORDERS_PANE = (
     Key("toggle_fills", "f", "toggle_fills", "Fills", "orders pane: switch between open orders and recent fills",
-        priority=False),
+        priority=False, command="Recent fills"),
 )
 TABLES = (
     Key("row_down", "j", "cursor_down", "Down", "next row (also ↓)", show=False, priority=False),
@@ -107,8 +107,9 @@ NAMES = {"question_mark": "?", "escape": "Esc", "enter": "Enter", "tab": "Tab", 
 
 def bindings(keys: Iterable[Key]) -> list[Binding]:
     """Textual bindings for a widget's or screen's BINDINGS."""
+    # The footer writes keys Textual's way (esc, enter) except where the name is no key ("?").
     return [Binding(k.keys, k.action, k.label, show=k.show, priority=k.priority, id=k.id,
-                    key_display=k.display or None) for k in keys]
+                    key_display=k.display if k.keys == "question_mark" else None) for k in keys]
 
 
 def check(overrides: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
