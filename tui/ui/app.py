@@ -28,7 +28,6 @@ from ..config import Config, Mode
 from ..daemon_executor import DaemonThreadExecutor
 from ..state.account import AccountState
 from ..state.orders import apply_events, parse_order
-from ..text import is_symbol
 from . import compat, keymap, toasts
 from .announce import Announcer
 from .keys import KeySequencer
@@ -39,11 +38,9 @@ from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.main import MainScreen
 from .widgets.clock import ClockPane
 from .widgets.orders import OrdersPane
-from .widgets.positions import PositionsTable
 from .widgets.statusbar import StatusBar, status_of
 
 FLUSH_EVERY = 1 / 30  # seconds: stream events are applied together, at most this often
-RECONCILE = ("orders", "positions", "fills")  # read again when the stream (re)connects: events may be lost
 
 
 def while_shown(handler: Callable[..., None]) -> Callable[..., None]:
@@ -229,12 +226,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         if was_listening and message.state != "listening" and not self.refresher.schedule.offline:
             self.refresher.ask("clock")  # a dropped stream may mean the server is gone: ask now
         if message.state == "listening" and not was_listening:
-            # Events may have been missed while the stream was down: reconcile from REST. A
-            # fetch in flight may have been answered before the stream listened: it runs again.
-            schedule = self.refresher.schedule
-            for part in RECONCILE:
-                if schedule.fetched_at(part) is not None or schedule.in_flight(schedule.fetch_of(part)):
-                    self.refresher.ask(part)
+            self.refresher.reconcile()  # events may have been missed while the stream was down
         self.update_status()
 
     def on_trade_update(self, message: TradeUpdate) -> None:
@@ -271,47 +263,24 @@ class AlpacaApp(compat.NotificationHook, App[None]):
             self.refresher.ask(part)
         self.update_status()
 
+    # The keys' actions; orderflow.py checks there is something to act on, and asks.
     def action_buy(self) -> None:
-        self.flow.open_ticket("buy", self._selected_symbol())
+        self.flow.open_ticket("buy")
 
     def action_sell(self) -> None:
-        self.flow.open_ticket("sell", self._selected_symbol())
-
-    def _selected_symbol(self) -> str:
-        """The selected order's (when the orders pane has the focus) or position's symbol,
-        if it is one that can be traded."""
-        pane = self.main.query_one(OrdersPane)
-        if pane.has_focus_within and pane.selected_order is not None:
-            symbol = pane.selected_order.symbol or ""
-        else:
-            symbol = self.main.query_one(PositionsTable).selected_symbol or ""
-        return symbol if is_symbol(symbol) else ""
+        self.flow.open_ticket("sell")
 
     def action_close_position(self) -> None:
-        position = self.state.position(self.main.query_one(PositionsTable).selected_symbol or "")
-        if position is None:
-            self.notify("Select a position first (2 goes to Positions).", severity="warning")
-        else:
-            self.flow.close_position(position)
+        self.flow.close_position()
 
     def action_close_all(self) -> None:
-        if not self.state.positions:
-            self.notify("No positions to close.")
-        else:
-            self.flow.close_all()
+        self.flow.close_all()
 
     def action_cancel_order(self) -> None:
-        order = self.main.query_one(OrdersPane).selected_order
-        if order is None:
-            self.notify("Select an open order first (3 goes to Orders).", severity="warning")
-        else:
-            self.flow.cancel_order(order)
+        self.flow.cancel_order()
 
     def action_cancel_all(self) -> None:
-        if not self.state.orders:
-            self.notify("No open orders to cancel.")
-        else:
-            self.flow.cancel_all()
+        self.flow.cancel_all()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only show (and run) the close and cancel keys when there is something to act on."""

@@ -29,6 +29,8 @@ from .format import dec, enum_text, quantity
 from .messages import ActionDone, JournalSettled, TicketFacts
 from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, ClosePositionScreen, ConfirmScreen
 from .screens.ticket import TicketScreen
+from .widgets.orders import OrdersPane
+from .widgets.positions import PositionsTable
 
 if TYPE_CHECKING:
     from .app import AlpacaApp
@@ -55,9 +57,19 @@ class OrderFlow:
 
     # ---- the ticket (TicketDesk) ----
 
-    def open_ticket(self, side: str, symbol: str) -> None:
-        self.app.push_screen(TicketScreen(side, symbol, live=self.app.config.live, desk=self),
+    def open_ticket(self, side: str) -> None:
+        self.app.push_screen(TicketScreen(side, self._selected_symbol(), live=self.app.config.live, desk=self),
                              lambda plan: self.send_order(plan) if plan is not None else None)
+
+    def _selected_symbol(self) -> str:
+        """The selected order's (when the orders pane has the focus) or position's symbol,
+        if it is one that can be traded."""
+        pane = self.app.main.query_one(OrdersPane)
+        if pane.has_focus_within and pane.selected_order is not None:
+            symbol = pane.selected_order.symbol or ""
+        else:
+            symbol = self.app.main.query_one(PositionsTable).selected_symbol or ""
+        return symbol if is_symbol(symbol) else ""
 
     def holding(self, symbol: str) -> Holding:
         return self.state.holding(symbol)
@@ -123,7 +135,11 @@ class OrderFlow:
 
     # ---- close and cancel, each behind its confirmation ----
 
-    def close_position(self, position: Any) -> None:
+    def close_position(self) -> None:
+        position = self.state.position(self.app.main.query_one(PositionsTable).selected_symbol or "")
+        if position is None:
+            self.app.notify("Select a position first (2 goes to Positions).", severity="warning")
+            return
         if not is_symbol(position.symbol):  # shown escaped; never traded
             self.app.notify(f"{show_symbol(position.symbol)} is not a symbol this app can trade.", severity="warning")
             return
@@ -138,6 +154,10 @@ class OrderFlow:
         self.app.push_screen(screen, done)
 
     def close_all(self) -> None:
+        if not self.state.positions:
+            self.app.notify("No positions to close.")
+            return
+
         def done(choice: CloseAllChoice | bool) -> None:
             if isinstance(choice, CloseAllChoice):
                 self._run("close_all", "Close all positions", lambda: self.dispatcher.close_all(choice.cancel_orders))
@@ -145,7 +165,11 @@ class OrderFlow:
         self.app.push_screen(CloseAllScreen(len(self.state.positions), sum(self.state.open_order_counts()),
                                             live=self.app.config.live), done)
 
-    def cancel_order(self, order: Any) -> None:
+    def cancel_order(self) -> None:
+        order = self.app.main.query_one(OrdersPane).selected_order
+        if order is None:
+            self.app.notify("Select an open order first (3 goes to Orders).", severity="warning")
+            return
         what = f"{enum_text(order.side).upper()} {quantity(order.qty) if order.qty is not None else ''} " \
                f"{order.symbol} {enum_text(order.type or order.order_type)}"
         screen = ConfirmScreen("Cancel this order?", [what, f"id {order.id}"], yes="Cancel order",
@@ -159,6 +183,9 @@ class OrderFlow:
         self.app.push_screen(screen, done)
 
     def cancel_all(self) -> None:
+        if not self.state.orders:
+            self.app.notify("No open orders to cancel.")
+            return
         orders, legs = self.state.open_order_counts()
         what = f"{orders} order{'s' if orders != 1 else ''}" + (
             f" and {legs} bracket leg{'s' if legs != 1 else ''} (held until their order fills)" if legs else "")

@@ -28,6 +28,8 @@ from .widgets.orders import OrdersPane
 from .widgets.positions import COLUMNS as POSITION_COLUMNS, PositionsTable, position_rows
 from .widgets.table import RowDiffer
 
+RECONCILE = ("orders", "positions", "fills")  # what the stream's events change
+
 if TYPE_CHECKING:
     from .app import AlpacaApp
 
@@ -86,6 +88,15 @@ class Refresher:
         streaming = self.app.stream_state == "listening"
         for name in self.schedule.due(lambda n: self.fetches[n].interval(self.app.config.intervals, streaming)):
             self.ask(name)
+
+    def reconcile(self) -> None:
+        """The stream (re)connected: read again what its events change, since some may have
+        been lost. A fetch in flight may have been answered before the stream listened: it
+        runs once more."""
+        schedule = self.schedule
+        for part in RECONCILE:
+            if schedule.fetched_at(part) is not None or schedule.in_flight(schedule.fetch_of(part)):
+                self.ask(part)
 
     def tick(self) -> None:
         """Every second: start what is due, and say on each pane how old its data is."""
