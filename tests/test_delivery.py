@@ -19,13 +19,25 @@ from tui.broker.ratelimit import Budget
 from .conftest import wait_for
 from .ui_support import config_for
 
-NO_WAIT = 0.001  # the back-off between tries, shortened: the simulator answers at once
+class FastTime:
+    """The real back-off schedule, taken in no time: each pause counts on the Dispatcher's
+    clock as if it had been waited, so deadlines fall where they would (real time counts too)."""
+
+    def __init__(self) -> None:
+        self.slept = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+
+    def clock(self) -> float:
+        return time.monotonic() + self.slept
 
 
 def dispatcher(sim, tmp_path, *, deadline: float = 30.0) -> tuple[Dispatcher, Journal, Broker]:
     broker = Broker(config_for(sim.url), Budget(limit=100_000))  # the simulator here has no limit
     journal = Journal(tmp_path / "audit.jsonl", mode="paper", endpoint=sim.url)
-    return Dispatcher(broker, journal, deadline=deadline, sleep=lambda _: time.sleep(NO_WAIT)), journal, broker
+    fast = FastTime()
+    return Dispatcher(broker, journal, deadline=deadline, sleep=fast.sleep, clock=fast.clock), journal, broker
 
 
 def journal_lines(journal: Journal) -> list[dict]:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
-from zoneinfo import ZoneInfo
 
 from ..daytrades import DayTradeCounter, Fill
 from ..numbers import moment, number
+from ..terms import NEW_YORK, SIDES
 
-NY = ZoneInfo("America/New_York")
+FILL_SIDES = (*SIDES, "sell_short")  # a FILL activity's side: a sell that opened a short says so
 WINDOW_DAYS = 5
 
 
@@ -32,7 +32,7 @@ class FillRow:
 
     @property
     def day(self) -> date:
-        return self.at.astimezone(NY).date()
+        return self.at.astimezone(NEW_YORK).date()
 
 
 def parse_fill(raw: Any) -> FillRow | None:
@@ -44,7 +44,7 @@ def parse_fill(raw: Any) -> FillRow | None:
     side = str(raw.get("side", "")).lower()
     qty, price, at = number(raw.get("qty")), number(raw.get("price")), moment(raw.get("transaction_time"))
     symbol = raw.get("symbol")
-    if side not in ("buy", "sell", "sell_short") or qty is None or qty <= 0 or price is None or at is None:
+    if side not in FILL_SIDES or qty is None or qty <= 0 or price is None or at is None:
         return None
     if not isinstance(symbol, str) or not symbol:
         return None

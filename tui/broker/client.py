@@ -24,6 +24,7 @@ from ..numbers import EARLIEST, moment, number
 from . import deferred_pandas
 from .errors import Redirected
 from .ratelimit import Budget
+from .sdk_compat import disable_retries, install_session
 
 deferred_pandas.install()  # before alpaca-py is first imported: see the module's docstring
 
@@ -183,9 +184,8 @@ class Broker:
         self._data_lock = threading.Lock()
 
     def _tame(self, client: Any, budget: Budget | None) -> Any:
-        client._session = _BudgetedSession(budget, self._timeout, self.config.request_deadline)
-        client._retry = 0  # never re-send (a retried POST can place a second order)
-        return client
+        install_session(client, _BudgetedSession(budget, self._timeout, self.config.request_deadline))
+        return disable_retries(client)  # never re-send (a retried POST can place a second order)
 
     @property
     def data(self) -> Any:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..numbers import moment
 from .errors import Problem, describe
@@ -27,7 +27,7 @@ from .journal import Journal
 
 DEADLINE = 45.0  # seconds to get a definite answer before calling the outcome unknown
 MAX_SENDS = 8  # an order re-sent (same client_order_id) at most this often
-BACKOFF = (0.2, 0.5, 1.0, 2.0, 3.0)  # between tries after an ambiguous failure
+BACKOFF = (0.2, 0.5, 1.0, 2.0, 3.0)  # seconds between tries after an ambiguous failure; the last repeats
 CANCELED = frozenset({"canceled", "pending_cancel"})
 CLOSED_FOR_GOOD = frozenset({"filled", "expired", "rejected", "replaced", "done_for_day"})
 
@@ -41,7 +41,14 @@ def is_duplicate_id(problem: Problem) -> bool:
     return problem.status == 422 and "client_order_id" in problem.message and "unique" in problem.message
 
 
-def read_retrying(call: Callable[[], Any], *, tries: int = 3, sleep: Callable[[float], None] = time.sleep) -> Any:
+def pause_after(attempt: int, backoff: Sequence[float]) -> float:
+    """Seconds to wait after failed try number `attempt` (1, 2, ...): the schedule's last
+    value once it runs out."""
+    return backoff[min(attempt, len(backoff)) - 1]
+
+
+def read_retrying(call: Callable[[], Any], *, tries: int = 3, sleep: Callable[[float], None] = time.sleep,
+                  backoff: Sequence[float] = BACKOFF) -> Any:
     """A read the user is waiting for, tried again after ambiguous failures (reads are safe
     to repeat); the last failure is raised."""
     for attempt in range(1, tries + 1):
@@ -50,7 +57,7 @@ def read_retrying(call: Callable[[], Any], *, tries: int = 3, sleep: Callable[[f
         except Exception as err:
             if attempt == tries or not is_ambiguous(describe(err)):
                 raise
-        sleep(BACKOFF[min(attempt, len(BACKOFF)) - 1])
+        sleep(pause_after(attempt, backoff))
 
 
 @dataclass
@@ -67,6 +74,10 @@ class Delivery:
     def note(self) -> str:
         return "; ".join(self.notes)
 
+    def ends(self, state: str, result: Any = None, problem: Problem | None = None) -> Delivery:
+        """The outcome, with the notes and sends so far."""
+        return Delivery(state, result, problem, self.notes, self.sends)
+
 
 class _NotFound:
     """The server answered, and has no such order."""
@@ -75,13 +86,57 @@ class _NotFound:
 NOT_FOUND = _NotFound()
 
 
+Weigh = Callable[[Problem, Delivery, float], "Delivery | None"]
+
+
 class Dispatcher:
+    """Sends the user's actions. `sleep`, `clock` and `backoff` (the pauses between tries,
+    in seconds) are injectable so tests need not wait real seconds; the defaults are real."""
+
     def __init__(self, broker: Any, journal: Journal | None, *, deadline: float = DEADLINE,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 backoff: Sequence[float] = BACKOFF) -> None:
+        if not backoff:
+            raise ValueError("backoff needs at least one pause")
         self.broker = broker
         self.journal = journal
         self.deadline = deadline
+        self.backoff = tuple(backoff)
         self._sleep, self._clock = sleep, clock
+
+    # ---- the one loop every action's sending goes through --------------------------------
+
+    def _deliver(self, send: Callable[[], Any], weigh: Weigh, *, again: str | None = None,
+                 resends: bool = True, rate_limit_waits: bool = True) -> Delivery:
+        """Send until the action is done, `weigh` settles it, or tries or time run out.
+
+        After a failure, `weigh(problem, delivery, give_up)` returns the outcome, or None to
+        send again after a pause (noting `again` first), within MAX_SENDS and the deadline.
+        With `rate_limit_waits`, a 429 (not acted on) is sent again at once while time is
+        left: the budget waits out the server's reset. Without `resends` the action is never
+        sent twice: weigh settles every failure, and a 429's try is not counted as a send."""
+        give_up = self._clock() + self.deadline
+        delivery = Delivery("unknown")
+        while True:
+            if resends or not delivery.sends:
+                delivery.sends += 1
+            try:
+                return delivery.ends("done", send())
+            except Exception as err:  # every failure is weighed below
+                problem = describe(err)
+            delivery.problem = problem
+            if rate_limit_waits and problem.status == 429 and self._clock() < give_up:
+                continue
+            outcome = weigh(problem, delivery, give_up)
+            if outcome is not None:
+                return outcome
+            if not resends:
+                return delivery  # never sent twice: what weigh left open stays unknown
+            if delivery.sends >= MAX_SENDS or self._clock() >= give_up:
+                return delivery
+            if again:
+                delivery.notes.append(again)
+            self._pause(delivery.sends)
 
     # ---- one order ---------------------------------------------------------------------
 
@@ -94,35 +149,25 @@ class Dispatcher:
         return delivery
 
     def _send_order(self, request: Any, client_order_id: str) -> Delivery:
-        give_up = self._clock() + self.deadline
-        delivery = Delivery("unknown")
-        while True:
-            delivery.sends += 1
-            try:
-                return Delivery("done", self.broker.submit(request), notes=delivery.notes, sends=delivery.sends)
-            except Exception as err:  # every failure is weighed below
-                problem = describe(err)
-            delivery.problem = problem
+        def weigh(problem: Problem, delivery: Delivery, give_up: float) -> Delivery | None:
             if problem.status == 429:
-                if self._clock() < give_up:
-                    continue  # not accepted; the budget waits out the server's reset
-                return delivery
+                return delivery  # rate limited until the deadline: never accepted, but say unknown
             if not is_ambiguous(problem) and not is_duplicate_id(problem):
-                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+                return delivery.ends("refused", problem=problem)
             delivery.notes.append(f"send {delivery.sends}: {problem}")
             found = self._find(lambda: self.broker.order_by_client_id(client_order_id), give_up, delivery)
             if found is None:
                 return delivery  # the server could not say in time
             if found is not NOT_FOUND:
                 delivery.notes.append("found on the server by its client_order_id")
-                return Delivery("done", found, notes=delivery.notes, sends=delivery.sends)
+                return delivery.ends("done", found)
             if is_duplicate_id(problem):
                 # The server knows the id yet has no order: never seen, but never send again.
-                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
-            if delivery.sends >= MAX_SENDS or self._clock() >= give_up:
-                return delivery
-            delivery.notes.append("not on the server: sent again with the same client_order_id")
-            self._pause(delivery.sends)
+                return delivery.ends("refused", problem=problem)
+            return None  # not there: the same client_order_id may go again
+
+        return self._deliver(lambda: self.broker.submit(request), weigh,
+                             again="not on the server: sent again with the same client_order_id")
 
     # ---- one cancel --------------------------------------------------------------------
 
@@ -134,22 +179,11 @@ class Dispatcher:
         return delivery
 
     def _send_cancel(self, order_id: str) -> Delivery:
-        give_up = self._clock() + self.deadline
-        delivery = Delivery("unknown")
-        while True:
-            delivery.sends += 1
-            try:
-                self.broker.cancel(order_id)
-                return Delivery("done", notes=delivery.notes, sends=delivery.sends)
-            except Exception as err:
-                problem = describe(err)
-            delivery.problem = problem
-            if problem.status == 429 and self._clock() < give_up:
-                continue
+        def weigh(problem: Problem, delivery: Delivery, give_up: float) -> Delivery | None:
             if problem.status == 404:
-                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+                return delivery.ends("refused", problem=problem)
             if not is_ambiguous(problem) and problem.status != 422:
-                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+                return delivery.ends("refused", problem=problem)
             # Ambiguous, or "not cancelable" (perhaps because our first cancel went through).
             delivery.notes.append(f"send {delivery.sends}: {problem}")
             order = self._find(lambda: self.broker.order(order_id), give_up, delivery)
@@ -158,14 +192,14 @@ class Dispatcher:
             status = _status(order)
             if status in CANCELED:
                 delivery.notes.append(f"the order is {status}")
-                return Delivery("done", order, notes=delivery.notes, sends=delivery.sends)
+                return delivery.ends("done", order)
             if order is NOT_FOUND or status in CLOSED_FOR_GOOD or problem.status == 422:
                 refusal = problem if problem.status == 422 else Problem(
                     f"the order is {status or 'gone'}: nothing to cancel", problem.status, problem.code)
-                return Delivery("refused", order, problem=refusal, notes=delivery.notes, sends=delivery.sends)
-            if delivery.sends >= MAX_SENDS or self._clock() >= give_up:
-                return delivery
-            self._pause(delivery.sends)  # still open: a cancel is safe to repeat
+                return delivery.ends("refused", order, problem=refusal)
+            return None  # still open: a cancel is safe to repeat
+
+        return self._deliver(lambda: self.broker.cancel(order_id), weigh)
 
     # ---- one close ---------------------------------------------------------------------
 
@@ -180,21 +214,16 @@ class Dispatcher:
         return delivery
 
     def _send_close(self, symbol: str, qty: Any, percentage: Any = None) -> Delivery:
-        give_up = self._clock() + self.deadline
         sent_at = datetime.now(timezone.utc) - timedelta(seconds=5)  # our clock may run ahead of the server's
-        delivery = Delivery("unknown", sends=1)
-        while True:
-            try:
-                answer = self.broker.close_position(symbol, qty, percentage) if percentage is not None \
-                    else self.broker.close_position(symbol, qty)
-                return Delivery("done", answer, sends=delivery.sends)
-            except Exception as err:
-                problem = describe(err)
-            delivery.problem = problem
-            if problem.status == 429 and self._clock() < give_up:
-                continue  # not accepted: the same request may go again
+
+        def send() -> Any:
+            if percentage is not None:
+                return self.broker.close_position(symbol, qty, percentage)
+            return self.broker.close_position(symbol, qty)
+
+        def weigh(problem: Problem, delivery: Delivery, give_up: float) -> Delivery:
             if not is_ambiguous(problem):
-                return Delivery("refused", problem=problem, sends=delivery.sends)
+                return delivery.ends("refused", problem=problem)
             delivery.notes.append(f"send 1: {problem}")
             # Never re-sent: look for the closing order the server may have made.
             found = self._find(lambda: self._closing_orders(symbol, sent_at), give_up, delivery)
@@ -202,9 +231,12 @@ class Dispatcher:
                 return delivery
             if found is NOT_FOUND:
                 delivery.notes.append("no closing order on the server: nothing was done")
-                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+                return delivery.ends("refused", problem=problem)
             delivery.notes.append("the closing order was found on the server")
-            return Delivery("done", found[0], notes=delivery.notes, sends=delivery.sends)
+            return delivery.ends("done", found[0])
+
+        # A 429 was not accepted: the same request may go again (and is no second send).
+        return self._deliver(send, weigh, resends=False)
 
     # ---- everything at once ------------------------------------------------------------
 
@@ -223,21 +255,13 @@ class Dispatcher:
         return delivery
 
     def _repeat_until_answered(self, call: Callable[[], Any]) -> Delivery:
-        give_up = self._clock() + self.deadline
-        delivery = Delivery("unknown")
-        while True:
-            delivery.sends += 1
-            try:
-                return Delivery("done", call(), notes=delivery.notes, sends=delivery.sends)
-            except Exception as err:
-                problem = describe(err)
-            delivery.problem = problem
+        def weigh(problem: Problem, delivery: Delivery, give_up: float) -> Delivery | None:
             if not is_ambiguous(problem) and problem.status != 429:
-                return Delivery("refused", problem=problem, notes=delivery.notes, sends=delivery.sends)
+                return delivery.ends("refused", problem=problem)
             delivery.notes.append(f"send {delivery.sends}: {problem}")
-            if delivery.sends >= MAX_SENDS or self._clock() >= give_up:
-                return delivery
-            self._pause(delivery.sends)
+            return None  # safe to repeat, a 429 included (after the same pause)
+
+        return self._deliver(call, weigh, rate_limit_waits=False)
 
     def _send_once(self, call: Callable[[], Any]) -> Delivery:
         try:
@@ -320,7 +344,7 @@ class Dispatcher:
             self._pause(tries)
 
     def _pause(self, attempt: int) -> None:
-        self._sleep(BACKOFF[min(attempt, len(BACKOFF)) - 1])
+        self._sleep(pause_after(attempt, self.backoff))
 
     def _urgent(self) -> Any:
         return self.broker.budget.urgent()
