@@ -11,6 +11,7 @@ import pytest
 from alpaca.data.historical import StockHistoricalDataClient
 from alpaca.trading.client import TradingClient
 
+from tui.broker.sdk_compat import disable_retries
 from tui.sim.clock import Clock, ManualClock
 from tui.sim.engine import EngineOptions
 from tui.sim.runner import BackgroundSimulator
@@ -63,7 +64,7 @@ class SimHandle:
 
 def trading_client(url: str, key: str = KEY, secret: str = SECRET) -> TradingClient:
     client = TradingClient(key, secret, url_override=url)
-    client._retry = 0  # tests see 429 and 5xx at once instead of alpaca-py's 3 s retries
+    disable_retries(client)  # tests see 429 and 5xx at once instead of alpaca-py's 3 s retries
     return client
 
 

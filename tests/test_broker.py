@@ -5,6 +5,7 @@ from __future__ import annotations
 from tui.broker.client import Broker
 from tui.broker.ratelimit import Budget
 from tui.broker.errors import describe
+from tui.broker.sdk_compat import retries_of, session_of
 
 from .ui_support import config_for
 
@@ -26,8 +27,8 @@ def test_trading_requests_are_counted_and_every_request_has_a_timeout(make_sim):
     broker.quote("AAPL")  # market data: Alpaca counts it in another budget
     assert budget.last_minute() == 2
     assert budget.limit == 200 and budget.remaining is not None and budget.remaining <= 198
-    assert broker.trading._session._timeout[1] > 0 and broker.data._session._timeout[1] > 0
-    assert broker.trading._retry == 0
+    assert session_of(broker.trading).timeout[1] > 0 and session_of(broker.data).timeout[1] > 0
+    assert retries_of(broker.trading) == 0
 
 
 def test_unknown_asset_is_none_and_errors_are_plain_words(make_sim):

@@ -131,14 +131,14 @@ class _BudgetedSession(requests.Session):
     def __init__(self, budget: Budget | None, timeout: tuple[float, float], deadline: float | None = None) -> None:
         super().__init__()
         self._budget = budget
-        self._timeout = timeout
+        self.timeout = timeout  # (connect, read) seconds, for every request
         self._deadline = deadline if deadline is not None else timeout[1] + 5.0
         adapter = _WatchedAdapter()
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
-        kwargs.setdefault("timeout", self._timeout)
+        kwargs.setdefault("timeout", self.timeout)
         # A redirect would carry the key headers to wherever Location points (requests
         # drops Authorization on a host change, not APCA-API-*): never follow one.
         kwargs["allow_redirects"] = False

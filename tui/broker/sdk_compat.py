@@ -51,3 +51,13 @@ def disable_retries(client: Any) -> Any:
     _require(client, "_retry", int)
     client._retry = 0
     return client
+
+
+def session_of(client: Any) -> requests.Session:
+    """The session `client` sends through (for checks: ours, once installed)."""
+    return client._session
+
+
+def retries_of(client: Any) -> int:
+    """How many times `client` would re-send a request answered 429 or 504."""
+    return client._retry
