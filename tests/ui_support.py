@@ -18,6 +18,9 @@ FROZEN_AT = datetime.fromisoformat("2026-11-23T10:30:00-05:00")
 QUIET = Intervals(account=3600, positions=3600, orders=3600, orders_polling=3600, positions_polling=3600, clock=3600, fills=3600)
 
 
+FAST_BACKOFF = (0.01, 0.02, 0.05)
+
+
 def config_for(url: str, mode: Mode = Mode.PAPER, intervals: Intervals = Intervals()) -> Config:
     return Config(mode, url, url, KEY, SECRET, intervals)
 
@@ -26,6 +29,8 @@ def make_app(sim: Any, *, mode: Mode = Mode.PAPER, intervals: Intervals = Interv
              now: Callable[[], datetime] | None = None, **kwargs: Any) -> AlpacaApp:
     if now is None and sim.clock is not None:
         now = sim.clock.now
+    # The same tries after an ambiguous failure, without the real pauses between them.
+    kwargs.setdefault("backoff", FAST_BACKOFF)
     return AlpacaApp(config_for(sim.url, mode, intervals), now=now, stream=stream, **kwargs)
 
 

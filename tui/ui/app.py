@@ -13,14 +13,14 @@ import threading
 import time
 from datetime import datetime, timezone
 from functools import wraps
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from ..broker.client import Broker
-from ..broker.delivery import Dispatcher
+from ..broker.delivery import BACKOFF
 from ..broker.journal import Journal
 from ..broker.ratelimit import Budget
 from ..broker.errors import Problem
@@ -67,11 +67,12 @@ class AlpacaApp(compat.NotificationHook, App[None]):
 
     def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
                  broker_factory: Callable[[Config, Budget], Any] | None = None,
-                 dispatcher_factory: Callable[[Any, Any], Dispatcher] = Dispatcher,
+                 backoff: Sequence[float] = BACKOFF,
                  stream: bool = True, on_loaded: Callable[[], None] | None = None,
                  journal: Journal | None = None, warnings: Iterable[str] = (),
                  keys: dict[str, str] | None = None) -> None:
-        """keys: a user keymap, key id -> keys (tui/ui/keymap.py)."""
+        """backoff: pauses between tries after an ambiguous failure (tests make them short).
+        keys: a user keymap, key id -> keys (tui/ui/keymap.py)."""
         super().__init__()
         self._on_loaded = on_loaded  # called once, when every pane first has data
         self.config = config
@@ -88,7 +89,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.stream_detail = ""
         self.state = AccountState(now or (lambda: datetime.now(timezone.utc)), live=config.live)
         self.refresher = Refresher(self, self.state)
-        self.flow = OrderFlow(self, self.state, dispatcher_factory)
+        self.flow = OrderFlow(self, self.state, backoff)
         self.announcer = Announcer(self.notify, self._later, self.flow.following)
         self._updates: list[TradeUpdate] = []  # stream events not yet applied (see on_trade_update)
         self._rejection: tuple[Problem, float] | None = None  # the status bar's REJECTED, and since when

@@ -11,11 +11,11 @@ import threading
 import uuid
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from textual.screen import Screen
 
-from ..broker.delivery import Delivery, Dispatcher, read_retrying
+from ..broker.delivery import BACKOFF, Delivery, Dispatcher, read_retrying
 from ..broker.errors import Problem, describe
 from ..broker.journal import JournalError
 from ..broker.order_events import TERMINAL
@@ -39,11 +39,13 @@ if TYPE_CHECKING:
 class OrderFlow:
     """The app's order actions; the ticket's TicketDesk."""
 
-    def __init__(self, app: AlpacaApp, state: AccountState,
-                 dispatcher_factory: Callable[[Any, Any], Dispatcher] = Dispatcher) -> None:
-        """dispatcher_factory(broker, journal): tests pass one with a fast backoff."""
+    def __init__(self, app: AlpacaApp, state: AccountState, backoff: Sequence[float] = BACKOFF,
+                 dispatcher_factory: Callable[..., Dispatcher] = Dispatcher) -> None:
+        """backoff: pauses between tries, for sends and the ticket's lookups (tests shorten
+        them). dispatcher_factory(broker, journal, backoff=…) makes the Dispatcher."""
         self.app, self.state = app, state
         self.following = Following()
+        self.backoff = tuple(backoff)
         self._dispatcher_factory = dispatcher_factory
         self._dispatcher: Dispatcher | None = None
         self._lock = threading.Lock()
@@ -52,7 +54,7 @@ class OrderFlow:
     def dispatcher(self) -> Dispatcher:
         with self._lock:  # made on first use, by whichever worker gets there first
             if self._dispatcher is None:
-                self._dispatcher = self._dispatcher_factory(self.app.broker, self.app.journal)
+                self._dispatcher = self._dispatcher_factory(self.app.broker, self.app.journal, backoff=self.backoff)
             return self._dispatcher
 
     # ---- the ticket (TicketDesk) ----
@@ -96,7 +98,7 @@ class OrderFlow:
         broker = self.app.broker
         try:
             with self.app.requests.urgent():  # the user is waiting on this
-                asset = read_retrying(lambda: broker.asset(symbol))
+                asset = read_retrying(lambda: broker.asset(symbol), backoff=self.backoff)
             if asset is None:
                 screen.post_message(TicketFacts(symbol, None, False))
                 return
