@@ -1,6 +1,6 @@
 """Fills, as the account's FILL activities report them, and the day-trade count built from them.
 
-The live service stopped sending `daytrade_count` on 2026-07-06 (alpaca-api.md §5), so the
+The live service stopped sending `daytrade_count` on 2026-07-06 (docs/api-facts.md §8), so the
 app counts day trades itself from the fills of the last 5 trading days.
 """
 

@@ -1,7 +1,7 @@
 """Turn anything a broker call raised into plain words, with Alpaca's HTTP status and code.
 
 alpaca-py's APIError.code/.message run json.loads on every access and raise on a body that
-is not JSON or has no code (alpaca-api.md §1), so the body is parsed here, defensively.
+is not JSON or has no code (docs/api-facts.md §4), so the body is parsed here, defensively.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The trade_updates websocket client the terminal UI uses (alpaca-api.md §6).
+"""The trade_updates websocket client the terminal UI uses (docs/api-facts.md §7).
 
 Why not alpaca-py's TradingStream: it only logs a refused authentication and reconnects
-(alpaca-api.md §1), cannot be stopped cleanly from another thread, and exposes no
+(docs/api-facts.md §6), cannot be stopped cleanly from another thread, and exposes no
 connection state. The UI must show that state in its status bar, including "connection
 limit exceeded" (another program holds the account's one stream), and must stop the
 stream at once on quit. This is a small aiohttp client that does exactly that.
@@ -211,7 +211,7 @@ class TradeUpdatesStream:
         try:
             await ws.send_str(json.dumps({"action": "authenticate",
                                           "data": {"key_id": self._key_id, "secret_key": self._secret}}))
-            # Exactly one reply, and nothing sent before it (alpaca-api.md §6).
+            # Exactly one reply, and nothing sent before it (docs/api-facts.md §7).
             self._check_authorization(await self._next(ws, self._connect_timeout, "no reply to authentication"))
             await ws.send_str(json.dumps({"action": "listen", "data": {"streams": ["trade_updates"]}}))
             loop = asyncio.get_running_loop()
