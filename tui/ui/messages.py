@@ -14,10 +14,9 @@ from ..broker.errors import Problem
 class Fetched(Message):
     """A background read finished: `data` on success, `problem` on failure."""
 
-    resource: str
-    data: Any = None
+    resource: str  # the fetch's name (tui/ui/refresh.py FETCHES)
+    data: Any = None  # its loader's payload (tui/state/loaders.py)
     problem: Problem | None = None
-    at: float = 0.0  # monotonic time the request started
 
 
 @dataclass

@@ -9,7 +9,6 @@ To add a pane with data of its own: a loader, a Part with its show function, a F
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
@@ -106,13 +105,12 @@ class Refresher:
                 self._mark_stale(part, self.schedule.note(part.name))
 
     def _run(self, fetch: Fetch) -> None:
-        started = time.monotonic()
         try:
             data = fetch.load(self)
         except Exception as err:  # any failure becomes a message; the app keeps running
-            self.app.post_message(Fetched(fetch.name, None, describe(err), started))
+            self.app.post_message(Fetched(fetch.name, None, describe(err)))
             return
-        self.app.post_message(Fetched(fetch.name, data, None, started))
+        self.app.post_message(Fetched(fetch.name, data))
 
     # ---- answers ----
 
