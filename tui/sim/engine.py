@@ -18,6 +18,7 @@ from .. import daytrades
 from . import assets as asset_db
 from . import market_calendar as cal
 from .assets import Asset
+from .book import OrderBook
 from .clock import Clock
 from .errors import PDT_DENIED, ApiError, forbidden, not_found, unprocessable
 from .fmt import money, num, round_price, ts
@@ -71,17 +72,7 @@ class Exchange:
         self.prices = PriceBook(
             {s: a.price for s, a in self.assets.items()}, seed=opts.seed, moving=opts.prices == "live", now=now
         )
-        self.orders: dict[str, Order] = {}
-        self.open_orders: dict[str, Order] = {}  # the ones the matcher and reservations look at
-        # The same orders by symbol (kept by _register and _unlist): the checks a new order
-        # goes through look at its symbol's orders only, not at the whole book.
-        self.open_by_symbol: dict[str, dict[str, Order]] = {}
-        # Per symbol, what its open orders reserve in buying power: the part no quote moves
-        # and the orders whose part does. Every submit needs the sum over the whole book;
-        # this keeps it from costing a pass over every resting order. An entry is dropped
-        # whenever one of the symbol's orders changes (_register, _unlist, _emit).
-        self._reservations: dict[str, tuple[Decimal, list[Order]]] = {}
-        self.by_client_id: dict[str, Order] = {}
+        self.book = OrderBook()
         self.positions: dict[str, Position] = {}
         self.activities: list[FillActivity] = []
         self.cash = Decimal(opts.cash)
@@ -117,6 +108,14 @@ class Exchange:
         # Portfolio history starts at the previous close, so today's P&L has a base.
         self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
 
+    @property
+    def orders(self) -> dict[str, Order]:
+        return self.book.orders
+
+    @property
+    def open_orders(self) -> dict[str, Order]:
+        return self.book.open
+
     # ---- ids and events -------------------------------------------------------------
 
     def uuid(self) -> str:
@@ -126,7 +125,7 @@ class Exchange:
         return str(uuid.UUID(int=self._execution_ids.getrandbits(128), version=4))
 
     def _emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
-        self._reservations.pop(order.symbol, None)  # every change to an order is announced here
+        self.book.changed(order.symbol)  # every change to an order is announced here
         message = {
             "stream": "trade_updates",
             "data": {
@@ -179,11 +178,11 @@ class Exchange:
     def reserved(self, exclude: str | None = None) -> Decimal:
         """Buying power held by open orders that would add exposure (but `exclude`)."""
         total = ZERO
-        for symbol, orders in self.open_by_symbol.items():
+        for symbol, orders in self.book.by_symbol.items():
             if exclude is None:
-                entry = self._reservations.get(symbol)
+                entry = self.book.reservations.get(symbol)
                 if entry is None:
-                    entry = self._reservations[symbol] = self._split_reservations(orders.values(), None)
+                    entry = self.book.reservations[symbol] = self._split_reservations(orders.values(), None)
             else:  # a replacement's check, rare: no cache
                 entry = self._split_reservations(orders.values(), exclude)
             fixed_buys, moving = entry
@@ -313,34 +312,14 @@ class Exchange:
         pos = self.positions.get(symbol)
         return pos.qty if pos else ZERO
 
-    def held_for_orders(self, symbol: str, side: str, exclude: str | None = None,
-                        candidates: Iterable[Order] | None = None) -> Decimal:
-        """Shares that open orders on `side` already claim (an OCO pair claims them once), but
-        for the group of order `exclude`. `candidates` narrows the orders to look at."""
-        held: dict[str, Decimal] = {}
-        if candidates is None:
-            candidates = self.open_by_symbol.get(symbol, {}).values()
-        for order in candidates:
-            group = order.parent_id or order.id  # legs of one bracket or OCO share their parent
-            if (order.symbol != symbol or order.side != side or not order.is_open or order.status == "held"
-                    or group == exclude):
-                continue
-            held[group] = max(held.get(group, ZERO), order.remaining if order.qty is not None else ZERO)
-        return sum(held.values(), ZERO)
-
-    def _position_json(self, pos: Position, candidates: Iterable[Order] | None = None) -> dict[str, Any]:
+    def _position_json(self, pos: Position) -> dict[str, Any]:
         closing_side = "sell" if pos.qty > 0 else "buy"
-        available = abs(pos.qty) - self.held_for_orders(pos.symbol, closing_side, candidates=candidates)
+        available = abs(pos.qty) - self.book.held_for_orders(pos.symbol, closing_side)
         sign = 1 if pos.qty > 0 else -1
         return pos.to_json(self._last(pos.symbol), self.prices.day(pos.symbol).prev_close, sign * max(ZERO, available))
 
     def list_positions(self) -> list[dict[str, Any]]:
-        # Group open orders once: a large book would otherwise cost positions × orders.
-        by_symbol: dict[str, list[Order]] = {}
-        for order in self.open_orders.values():
-            by_symbol.setdefault(order.symbol, []).append(order)
-        return [self._position_json(p, by_symbol.get(p.symbol, []))
-                for p in sorted(self.positions.values(), key=lambda p: p.symbol)]
+        return [self._position_json(p) for p in sorted(self.positions.values(), key=lambda p: p.symbol)]
 
     def _find_position(self, symbol_or_id: str) -> Position:
         asset = self._asset(symbol_or_id)
@@ -432,7 +411,7 @@ class Exchange:
             raise unprocessable(f'asset "{spec.symbol}" is not tradable')
         if spec.fractional and (not asset.fractionable or not self.config["fractional_trading"]):
             raise unprocessable(f'asset "{spec.symbol}" is not fractionable')
-        if spec.client_order_id is not None and spec.client_order_id in self.by_client_id:
+        if spec.client_order_id is not None and spec.client_order_id in self.book.by_client_id:
             raise unprocessable("client_order_id must be unique")
         if spec.time_in_force == "opg" and self.hours.mode == "nyse" and self.hours.phase(now) is cal.Phase.REGULAR:
             raise unprocessable("opg orders must be submitted before the market opens")
@@ -473,7 +452,7 @@ class Exchange:
         """Shares must be there to sell, shorts must be allowed, and no order may flip the
         position from long to short or back. `exclude` is an order being replaced."""
         position = self._position_qty(spec.symbol)
-        held = self.held_for_orders(spec.symbol, spec.side, exclude)
+        held = self.book.held_for_orders(spec.symbol, spec.side, exclude)
         reduces = (position > 0 and spec.side == "sell") or (position < 0 and spec.side == "buy")
         if reduces:
             available = max(ZERO, abs(position) - held)
@@ -496,8 +475,8 @@ class Exchange:
     def _check_wash_trade(self, spec: OrderSpec) -> None:
         """Refuse an order that could execute against our own open opposite-side order."""
         new_market = spec.type in ("market", "stop", "trailing_stop")
-        for order in self.open_by_symbol.get(spec.symbol, {}).values():
-            if order.symbol != spec.symbol or order.side == spec.side or order.status not in WORKING_STATUSES | {"accepted", "pending_new"}:
+        for order in self.book.open_on(spec.symbol):
+            if order.side == spec.side or order.status not in WORKING_STATUSES | {"accepted", "pending_new"}:
                 continue
             open_market = order.type in ("market", "stop", "trailing_stop")
             crosses = False
@@ -560,25 +539,7 @@ class Exchange:
             expires_at=self.hours.expiry(now, spec.time_in_force, spec.extended_hours),
             parent_id=parent.id if parent else None,
         )
-        return self._register(order)
-
-    def _register(self, order: Order) -> Order:
-        self.orders[order.id] = order
-        self.open_orders[order.id] = order
-        self.open_by_symbol.setdefault(order.symbol, {})[order.id] = order
-        self._reservations.pop(order.symbol, None)
-        self.by_client_id[order.client_order_id] = order
-        return order
-
-    def _unlist(self, order: Order) -> None:
-        """Out of the open book (filled, finished or replaced)."""
-        self.open_orders.pop(order.id, None)
-        self._reservations.pop(order.symbol, None)
-        same = self.open_by_symbol.get(order.symbol)
-        if same is not None:
-            same.pop(order.id, None)
-            if not same:
-                del self.open_by_symbol[order.symbol]
+        return self.book.register(order)
 
     def _create(self, spec: OrderSpec, asset: Asset, now: datetime) -> Order:
         tradable_now = self.hours.can_trade(now, spec.extended_hours) and spec.time_in_force not in ("opg", "cls")
@@ -620,42 +581,15 @@ class Exchange:
     # ---- orders: queries ------------------------------------------------------------------
 
     def get_order(self, order_id: str) -> Order:
-        order = self.orders.get(order_id)
-        if order is None:
-            raise not_found("order not found")
-        return order
+        return self.book.get(order_id)
 
     def get_by_client_id(self, client_order_id: str) -> Order:
-        order = self.by_client_id.get(client_order_id)
-        if order is None:
-            raise not_found("order not found")
-        return order
+        return self.book.get_by_client_id(client_order_id)
 
     def list_orders(self, status: str = "open", limit: int = 50, after: datetime | None = None,
                     until: datetime | None = None, direction: str = "desc", nested: bool = False,
                     symbols: Iterable[str] | None = None, side: str | None = None) -> list[Order]:
-        wanted = {s.strip().upper() for s in symbols if s.strip()} if symbols else None
-        chosen = []
-        for order in (self.open_orders if status == "open" and not nested else self.orders).values():
-            if nested and order.parent_id:
-                continue  # legs travel inside their parent
-            # Nested, a parent stands for its legs too: a filled entry with working exits is open.
-            is_open = order.is_open or (nested and any(leg.is_open for leg in order.legs))
-            if status == "open" and not is_open:
-                continue
-            if status == "closed" and is_open:
-                continue
-            if wanted is not None and order.symbol not in wanted:
-                continue
-            if side and order.side != side:
-                continue
-            if after and order.submitted_at <= after:
-                continue
-            if until and order.submitted_at >= until:
-                continue
-            chosen.append(order)
-        chosen.sort(key=lambda o: (o.submitted_at, o.id), reverse=direction != "asc")
-        return chosen[:limit]
+        return self.book.query(status, limit, after, until, direction, nested, symbols, side)
 
     # ---- orders: cancel and replace --------------------------------------------------
 
@@ -672,8 +606,8 @@ class Exchange:
 
     def cancel_all(self) -> list[dict[str, Any]]:
         results = []
-        for order in list(self.open_orders.values()):
-            parent = self.orders.get(order.parent_id) if order.parent_id else None
+        for order in list(self.book.open.values()):
+            parent = self.book.orders.get(order.parent_id) if order.parent_id else None
             if order.is_open and not (parent and parent.is_open):  # an open parent takes its legs along
                 self.cancel(order.id)
                 results.append({"id": order.id, "status": 200, "body": order.to_json()})
@@ -683,7 +617,7 @@ class Exchange:
         old = self.get_order(order_id)
         if not old.is_open or old.status in ("pending_cancel", "pending_replace"):
             raise unprocessable("unable to replace order, order is not open")
-        if spec.client_order_id is not None and spec.client_order_id in self.by_client_id:
+        if spec.client_order_id is not None and spec.client_order_id in self.book.by_client_id:
             raise unprocessable("client_order_id must be unique")
         limit_price = spec.limit_price if spec.limit_price is not None else old.limit_price
         stop_price = spec.stop_price if spec.stop_price is not None else old.stop_price
@@ -724,15 +658,15 @@ class Exchange:
         )
         if new.type == "trailing_stop":
             new.stop_price = self._trail_stop(new)
-        self._register(new)
+        self.book.register(new)
         for leg in new.legs:
             leg.parent_id = new.id
         if old.parent_id:
-            parent = self.orders[old.parent_id]
+            parent = self.book.orders[old.parent_id]
             parent.legs = [new if leg.id == old.id else leg for leg in parent.legs]
         old.legs = []
         old.status, old.replaced_by, old.replaced_at = "replaced", new.id, now
-        self._unlist(old)
+        self.book.unlist(old)
         old.touch(now)
         self._emit("replaced", old, now)
         if new.status != "held":
@@ -754,7 +688,7 @@ class Exchange:
 
     def _finish(self, order: Order, status: str, now: datetime) -> None:
         order.status = status
-        self._unlist(order)
+        self.book.unlist(order)
         order.touch(now)
         if status == "canceled":
             order.canceled_at = now
@@ -798,7 +732,7 @@ class Exchange:
                 self._rollover(self._next_rollover)
             else:
                 break
-        for order in list(self.open_orders.values()):
+        for order in list(self.book.open.values()):
             # What outlived the rollovers ends on its own: an extended-hours DAY order with after-hours.
             if order.is_open and order.expires_at is not None and order.expires_at <= now:
                 self._finish(order, "expired", order.expires_at)
@@ -807,7 +741,7 @@ class Exchange:
         """The regular session ended at `at`: expire DAY orders, note the closing equity and
         prices. Always open, the next day begins at once; on NYSE's calendar at its 04:00."""
         opening_auction = []
-        for order in list(self.open_orders.values()):
+        for order in list(self.book.open.values()):
             if order.is_open and order.expires_at is not None and order.expires_at <= at:
                 if order.time_in_force == "cls" and order.status == "accepted":
                     self._auction(order, at)
@@ -838,7 +772,7 @@ class Exchange:
             self._next_day_start = self.hours.next_day_start(at + timedelta(microseconds=1))
 
     def match(self, now: datetime, mono: float) -> None:
-        for order in list(self.open_orders.values()):
+        for order in list(self.book.open.values()):
             if not order.is_open or order.status == "held":
                 continue
             if order.status == "accepted":
@@ -933,7 +867,7 @@ class Exchange:
         order.status = "filled" if done else "partially_filled"
         if done:
             order.filled_at = now
-            self._unlist(order)
+            self.book.unlist(order)
         self.prices.record_trade(order.symbol, qty)
         opens_short = order.side == "sell" and position_before <= 0
         side_label = "sell_short" if opens_short else order.side
@@ -960,7 +894,7 @@ class Exchange:
                     leg.next_fill_at = self.clock.monotonic() + self.options.fill_delay
                     self._emit("new", leg, now)
         # One side of an OCO pair executing cancels (or shrinks) the other.
-        for peer in self._oco_peers(order):
+        for peer in self.book.oco_peers(order):
             if not peer.is_open:
                 continue
             if done:
@@ -968,17 +902,7 @@ class Exchange:
             elif peer.qty is not None and order.qty is not None:
                 peer.qty = peer.filled_qty + order.remaining
                 peer.touch(now)
-                self._reservations.pop(peer.symbol, None)  # a change no event announces
-
-    def _oco_peers(self, order: Order) -> list[Order]:
-        if order.order_class == "oco":
-            parent = self.orders[order.parent_id] if order.parent_id else order
-            group = [parent, *parent.legs]
-        elif order.order_class == "bracket" and order.parent_id:
-            group = list(self.orders[order.parent_id].legs)
-        else:
-            return []
-        return [o for o in group if o.id != order.id]
+                self.book.changed(peer.symbol)  # a change no event announces
 
     def _apply_to_position(self, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
         signed = qty if order.side == "buy" else -qty
