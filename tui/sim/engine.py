@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 
 from .. import daytrades
 from . import assets as asset_db
+from . import margin
 from . import market_calendar as cal
 from .assets import Asset
 from .book import OrderBook
@@ -28,8 +29,6 @@ from .prices import PriceBook, Quote
 from .requests import (OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force,
                        validate)
 
-MARGIN_MINIMUM = Decimal(2000)  # equity below this: no margin, no short selling
-MARKET_COLLAR = Decimal("1.03")  # market buys and short sales reserve buying power at ask plus a collar
 PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
 EQUITY_SAMPLE_SECONDS = 60.0
@@ -144,94 +143,31 @@ class Exchange:
     def _last(self, symbol: str) -> Decimal:
         return self.prices.quote(symbol).last
 
-    def market_values(self) -> tuple[Decimal, Decimal]:
-        long_value = short_value = ZERO
-        for pos in self.positions.values():
-            value = pos.qty * self._last(pos.symbol)
-            if value >= 0:
-                long_value += value
-            else:
-                short_value += value
-        return long_value, short_value
-
     def equity(self) -> Decimal:
-        long_value, short_value = self.market_values()
+        long_value, short_value = margin.market_values(self.positions, self.prices)
         return self.cash + long_value + short_value
 
-    def _margin(self, rate: Decimal) -> Decimal:
-        total = ZERO
-        for pos in self.positions.values():
-            value = abs(pos.qty * self._last(pos.symbol))
-            total += value * (rate if pos.marginable else Decimal(1))
-        return total
-
     def multiplier(self) -> int:
-        if self.equity() < MARGIN_MINIMUM or self.config["max_margin_multiplier"] == "1":
-            return 1
-        if self.config["max_margin_multiplier"] == "2" or self.last_equity < daytrades.PDT_EQUITY_THRESHOLD:
-            return 2
-        return 4
+        return margin.multiplier(self.equity(), self.last_equity, self.config["max_margin_multiplier"])
 
     def shorting_enabled(self) -> bool:
-        return not self.config["no_shorting"] and self.equity() >= MARGIN_MINIMUM
-
-    def reserved(self, exclude: str | None = None) -> Decimal:
-        """Buying power held by open orders that would add exposure (but `exclude`)."""
-        total = ZERO
-        for symbol, orders in self.book.by_symbol.items():
-            if exclude is None:
-                entry = self.book.reservations.get(symbol)
-                if entry is None:
-                    entry = self.book.reservations[symbol] = self._split_reservations(orders.values(), None)
-            else:  # a replacement's check, rare: no cache
-                entry = self._split_reservations(orders.values(), exclude)
-            fixed_buys, moving = entry
-            position = self._position_qty(symbol)
-            if position >= 0:
-                total += fixed_buys
-            for order in moving:
-                if position >= 0 if order.side == "buy" else position <= 0:
-                    total += self._reservation(order)
-        return total
-
-    def _split_reservations(self, orders: Iterable[Order], exclude: str | None) -> tuple[Decimal, list[Order]]:
-        """(what the buy orders among `orders` reserve whatever the quote, the orders whose
-        reservation follows the quote), counting only orders that reserve at all."""
-        fixed = ZERO
-        moving: list[Order] = []
-        for order in orders:
-            if order.status in ("held", "replaced") or not order.is_open or order.parent_id or order.id == exclude:
-                continue
-            # The branches of _order_cost that read no quote: a notional order, a buy limit.
-            if order.side == "buy" and ((order.qty is None and order.notional is not None)
-                                        or (order.type in ("limit", "stop_limit") and order.limit_price is not None)):
-                fixed += self._reservation(order)
-            else:
-                moving.append(order)
-        return fixed, moving
-
-    def _reservation(self, order: Order) -> Decimal:
-        qty = order.remaining if order.qty is not None else None  # a notional order reserves its notional
-        return self._order_cost(order.symbol, order.side, order.type, qty, order.notional, order.limit_price,
-                                order.stop_price)
+        return not self.config["no_shorting"] and self.equity() >= margin.MARGIN_MINIMUM
 
     def buying_power(self, exclude: str | None = None) -> tuple[Decimal, Decimal, Decimal]:
         """(buying_power, regt_buying_power, non_marginable_buying_power), after the
         reservations of open orders but `exclude`."""
-        equity, reserved = self.equity(), self.reserved(exclude)
-        excess = max(ZERO, equity - self._margin(Decimal("0.5")))
-        mult = self.multiplier()
-        regt = max(ZERO, excess * 2 - reserved) if mult > 1 else max(ZERO, self.cash - reserved)
-        bp = max(ZERO, excess * mult - reserved) if mult > 1 else regt
-        non_marginable = max(ZERO, min(self.cash, equity) - reserved)
-        return bp, regt, non_marginable
+        equity = self.equity()
+        reserved = margin.reserved(self.book, self.prices, self.positions, exclude)
+        initial = margin.requirement(self.positions, self.prices, margin.INITIAL)
+        return margin.buying_power(self.cash, equity, initial, self.multiplier(), reserved)
 
     def account(self) -> dict[str, Any]:
         now = self.clock.now()
-        long_value, short_value = self.market_values()
+        long_value, short_value = margin.market_values(self.positions, self.prices)
         equity = self.cash + long_value + short_value
         bp, regt, non_marginable = self.buying_power()
-        maintenance = self._margin(Decimal("0.3"))
+        initial = margin.requirement(self.positions, self.prices, margin.INITIAL)
+        maintenance = margin.requirement(self.positions, self.prices, margin.MAINTENANCE)
         body: dict[str, Any] = {
             "id": self.account_id,
             "admin_configurations": {},
@@ -262,10 +198,10 @@ class Exchange:
             "long_market_value": money(long_value),
             "short_market_value": money(short_value),
             "position_market_value": money(long_value - short_value),
-            "initial_margin": money(self._margin(Decimal("0.5"))),
+            "initial_margin": money(initial),
             "maintenance_margin": money(maintenance),
             "last_maintenance_margin": money(maintenance),
-            "sma": money(max(ZERO, equity - self._margin(Decimal("0.5")))),
+            "sma": money(max(ZERO, equity - initial)),
             "cash": money(self.cash),
             "balance_asof": self.hours.balance_date(now).isoformat(),
             "intraday_adjustments": "0",
@@ -380,26 +316,6 @@ class Exchange:
 
     # ---- orders: submission --------------------------------------------------------------
 
-    def _order_cost(self, symbol: str, side: str, otype: str, qty: Decimal | None, notional: Decimal | None,
-                    limit_price: Decimal | None, stop_price: Decimal | None) -> Decimal:
-        """What an order that opens or adds to a position would cost in buying power, the way
-        Alpaca estimates it."""
-        if notional is not None and qty is None:
-            return notional
-        if side == "buy" and otype in ("limit", "stop_limit") and limit_price is not None:
-            return (qty or ZERO) * limit_price  # the common resting order: no quote needed
-        quote = self.prices.quote(symbol)
-        collared = quote.ask * MARKET_COLLAR
-        if side == "sell":  # a short sale: its limit or 3% over the ask, whichever is more
-            price = max(limit_price or ZERO, collared)
-        elif otype in ("limit", "stop_limit") and limit_price is not None:
-            price = limit_price
-        elif otype == "stop" and stop_price is not None:
-            price = max(stop_price, quote.ask)
-        else:
-            price = collared
-        return (qty or ZERO) * price
-
     def submit(self, spec: OrderSpec) -> Order:
         now = self.clock.now()
         if self.config["suspend_trade"]:
@@ -498,7 +414,8 @@ class Exchange:
         adds_exposure = (spec.side == "buy" and position >= 0) or (spec.side == "sell" and position <= 0)
         if not adds_exposure:
             return
-        cost = self._order_cost(spec.symbol, spec.side, spec.type, spec.qty, spec.notional, spec.limit_price, spec.stop_price)
+        cost = margin.order_cost(self.prices, spec.symbol, spec.side, spec.type, spec.qty, spec.notional,
+                                 spec.limit_price, spec.stop_price)
         bp, _regt, non_marginable = self.buying_power(exclude)
         available = bp if asset.marginable else non_marginable
         if cost > available:
