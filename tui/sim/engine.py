@@ -16,23 +16,21 @@ from typing import Any, Callable, Iterable
 
 from .. import daytrades
 from . import assets as asset_db
-from . import margin
+from . import margin, rules
 from . import market_calendar as cal
 from .assets import Asset
 from .book import OrderBook
 from .clock import Clock
-from .errors import PDT_DENIED, ApiError, forbidden, not_found, unprocessable
+from .errors import ApiError, not_found, unprocessable
 from .fmt import money, num, round_price, ts
 from .market import MarketHours
-from .model import WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
+from .model import FRACTION, WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
 from .prices import PriceBook, Quote
-from .requests import (OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force,
-                       validate)
+from .requests import OrderSpec, ReplaceSpec, validate
 
 PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
 EQUITY_SAMPLE_SECONDS = 60.0
-FRACTION = Decimal("0.000000001")
 MAX_CASH = Decimal(10**12)  # beyond it, dollar amounts outgrow Decimal's 28 digits of exact cents
 
 Listener = Callable[[dict[str, Any]], None]
@@ -244,7 +242,7 @@ class Exchange:
 
     # ---- positions -----------------------------------------------------------------
 
-    def _position_qty(self, symbol: str) -> Decimal:
+    def position_qty(self, symbol: str) -> Decimal:
         pos = self.positions.get(symbol)
         return pos.qty if pos else ZERO
 
@@ -318,116 +316,8 @@ class Exchange:
 
     def submit(self, spec: OrderSpec) -> Order:
         now = self.clock.now()
-        if self.config["suspend_trade"]:
-            raise forbidden("new orders are rejected by user request")
-        asset = self.assets.get(spec.symbol)
-        if asset is None:
-            raise unprocessable(f'asset "{spec.symbol}" not found')
-        if not asset.tradable:
-            raise unprocessable(f'asset "{spec.symbol}" is not tradable')
-        if spec.fractional and (not asset.fractionable or not self.config["fractional_trading"]):
-            raise unprocessable(f'asset "{spec.symbol}" is not fractionable')
-        if spec.client_order_id is not None and spec.client_order_id in self.book.by_client_id:
-            raise unprocessable("client_order_id must be unique")
-        if spec.time_in_force == "opg" and self.hours.mode == "nyse" and self.hours.phase(now) is cal.Phase.REGULAR:
-            raise unprocessable("opg orders must be submitted before the market opens")
-        self._check_bracket_prices(spec)
-        qty = self._order_qty(spec)
-        self._check_position_rules(spec, asset, qty)
-        self._check_wash_trade(spec)
-        self._check_buying_power(spec, asset)
-        self._check_pdt(spec, now)
+        asset = rules.check_submission(self, spec, now)
         return self._create(spec, asset, now)
-
-    def _order_qty(self, spec: OrderSpec) -> Decimal:
-        """The qty the order will trade; for notional orders an estimate at the quote."""
-        if spec.qty is not None:
-            return spec.qty
-        quote = self.prices.quote(spec.symbol)
-        price = quote.ask if spec.side == "buy" else quote.bid
-        return (spec.notional / price).quantize(FRACTION, ROUND_DOWN)
-
-    def _check_bracket_prices(self, spec: OrderSpec) -> None:
-        if spec.order_class not in ("bracket", "oto"):
-            return
-        quote = self.prices.quote(spec.symbol)
-        base = spec.limit_price or spec.stop_price or (quote.ask if spec.side == "buy" else quote.bid)
-        tick = Decimal("0.01")
-        if spec.side == "buy":
-            if spec.take_profit_limit is not None and spec.take_profit_limit < base + tick:
-                raise unprocessable(f"take_profit.limit_price must be >= base_price + 0.01 (base_price: {num(base)})")
-            if spec.stop_loss_stop is not None and spec.stop_loss_stop > base - tick:
-                raise unprocessable(f"stop_loss.stop_price must be <= base_price - 0.01 (base_price: {num(base)})")
-        else:
-            if spec.take_profit_limit is not None and spec.take_profit_limit > base - tick:
-                raise unprocessable(f"take_profit.limit_price must be <= base_price - 0.01 (base_price: {num(base)})")
-            if spec.stop_loss_stop is not None and spec.stop_loss_stop < base + tick:
-                raise unprocessable(f"stop_loss.stop_price must be >= base_price + 0.01 (base_price: {num(base)})")
-
-    def _check_position_rules(self, spec: OrderSpec, asset: Asset, qty: Decimal, exclude: str | None = None) -> None:
-        """Shares must be there to sell, shorts must be allowed, and no order may flip the
-        position from long to short or back. `exclude` is an order being replaced."""
-        position = self._position_qty(spec.symbol)
-        held = self.book.held_for_orders(spec.symbol, spec.side, exclude)
-        reduces = (position > 0 and spec.side == "sell") or (position < 0 and spec.side == "buy")
-        if reduces:
-            available = max(ZERO, abs(position) - held)
-            if qty > available:
-                raise forbidden(
-                    f"insufficient qty available for order (requested: {num(qty)}, available: {num(available)})",
-                    available=num(available), existing_qty=num(abs(position)), held_for_orders=num(held),
-                    symbol=spec.symbol,
-                )
-            return
-        if spec.side == "sell":
-            # Opening or adding to a short.
-            if not self.shorting_enabled():
-                raise forbidden("account is not allowed to short")
-            if not asset.shortable or not asset.easy_to_borrow:
-                raise unprocessable(f'asset "{spec.symbol}" cannot be sold short')
-            if spec.fractional:
-                raise unprocessable("fractional orders cannot be sold short")
-
-    def _check_wash_trade(self, spec: OrderSpec) -> None:
-        """Refuse an order that could execute against our own open opposite-side order."""
-        new_market = spec.type in ("market", "stop", "trailing_stop")
-        for order in self.book.open_on(spec.symbol):
-            if order.side == spec.side or order.status not in WORKING_STATUSES | {"accepted", "pending_new"}:
-                continue
-            open_market = order.type in ("market", "stop", "trailing_stop")
-            crosses = False
-            if not new_market and not open_market and spec.limit_price is not None and order.limit_price is not None:
-                buy_limit, sell_limit = (
-                    (spec.limit_price, order.limit_price) if spec.side == "buy" else (order.limit_price, spec.limit_price)
-                )
-                crosses = buy_limit >= sell_limit
-            if new_market or open_market or crosses:
-                raise forbidden(
-                    "potential wash trade detected. use complex orders",
-                    reject_reason="opposite side market/stop order exists" if (new_market or open_market)
-                    else "opposite side limit order exists",
-                    existing_order_id=order.id,
-                )
-
-    def _check_buying_power(self, spec: OrderSpec, asset: Asset, exclude: str | None = None) -> None:
-        position = self._position_qty(spec.symbol)
-        adds_exposure = (spec.side == "buy" and position >= 0) or (spec.side == "sell" and position <= 0)
-        if not adds_exposure:
-            return
-        cost = margin.order_cost(self.prices, spec.symbol, spec.side, spec.type, spec.qty, spec.notional,
-                                 spec.limit_price, spec.stop_price)
-        bp, _regt, non_marginable = self.buying_power(exclude)
-        available = bp if asset.marginable else non_marginable
-        if cost > available:
-            raise forbidden("insufficient buying power", buying_power=money(available), cost_basis=money(cost))
-
-    def _check_pdt(self, spec: OrderSpec, now: datetime) -> None:
-        if self.options.pdt != "legacy":
-            return
-        day = self.hours.first_fill_date(now, spec.extended_hours)
-        completes = self.day_trades.would_day_trade(day, spec.symbol, spec.side, spec.qty)
-        if daytrades.pdt_blocks(self.daytrade_count(now), self.last_equity, completes):
-            raise PDT_DENIED
 
     def _new_order(self, spec: OrderSpec, asset: Asset, now: datetime, side: str, otype: str,
                    limit_price: Decimal | None, stop_price: Decimal | None, status: str,
@@ -532,44 +422,18 @@ class Exchange:
 
     def replace(self, order_id: str, spec: ReplaceSpec) -> Order:
         old = self.get_order(order_id)
-        if not old.is_open or old.status in ("pending_cancel", "pending_replace"):
-            raise unprocessable("unable to replace order, order is not open")
-        if spec.client_order_id is not None and spec.client_order_id in self.book.by_client_id:
-            raise unprocessable("client_order_id must be unique")
-        limit_price = spec.limit_price if spec.limit_price is not None else old.limit_price
-        stop_price = spec.stop_price if spec.stop_price is not None else old.stop_price
-        trail_price, trail_percent = old.trail_price, old.trail_percent
-        if spec.trail is not None:
-            if old.type != "trailing_stop":
-                raise unprocessable("trail is only allowed for trailing stop orders")
-            trail_price, trail_percent = (spec.trail, None) if old.trail_price is not None else (None, spec.trail)
-        if spec.limit_price is not None and old.type not in ("limit", "stop_limit"):
-            raise unprocessable(f"limit_price is not allowed for {old.type} orders")
-        if spec.stop_price is not None and old.type not in ("stop", "stop_limit"):
-            raise unprocessable(f"stop_price is not allowed for {old.type} orders")
-        check_prices_for_type(old.type, limit_price, stop_price if old.type != "trailing_stop" else None,
-                              trail_price, trail_percent)
-        qty = spec.qty if spec.qty is not None else old.qty
-        if qty is not None and old.filled_qty:
-            if qty <= old.filled_qty:
-                raise unprocessable("qty must be greater than filled_qty")
-            qty -= old.filled_qty
-        tif = spec.time_in_force or old.time_in_force
-        self._check_replacement(old, OrderSpec(
-            symbol=old.symbol, side=old.side, type=old.type, time_in_force=tif, qty=qty, notional=old.notional,
-            limit_price=limit_price, stop_price=stop_price, trail_price=trail_price, trail_percent=trail_percent,
-            extended_hours=old.extended_hours, client_order_id=spec.client_order_id, order_class=old.order_class,
-            position_intent=old.position_intent,
-        ))
+        whole = rules.check_replacement(self, old, spec)
         now = self.clock.now()
+        tif = whole.time_in_force
         new = Order(
             id=self.uuid(),
-            client_order_id=spec.client_order_id or self.uuid(),
+            client_order_id=whole.client_order_id or self.uuid(),
             symbol=old.symbol, asset_id=old.asset_id, side=old.side, type=old.type, time_in_force=tif,
             order_class=old.order_class, status=old.status if old.status in ("held", "accepted") else "new",
-            created_at=now, updated_at=now, submitted_at=now, qty=qty, notional=old.notional,
-            limit_price=limit_price, stop_price=stop_price, trail_price=trail_price, trail_percent=trail_percent,
-            hwm=old.hwm, extended_hours=old.extended_hours, position_intent=old.position_intent,
+            created_at=now, updated_at=now, submitted_at=now, qty=whole.qty, notional=old.notional,
+            limit_price=whole.limit_price, stop_price=whole.stop_price, trail_price=whole.trail_price,
+            trail_percent=whole.trail_percent, hwm=old.hwm, extended_hours=old.extended_hours,
+            position_intent=old.position_intent,
             expires_at=self.hours.expiry(now, tif, old.extended_hours) if tif != old.time_in_force else old.expires_at,
             replaces=old.id, parent_id=old.parent_id, legs=old.legs,
         )
@@ -589,19 +453,6 @@ class Exchange:
         if new.status != "held":
             self._emit(new.status, new, now)
         return new
-
-    def _check_replacement(self, old: Order, spec: OrderSpec) -> None:
-        """A replacement is a new order in the old one's place: the same rules apply, with the
-        old order's claim on shares and buying power released. Legs are exits their parent
-        already vouched for."""
-        check_time_in_force(spec)
-        check_fractional(spec)
-        if old.parent_id:
-            return
-        asset = self.assets[old.symbol]
-        self._check_position_rules(spec, asset, self._order_qty(spec), exclude=old.id)
-        self._check_wash_trade(spec)
-        self._check_buying_power(spec, asset, exclude=old.id)
 
     def _finish(self, order: Order, status: str, now: datetime) -> None:
         order.status = status
@@ -775,7 +626,7 @@ class Exchange:
     def _execute(self, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
         if order.qty is None:  # a notional order learns its qty when it fills
             order.qty = qty
-        position_before = self._position_qty(order.symbol)
+        position_before = self.position_qty(order.symbol)
         self._apply_to_position(order, qty, price, now)
         order.filled_qty += qty
         order.filled_value += qty * price
@@ -797,7 +648,7 @@ class Exchange:
             cum_qty=order.filled_qty, order_status=order.status,
         ))
         self._emit("fill" if done else "partial_fill", order, now, execution_id=execution,
-                   price=num(price), qty=num(qty), position_qty=num(self._position_qty(order.symbol)))
+                   price=num(price), qty=num(qty), position_qty=num(self.position_qty(order.symbol)))
         self._after_fill(order, done, now)
 
     def _after_fill(self, order: Order, done: bool, now: datetime) -> None:

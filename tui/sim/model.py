@@ -16,6 +16,7 @@ OPEN_STATUSES = frozenset(
 # Orders that can execute now (a held leg waits for its parent, accepted waits for the session).
 WORKING_STATUSES = frozenset({"new", "partially_filled"})
 ZERO = Decimal(0)
+FRACTION = Decimal("0.000000001")  # the finest qty: Alpaca trades shares to 9 decimal places
 
 
 @dataclass
