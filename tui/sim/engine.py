@@ -16,19 +16,18 @@ from typing import Any, Callable, Iterable
 
 from .. import daytrades
 from . import assets as asset_db
-from . import margin, rules
+from . import margin, matching, rules
 from . import market_calendar as cal
 from .assets import Asset
 from .book import OrderBook
 from .clock import Clock
 from .errors import ApiError, not_found, unprocessable
-from .fmt import money, num, round_price, ts
+from .fmt import money, round_price, ts
 from .market import MarketHours
-from .model import FRACTION, WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
+from .model import FRACTION, ZERO, FillActivity, Order, Position
 from .prices import PriceBook, Quote
 from .requests import OrderSpec, ReplaceSpec, validate
 
-PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
 EQUITY_SAMPLE_SECONDS = 60.0
 MAX_CASH = Decimal(10**12)  # beyond it, dollar amounts outgrow Decimal's 28 digits of exact cents
@@ -121,7 +120,7 @@ class Exchange:
     def execution_id(self) -> str:
         return str(uuid.UUID(int=self._execution_ids.getrandbits(128), version=4))
 
-    def _emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
+    def emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
         self.book.changed(order.symbol)  # every change to an order is announced here
         message = {
             "stream": "trade_updates",
@@ -356,7 +355,7 @@ class Exchange:
         if order.type == "trailing_stop":
             quote = self.prices.quote(order.symbol)
             order.hwm = quote.last
-            order.stop_price = self._trail_stop(order)
+            order.stop_price = matching.trail_stop(order)
         exit_side = "sell" if spec.side == "buy" else "buy"
         if spec.order_class in ("bracket", "oto"):
             leg_status = "held"
@@ -379,10 +378,10 @@ class Exchange:
             if 0 < part < order.qty:
                 order.partial_plan = part
         order.next_fill_at = self.clock.monotonic() + self.options.fill_delay
-        self._emit(status, order, now)
+        self.emit(status, order, now)
         for leg in order.legs:
             if leg.status != "held":  # "held" is no trade_updates event: held legs announce "new" when released
-                self._emit(leg.status, leg, now)
+                self.emit(leg.status, leg, now)
         return order
 
     # ---- orders: queries ------------------------------------------------------------------
@@ -405,10 +404,10 @@ class Exchange:
         if not order.is_open:
             raise unprocessable(f'order is already in "{order.status}" state')
         now = self.clock.now()
-        self._finish(order, "canceled", now)
+        self.finish(order, "canceled", now)
         for leg in order.legs:
             if leg.is_open:
-                self._finish(leg, "canceled", now)
+                self.finish(leg, "canceled", now)
         return order
 
     def cancel_all(self) -> list[dict[str, Any]]:
@@ -438,7 +437,7 @@ class Exchange:
             replaces=old.id, parent_id=old.parent_id, legs=old.legs,
         )
         if new.type == "trailing_stop":
-            new.stop_price = self._trail_stop(new)
+            new.stop_price = matching.trail_stop(new)
         self.book.register(new)
         for leg in new.legs:
             leg.parent_id = new.id
@@ -449,12 +448,12 @@ class Exchange:
         old.status, old.replaced_by, old.replaced_at = "replaced", new.id, now
         self.book.unlist(old)
         old.touch(now)
-        self._emit("replaced", old, now)
+        self.emit("replaced", old, now)
         if new.status != "held":
-            self._emit(new.status, new, now)
+            self.emit(new.status, new, now)
         return new
 
-    def _finish(self, order: Order, status: str, now: datetime) -> None:
+    def finish(self, order: Order, status: str, now: datetime) -> None:
         order.status = status
         self.book.unlist(order)
         order.touch(now)
@@ -462,7 +461,7 @@ class Exchange:
             order.canceled_at = now
         elif status == "expired":
             order.expired_at = now
-        self._emit(status, order, now)
+        self.emit(status, order, now)
 
     # ---- time passing: the matching engine --------------------------------------------
 
@@ -478,7 +477,7 @@ class Exchange:
             self._last_equity_sample = mono
             self.equity_history.append((now, self.equity()))
             del self.equity_history[:-10000]
-        self.match(now, mono)
+        matching.match(self, now, mono)
 
     def set_price(self, symbol: str, price: Decimal) -> Quote:
         asset = self._asset(symbol)
@@ -487,7 +486,7 @@ class Exchange:
         now = self.clock.now()
         self._catch_up(now)  # a price set after an order's end must not fill it
         quote = self.prices.set_price(asset.symbol, price, now)
-        self.match(now, self.clock.monotonic())
+        matching.match(self, now, self.clock.monotonic())
         return quote
 
     def _catch_up(self, now: datetime) -> None:
@@ -503,7 +502,7 @@ class Exchange:
         for order in list(self.book.open.values()):
             # What outlived the rollovers ends on its own: an extended-hours DAY order with after-hours.
             if order.is_open and order.expires_at is not None and order.expires_at <= now:
-                self._finish(order, "expired", order.expires_at)
+                self.finish(order, "expired", order.expires_at)
 
     def _rollover(self, at: datetime) -> None:
         """The regular session ended at `at`: expire DAY orders, note the closing equity and
@@ -512,12 +511,12 @@ class Exchange:
         for order in list(self.book.open.values()):
             if order.is_open and order.expires_at is not None and order.expires_at <= at:
                 if order.time_in_force == "cls" and order.status == "accepted":
-                    self._auction(order, at)
+                    matching.auction(self, order, at)
                 elif order.time_in_force == "opg" and order.status == "accepted" and self.hours.mode == "always-open":
                     opening_auction.append(order)  # a market that never closes opens at the roll
                     continue
                 if order.is_open:
-                    self._finish(order, "expired", at)
+                    self.finish(order, "expired", at)
         self._closing = (self.equity(), self.prices.closes())
         self.equity_history.append((at, self._closing[0]))
         self._next_rollover = self.hours.next_rollover(at + timedelta(microseconds=1))
@@ -525,7 +524,7 @@ class Exchange:
             self._begin_day(at)
         for order in opening_auction:
             order.expires_at = self._next_rollover
-            self._auction(order, at)
+            matching.auction(self, order, at)
 
     def _begin_day(self, at: datetime) -> None:
         """A new trading day: last_equity and the previous closes become the last close's,
@@ -538,170 +537,6 @@ class Exchange:
             pos.intraday_basis = pos.qty * closes.get(pos.symbol, self._last(pos.symbol))
         if self.hours.mode == "nyse":
             self._next_day_start = self.hours.next_day_start(at + timedelta(microseconds=1))
-
-    def match(self, now: datetime, mono: float) -> None:
-        for order in list(self.book.open.values()):
-            if not order.is_open or order.status == "held":
-                continue
-            if order.status == "accepted":
-                if order.time_in_force == "opg":
-                    if self.hours.phase(now) is cal.Phase.REGULAR and self.hours.mode == "nyse":
-                        self._auction(order, now)
-                    continue
-                if order.time_in_force == "cls" or not self.hours.can_trade(now, order.extended_hours):
-                    continue
-                order.status = "pending_new"
-                order.next_fill_at = mono + self.options.fill_delay
-                self._emit("pending_new", order, now)
-            if order.status == "pending_new":
-                if mono < order.next_fill_at:
-                    continue
-                order.status = "new"
-                order.touch(now)
-                self._emit("new", order, now)
-            if order.status in WORKING_STATUSES and mono >= order.next_fill_at:
-                self._work(order, now, mono)
-
-    def _trail_stop(self, order: Order) -> Decimal:
-        assert order.hwm is not None
-        if order.trail_price is not None:
-            offset = order.trail_price
-        else:
-            offset = order.hwm * (order.trail_percent or ZERO) / 100
-        stop = order.hwm - offset if order.side == "sell" else order.hwm + offset
-        return round_price(max(stop, Decimal("0.0001")))
-
-    def _execution_price(self, order: Order, quote: Quote) -> Decimal | None:
-        """The price this order executes at now, or None if it cannot."""
-        buy = order.side == "buy"
-        touch = quote.ask if buy else quote.bid
-        if order.type == "trailing_stop":
-            if self.hours.phase(self.clock.now()) is not cal.Phase.REGULAR:
-                return None  # trailing stops never trigger outside regular hours
-            order.hwm = max(order.hwm, quote.last) if not buy else min(order.hwm, quote.last)
-            order.stop_price = self._trail_stop(order)
-        if order.type in ("stop", "stop_limit", "trailing_stop") and not order.triggered:
-            hit = quote.last >= order.stop_price if buy else quote.last <= order.stop_price
-            if not hit:
-                return None
-            order.triggered = True
-        if order.type in ("limit", "stop_limit"):
-            assert order.limit_price is not None
-            marketable = touch <= order.limit_price if buy else touch >= order.limit_price
-            return touch if marketable else None
-        return touch
-
-    def _work(self, order: Order, now: datetime, mono: float) -> None:
-        if order.time_in_force == "cls":
-            return
-        if not self.hours.can_trade(now, order.extended_hours):
-            return
-        quote = self.prices.quote(order.symbol)
-        price = self._execution_price(order, quote)
-        if price is None:
-            if order.time_in_force in ("ioc", "fok"):
-                self._finish(order, "canceled", now)
-            return
-        qty = order.remaining if order.qty is not None else (order.notional / price).quantize(FRACTION, ROUND_DOWN)
-        if order.partial_plan is not None and order.time_in_force not in ("fok",) and not order.filled_qty:
-            qty, order.partial_plan = order.partial_plan, None
-            order.next_fill_at = mono + PARTIAL_FILL_PAUSE
-        self._execute(order, qty, price, now)
-        if order.time_in_force == "ioc" and order.is_open:
-            self._finish(order, "canceled", now)
-
-    def _auction(self, order: Order, now: datetime) -> None:
-        """Opening/closing auction for opg/cls orders: execute entirely, or not at all."""
-        quote = self.prices.quote(order.symbol)
-        price = self._execution_price(order, quote)
-        if order.status == "accepted":
-            order.status = "new"
-            self._emit("new", order, now)
-        if price is None:
-            self._finish(order, "canceled", now)
-            return
-        qty = order.remaining if order.qty is not None else (order.notional / price).quantize(FRACTION, ROUND_DOWN)
-        self._execute(order, qty, price, now)
-
-    def _execute(self, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
-        if order.qty is None:  # a notional order learns its qty when it fills
-            order.qty = qty
-        position_before = self.position_qty(order.symbol)
-        self._apply_to_position(order, qty, price, now)
-        order.filled_qty += qty
-        order.filled_value += qty * price
-        order.touch(now)
-        done = order.filled_qty >= order.qty
-        order.status = "filled" if done else "partially_filled"
-        if done:
-            order.filled_at = now
-            self.book.unlist(order)
-        self.prices.record_trade(order.symbol, qty)
-        opens_short = order.side == "sell" and position_before <= 0
-        side_label = "sell_short" if opens_short else order.side
-        self.day_trades.add(daytrades.Fill(day=self.hours.trading_date(now), symbol=order.symbol,
-                                           side=order.side, qty=qty, at=now))
-        execution = self.execution_id()
-        self.activities.append(FillActivity(
-            id=activity_id(now, execution), at=now, order=order, side=side_label, symbol=order.symbol,
-            price=price, qty=qty, kind="fill" if done else "partial_fill", leaves_qty=order.remaining,
-            cum_qty=order.filled_qty, order_status=order.status,
-        ))
-        self._emit("fill" if done else "partial_fill", order, now, execution_id=execution,
-                   price=num(price), qty=num(qty), position_qty=num(self.position_qty(order.symbol)))
-        self._after_fill(order, done, now)
-
-    def _after_fill(self, order: Order, done: bool, now: datetime) -> None:
-        # A filled entry releases its exit legs.
-        if done and order.order_class in ("bracket", "oto") and order.parent_id is None:
-            for leg in order.legs:
-                if leg.status == "held":
-                    leg.qty = order.filled_qty
-                    leg.status = "new"
-                    leg.touch(now)
-                    leg.next_fill_at = self.clock.monotonic() + self.options.fill_delay
-                    self._emit("new", leg, now)
-        # One side of an OCO pair executing cancels (or shrinks) the other.
-        for peer in self.book.oco_peers(order):
-            if not peer.is_open:
-                continue
-            if done:
-                self._finish(peer, "canceled", now)
-            elif peer.qty is not None and order.qty is not None:
-                peer.qty = peer.filled_qty + order.remaining
-                peer.touch(now)
-                self.book.changed(peer.symbol)  # a change no event announces
-
-    def _apply_to_position(self, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
-        signed = qty if order.side == "buy" else -qty
-        self.cash -= signed * price
-        pos = self.positions.get(order.symbol)
-        if pos is None:
-            asset = self.assets[order.symbol]
-            self.positions[order.symbol] = Position(
-                symbol=order.symbol, asset_id=asset.id, exchange=asset.exchange, marginable=asset.marginable,
-                qty=signed, cost_basis=signed * price, intraday_basis=signed * price, opened_at=now,
-            )
-            return
-        if pos.qty * signed > 0:  # adding to the position
-            pos.qty += signed
-            pos.cost_basis += signed * price
-            pos.intraday_basis += signed * price
-            return
-        closing = min(abs(signed), abs(pos.qty))
-        share = closing / abs(pos.qty)
-        pos.cost_basis -= pos.cost_basis * share
-        pos.intraday_basis -= pos.intraday_basis * share
-        pos.qty += closing if signed > 0 else -closing
-        rest = abs(signed) - closing
-        if pos.qty == 0:
-            del self.positions[order.symbol]
-            if rest:  # crossed through zero: the rest opens the other side
-                flip = rest if signed > 0 else -rest
-                self.positions[order.symbol] = Position(
-                    symbol=pos.symbol, asset_id=pos.asset_id, exchange=pos.exchange, marginable=pos.marginable,
-                    qty=flip, cost_basis=flip * price, intraday_basis=flip * price, opened_at=now,
-                )
 
     # ---- activities and history ---------------------------------------------------------
 
