@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 from .. import daytrades
 from . import assets as asset_db
-from . import margin, matching, rules
+from . import margin, matching, rollover, rules
 from . import market_calendar as cal
 from .assets import Asset
 from .book import OrderBook
@@ -95,12 +95,7 @@ class Exchange:
         if opts.positions or opts.open_orders:
             self._seed_scale(now, opts.positions, opts.open_orders)
         self.last_equity = self._equity_at_previous_close()
-        self._next_rollover = self.hours.next_rollover(now)
-        self._next_day_start = self.hours.next_day_start(now)
-        # (equity, prices) at the last regular close, until the next trading day begins.
-        self._closing: tuple[Decimal, dict[str, Decimal]] | None = None
-        if self.hours.closed_for_the_day(now):  # started after a close: today's prices stand for it
-            self._closing = (self.equity(), self.prices.closes())
+        self.days = rollover.start(self, now)
         # Portfolio history starts at the previous close, so today's P&L has a base.
         self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
 
@@ -136,9 +131,6 @@ class Exchange:
             listener(message)
 
     # ---- account ----------------------------------------------------------------------
-
-    def _last(self, symbol: str) -> Decimal:
-        return self.prices.quote(symbol).last
 
     def equity(self) -> Decimal:
         long_value, short_value = margin.market_values(self.positions, self.prices)
@@ -249,7 +241,7 @@ class Exchange:
         closing_side = "sell" if pos.qty > 0 else "buy"
         available = abs(pos.qty) - self.book.held_for_orders(pos.symbol, closing_side)
         sign = 1 if pos.qty > 0 else -1
-        return pos.to_json(self._last(pos.symbol), self.prices.day(pos.symbol).prev_close, sign * max(ZERO, available))
+        return pos.to_json(self.prices.quote(pos.symbol).last, self.prices.day(pos.symbol).prev_close, sign * max(ZERO, available))
 
     def list_positions(self) -> list[dict[str, Any]]:
         return [self._position_json(p) for p in sorted(self.positions.values(), key=lambda p: p.symbol)]
@@ -468,7 +460,7 @@ class Exchange:
     def tick(self) -> None:
         """Advance the market: roll the day if it ended, move prices, execute what can."""
         now, mono = self.clock.now(), self.clock.monotonic()
-        self._catch_up(now)
+        rollover.catch_up(self, now)
         if mono - self._last_price_step >= PRICE_STEP_SECONDS:
             self._last_price_step = mono
             if self.hours.prices_move(now):  # no session, no trades: quotes stand still
@@ -484,59 +476,10 @@ class Exchange:
         if asset is None:
             raise unprocessable(f'asset "{symbol}" not found')
         now = self.clock.now()
-        self._catch_up(now)  # a price set after an order's end must not fill it
+        rollover.catch_up(self, now)  # a price set after an order's end must not fill it
         quote = self.prices.set_price(asset.symbol, price, now)
         matching.match(self, now, self.clock.monotonic())
         return quote
-
-    def _catch_up(self, now: datetime) -> None:
-        """End the trading days, then the order lifetimes, that are over by `now`."""
-        while True:
-            start = self._next_day_start
-            if start is not None and start <= now and start < self._next_rollover:
-                self._begin_day(start)
-            elif self._next_rollover <= now:
-                self._rollover(self._next_rollover)
-            else:
-                break
-        for order in list(self.book.open.values()):
-            # What outlived the rollovers ends on its own: an extended-hours DAY order with after-hours.
-            if order.is_open and order.expires_at is not None and order.expires_at <= now:
-                self.finish(order, "expired", order.expires_at)
-
-    def _rollover(self, at: datetime) -> None:
-        """The regular session ended at `at`: expire DAY orders, note the closing equity and
-        prices. Always open, the next day begins at once; on NYSE's calendar at its 04:00."""
-        opening_auction = []
-        for order in list(self.book.open.values()):
-            if order.is_open and order.expires_at is not None and order.expires_at <= at:
-                if order.time_in_force == "cls" and order.status == "accepted":
-                    matching.auction(self, order, at)
-                elif order.time_in_force == "opg" and order.status == "accepted" and self.hours.mode == "always-open":
-                    opening_auction.append(order)  # a market that never closes opens at the roll
-                    continue
-                if order.is_open:
-                    self.finish(order, "expired", at)
-        self._closing = (self.equity(), self.prices.closes())
-        self.equity_history.append((at, self._closing[0]))
-        self._next_rollover = self.hours.next_rollover(at + timedelta(microseconds=1))
-        if self.hours.mode == "always-open":
-            self._begin_day(at)
-        for order in opening_auction:
-            order.expires_at = self._next_rollover
-            matching.auction(self, order, at)
-
-    def _begin_day(self, at: datetime) -> None:
-        """A new trading day: last_equity and the previous closes become the last close's,
-        so Day P&L (equity - last_equity, intraday P&L, change_today) restarts from them."""
-        equity, closes = self._closing or (self.equity(), self.prices.closes())
-        self._closing = None
-        self.last_equity = equity
-        self.prices.roll_day(closes)
-        for pos in self.positions.values():
-            pos.intraday_basis = pos.qty * closes.get(pos.symbol, self._last(pos.symbol))
-        if self.hours.mode == "nyse":
-            self._next_day_start = self.hours.next_day_start(at + timedelta(microseconds=1))
 
     # ---- activities and history ---------------------------------------------------------
 
