@@ -16,13 +16,12 @@ from typing import Any, Callable, Iterable
 
 from .. import daytrades
 from . import assets as asset_db
-from . import margin, matching, rollover, rules
-from . import market_calendar as cal
+from . import history, margin, matching, rollover, rules, seeding
 from .assets import Asset
 from .book import OrderBook
 from .clock import Clock
 from .errors import ApiError, not_found, unprocessable
-from .fmt import money, round_price, ts
+from .fmt import money, ts
 from .market import MarketHours
 from .model import FRACTION, ZERO, FillActivity, Order, Position
 from .prices import PriceBook, Quote
@@ -91,10 +90,10 @@ class Exchange:
         self._last_equity_sample = self.clock.monotonic()
         self.equity_history: list[tuple[datetime, Decimal]] = []
         if opts.portfolio == "sample":
-            self._seed_sample_portfolio(now)
+            seeding.sample_portfolio(self, now)
         if opts.positions or opts.open_orders:
-            self._seed_scale(now, opts.positions, opts.open_orders)
-        self.last_equity = self._equity_at_previous_close()
+            seeding.scale(self, now, opts.positions, opts.open_orders)
+        self.last_equity = self.cash + margin.previous_close_value(self.positions, self.prices)
         self.days = rollover.start(self, now)
         # Portfolio history starts at the previous close, so today's P&L has a base.
         self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
@@ -310,7 +309,7 @@ class Exchange:
         asset = rules.check_submission(self, spec, now)
         return self._create(spec, asset, now)
 
-    def _new_order(self, spec: OrderSpec, asset: Asset, now: datetime, side: str, otype: str,
+    def new_order(self, spec: OrderSpec, asset: Asset, now: datetime, side: str, otype: str,
                    limit_price: Decimal | None, stop_price: Decimal | None, status: str,
                    client_order_id: str | None = None, parent: Order | None = None) -> Order:
         order = Order(
@@ -342,7 +341,7 @@ class Exchange:
     def _create(self, spec: OrderSpec, asset: Asset, now: datetime) -> Order:
         tradable_now = self.hours.can_trade(now, spec.extended_hours) and spec.time_in_force not in ("opg", "cls")
         status = "pending_new" if tradable_now else "accepted"
-        order = self._new_order(spec, asset, now, spec.side, spec.type, spec.limit_price, spec.stop_price,
+        order = self.new_order(spec, asset, now, spec.side, spec.type, spec.limit_price, spec.stop_price,
                                 status, spec.client_order_id)
         if order.type == "trailing_stop":
             quote = self.prices.quote(order.symbol)
@@ -352,16 +351,16 @@ class Exchange:
         if spec.order_class in ("bracket", "oto"):
             leg_status = "held"
             if spec.take_profit_limit is not None:
-                order.legs.append(self._new_order(spec, asset, now, exit_side, "limit", spec.take_profit_limit,
+                order.legs.append(self.new_order(spec, asset, now, exit_side, "limit", spec.take_profit_limit,
                                                   None, leg_status, parent=order))
             if spec.stop_loss_stop is not None:
                 leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
-                order.legs.append(self._new_order(spec, asset, now, exit_side, leg_type, spec.stop_loss_limit,
+                order.legs.append(self.new_order(spec, asset, now, exit_side, leg_type, spec.stop_loss_limit,
                                                   spec.stop_loss_stop, leg_status, parent=order))
         elif spec.order_class == "oco":
             # The request's limit is the take-profit; the stop-loss is the leg. Both work at once.
             leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
-            order.legs.append(self._new_order(spec, asset, now, spec.side, leg_type, spec.stop_loss_limit,
+            order.legs.append(self.new_order(spec, asset, now, spec.side, leg_type, spec.stop_loss_limit,
                                               spec.stop_loss_stop, status, parent=order))
         if self._fills_rng.random() < self.options.partial_fill_share and order.qty is not None and order.qty >= 2:
             whole = order.qty == order.qty.to_integral_value()
@@ -486,100 +485,7 @@ class Exchange:
     def fill_activities(self, page_size: int = 100, page_token: str | None = None, direction: str = "desc",
                         after: datetime | None = None, until: datetime | None = None,
                         on_date: date | None = None) -> list[dict[str, Any]]:
-        items = self.activities if direction == "asc" else list(reversed(self.activities))
-        if page_token:
-            ids = [a.id for a in items]
-            items = items[ids.index(page_token) + 1:] if page_token in ids else []
-        chosen = []
-        for activity in items:
-            if after and activity.at <= after:
-                continue
-            if until and activity.at >= until:
-                continue
-            if on_date and activity.at.astimezone(cal.NY).date() != on_date:
-                continue
-            chosen.append(activity.to_json())
-            if len(chosen) >= page_size:
-                break
-        return chosen
+        return history.fill_activities(self.activities, page_size, page_token, direction, after, until, on_date)
 
     def portfolio_history(self, timeframe: str = "1D") -> dict[str, Any]:
-        points = [*self.equity_history, (self.clock.now(), self.equity())]
-        base = points[0][1]  # the previous close, or the oldest sample kept
-        if timeframe == "1D":
-            daily: dict[date, tuple[datetime, Decimal]] = {}
-            for at, equity in points:
-                daily[at.astimezone(cal.NY).date()] = (at, equity)
-            points = list(daily.values())
-        return {
-            "timestamp": [int(at.timestamp()) for at, _ in points],
-            "equity": [float(e) for _, e in points],
-            "profit_loss": [float(e - base) for _, e in points],
-            "profit_loss_pct": [float((e - base) / base) if base else 0.0 for _, e in points],
-            "base_value": float(base),
-            "timeframe": timeframe,
-            "cashflow": {},
-        }
-
-    # ---- start-up portfolios ------------------------------------------------------------
-
-    def _seed_position(self, symbol: str, qty: Decimal, entry: Decimal, now: datetime) -> None:
-        asset = self.assets[symbol]
-        prev_close = self.prices.day(symbol).prev_close
-        self.positions[symbol] = Position(
-            symbol=symbol, asset_id=asset.id, exchange=asset.exchange, marginable=asset.marginable,
-            qty=qty, cost_basis=qty * entry, intraday_basis=qty * prev_close, opened_at=now - timedelta(days=30),
-        )
-        self.cash -= qty * entry
-
-    def _seed_resting_order(self, symbol: str, side: str, qty: Decimal, limit: Decimal, tif: str, now: datetime) -> None:
-        spec = OrderSpec(symbol=symbol, side=side, type="limit", time_in_force=tif, qty=qty,
-                         limit_price=round_price(limit))
-        self._new_order(spec, self.assets[symbol], now, side, "limit", spec.limit_price, None,
-                        "new" if self.hours.can_trade(now, False) else "accepted")
-
-    def _seed_sample_portfolio(self, now: datetime) -> None:
-        """A handful of positions bought over the past weeks and limit orders away from the
-        market, so a demo looks alive from the first frame."""
-        rng = random.Random(f"{self.options.seed}:sample")
-        holdings = [("AAPL", 50), ("MSFT", 20), ("NVDA", 100), ("SPY", 30), ("AMD", 40), ("TSLA", -15)]
-        for symbol, qty in holdings:
-            prev_close = self.prices.day(symbol).prev_close
-            entry = round_price(prev_close * Decimal(str(round(rng.uniform(0.86, 1.06), 4))))
-            self._seed_position(symbol, Decimal(qty), entry, now)
-        # Resting orders only on symbols not held: closing a sample position never meets
-        # its own open order (held shares, wash trades) unless the user creates one.
-        for symbol, qty, discount, tif in (("AMZN", 10, "0.95", "day"), ("GOOGL", 15, "0.9", "gtc"),
-                                           ("META", 5, "0.92", "gtc")):
-            limit = self.prices.quote(symbol).bid * Decimal(discount)
-            self._seed_resting_order(symbol, "buy", Decimal(qty), limit, tif, now)
-
-    def _seed_scale(self, now: datetime, positions: int, open_orders: int) -> None:
-        """Many positions and resting orders (synthetic symbols past the universe), for scale tests."""
-        rng = random.Random(f"{self.options.seed}:scale")
-        symbols = list(self.assets)
-        tradable = [s for s in symbols if self.assets[s].tradable and self.assets[s].price >= 1]
-        needed = max(positions, 1)
-        for symbol in asset_db.synthetic_symbols(max(0, needed - len(tradable))):
-            asset = asset_db.synthetic_asset(symbol, rng)
-            self.assets[symbol] = asset
-            self.assets_by_id[asset.id] = asset
-            self.prices.add(symbol, asset.price, now)
-            tradable.append(symbol)
-        for symbol in tradable[:positions]:
-            if symbol in self.positions:
-                continue
-            prev_close = self.prices.day(symbol).prev_close
-            qty = Decimal(rng.randint(1, 20))
-            self._seed_position(symbol, qty, round_price(prev_close * Decimal("0.97")), now)
-        pool = tradable[: max(1, min(len(tradable), 500))]
-        for n in range(open_orders):
-            symbol = pool[n % len(pool)]
-            bid = self.prices.quote(symbol).bid
-            # A millisecond apart, as real orders are: clients page with `after` on submitted_at.
-            placed = now - timedelta(milliseconds=open_orders - n)
-            self._seed_resting_order(symbol, "buy", Decimal(1 + n % 5), bid * Decimal("0.5"), "gtc", placed)
-
-    def _equity_at_previous_close(self) -> Decimal:
-        long_short = sum((p.qty * self.prices.day(p.symbol).prev_close for p in self.positions.values()), ZERO)
-        return self.cash + long_short
+        return history.portfolio_history([*self.equity_history, (self.clock.now(), self.equity())], timeframe)

@@ -35,6 +35,11 @@ def market_values(positions: Positions, prices: PriceBook) -> tuple[Decimal, Dec
     return long_value, short_value
 
 
+def previous_close_value(positions: Positions, prices: PriceBook) -> Decimal:
+    """What the positions were worth at the previous close, shorts counted negative."""
+    return sum((pos.qty * prices.day(pos.symbol).prev_close for pos in positions.values()), ZERO)
+
+
 def requirement(positions: Positions, prices: PriceBook, rate: Decimal) -> Decimal:
     """Margin the positions require at `rate`; a non-marginable position requires its whole value."""
     total = ZERO
