@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 from .. import daytrades
 from . import assets as asset_db
-from . import history, margin, matching, rollover, rules, seeding
+from . import history, margin, matching, placement, rollover, rules, seeding
 from .assets import Asset
 from .book import OrderBook
 from .clock import Clock
@@ -60,7 +60,7 @@ class Exchange:
         # depend on the requests alone and not on how engine ticks fall between them.
         self._ids = random.Random(f"{opts.seed}:ids")
         self._execution_ids = random.Random(f"{opts.seed}:executions")
-        self._fills_rng = random.Random(f"{opts.seed}:fills")
+        self.fills_rng = random.Random(f"{opts.seed}:fills")  # which orders fill partially first, and how much
         now = self.clock.now()
         self.assets: dict[str, Asset] = dict(asset_db.UNIVERSE)
         self.assets_by_id: dict[str, Asset] = {a.id: a for a in self.assets.values()}
@@ -307,73 +307,7 @@ class Exchange:
     def submit(self, spec: OrderSpec) -> Order:
         now = self.clock.now()
         asset = rules.check_submission(self, spec, now)
-        return self._create(spec, asset, now)
-
-    def new_order(self, spec: OrderSpec, asset: Asset, now: datetime, side: str, otype: str,
-                   limit_price: Decimal | None, stop_price: Decimal | None, status: str,
-                   client_order_id: str | None = None, parent: Order | None = None) -> Order:
-        order = Order(
-            id=self.uuid(),
-            client_order_id=client_order_id or self.uuid(),
-            symbol=asset.symbol,
-            asset_id=asset.id,
-            side=side,
-            type=otype,
-            time_in_force=spec.time_in_force,
-            order_class=spec.order_class,
-            status=status,
-            created_at=now,
-            updated_at=now,
-            submitted_at=now,
-            qty=spec.qty,
-            notional=spec.notional,
-            limit_price=limit_price,
-            stop_price=stop_price,
-            trail_price=spec.trail_price if parent is None else None,
-            trail_percent=spec.trail_percent if parent is None else None,
-            extended_hours=spec.extended_hours,
-            position_intent=spec.position_intent if parent is None else None,
-            expires_at=self.hours.expiry(now, spec.time_in_force, spec.extended_hours),
-            parent_id=parent.id if parent else None,
-        )
-        return self.book.register(order)
-
-    def _create(self, spec: OrderSpec, asset: Asset, now: datetime) -> Order:
-        tradable_now = self.hours.can_trade(now, spec.extended_hours) and spec.time_in_force not in ("opg", "cls")
-        status = "pending_new" if tradable_now else "accepted"
-        order = self.new_order(spec, asset, now, spec.side, spec.type, spec.limit_price, spec.stop_price,
-                                status, spec.client_order_id)
-        if order.type == "trailing_stop":
-            quote = self.prices.quote(order.symbol)
-            order.hwm = quote.last
-            order.stop_price = matching.trail_stop(order)
-        exit_side = "sell" if spec.side == "buy" else "buy"
-        if spec.order_class in ("bracket", "oto"):
-            leg_status = "held"
-            if spec.take_profit_limit is not None:
-                order.legs.append(self.new_order(spec, asset, now, exit_side, "limit", spec.take_profit_limit,
-                                                  None, leg_status, parent=order))
-            if spec.stop_loss_stop is not None:
-                leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
-                order.legs.append(self.new_order(spec, asset, now, exit_side, leg_type, spec.stop_loss_limit,
-                                                  spec.stop_loss_stop, leg_status, parent=order))
-        elif spec.order_class == "oco":
-            # The request's limit is the take-profit; the stop-loss is the leg. Both work at once.
-            leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
-            order.legs.append(self.new_order(spec, asset, now, spec.side, leg_type, spec.stop_loss_limit,
-                                              spec.stop_loss_stop, status, parent=order))
-        if self._fills_rng.random() < self.options.partial_fill_share and order.qty is not None and order.qty >= 2:
-            whole = order.qty == order.qty.to_integral_value()
-            share = Decimal(str(round(self._fills_rng.uniform(0.2, 0.8), 2)))
-            part = (order.qty * share).to_integral_value(ROUND_DOWN) if whole else (order.qty * share).quantize(FRACTION)
-            if 0 < part < order.qty:
-                order.partial_plan = part
-        order.next_fill_at = self.clock.monotonic() + self.options.fill_delay
-        self.emit(status, order, now)
-        for leg in order.legs:
-            if leg.status != "held":  # "held" is no trade_updates event: held legs announce "new" when released
-                self.emit(leg.status, leg, now)
-        return order
+        return placement.place(self, spec, asset, now)
 
     # ---- orders: queries ------------------------------------------------------------------
 
@@ -413,36 +347,7 @@ class Exchange:
     def replace(self, order_id: str, spec: ReplaceSpec) -> Order:
         old = self.get_order(order_id)
         whole = rules.check_replacement(self, old, spec)
-        now = self.clock.now()
-        tif = whole.time_in_force
-        new = Order(
-            id=self.uuid(),
-            client_order_id=whole.client_order_id or self.uuid(),
-            symbol=old.symbol, asset_id=old.asset_id, side=old.side, type=old.type, time_in_force=tif,
-            order_class=old.order_class, status=old.status if old.status in ("held", "accepted") else "new",
-            created_at=now, updated_at=now, submitted_at=now, qty=whole.qty, notional=old.notional,
-            limit_price=whole.limit_price, stop_price=whole.stop_price, trail_price=whole.trail_price,
-            trail_percent=whole.trail_percent, hwm=old.hwm, extended_hours=old.extended_hours,
-            position_intent=old.position_intent,
-            expires_at=self.hours.expiry(now, tif, old.extended_hours) if tif != old.time_in_force else old.expires_at,
-            replaces=old.id, parent_id=old.parent_id, legs=old.legs,
-        )
-        if new.type == "trailing_stop":
-            new.stop_price = matching.trail_stop(new)
-        self.book.register(new)
-        for leg in new.legs:
-            leg.parent_id = new.id
-        if old.parent_id:
-            parent = self.book.orders[old.parent_id]
-            parent.legs = [new if leg.id == old.id else leg for leg in parent.legs]
-        old.legs = []
-        old.status, old.replaced_by, old.replaced_at = "replaced", new.id, now
-        self.book.unlist(old)
-        old.touch(now)
-        self.emit("replaced", old, now)
-        if new.status != "held":
-            self.emit(new.status, new, now)
-        return new
+        return placement.replace(self, old, whole, self.clock.now())
 
     def finish(self, order: Order, status: str, now: datetime) -> None:
         order.status = status

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from . import assets as asset_db
+from . import placement
 from .fmt import round_price
 from .model import Position
 from .requests import OrderSpec
@@ -79,5 +80,5 @@ def _resting_order(ex: Exchange, symbol: str, side: str, qty: Decimal, limit: De
                    now: datetime) -> None:
     spec = OrderSpec(symbol=symbol, side=side, type="limit", time_in_force=tif, qty=qty,
                      limit_price=round_price(limit))
-    ex.new_order(spec, ex.assets[symbol], now, side, "limit", spec.limit_price, None,
-                 "new" if ex.hours.can_trade(now, False) else "accepted")
+    placement.new_order(ex, spec, ex.assets[symbol], now, side, "limit", spec.limit_price, None,
+                        "new" if ex.hours.can_trade(now, False) else "accepted")
