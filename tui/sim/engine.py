@@ -1,4 +1,10 @@
-"""The exchange: one account, its orders and positions, and the matching engine.
+"""The exchange: one account, its orders and positions, behind the API the HTTP layer calls.
+
+Exchange owns the state and is the façade; the work is done by the modules beside it:
+book.py (the orders and their indexes), margin.py (equity and buying power), rules.py
+(the checks an order passes), placement.py (creating and replacing orders), matching.py
+(executions and fills), rollover.py (the trading day passing), seeding.py (start-up
+portfolios) and history.py (activities and portfolio history).
 
 Everything here runs on the server's event loop thread (or a test's thread): no locks, no
 I/O. The HTTP layer calls the public methods and serialises what they return; every order
@@ -98,6 +104,7 @@ class Exchange:
         # Portfolio history starts at the previous close, so today's P&L has a base.
         self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
 
+    # Every order, and the open ones, by id: the book's, under the names callers know.
     @property
     def orders(self) -> dict[str, Order]:
         return self.book.orders
@@ -115,6 +122,7 @@ class Exchange:
         return str(uuid.UUID(int=self._execution_ids.getrandbits(128), version=4))
 
     def emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
+        """Announce a change to `order` on trade_updates (every change goes through here)."""
         self.book.changed(order.symbol)  # every change to an order is announced here
         message = {
             "stream": "trade_updates",
@@ -302,14 +310,12 @@ class Exchange:
             raise not_found(f"asset not found for {symbol_or_id}")
         return asset
 
-    # ---- orders: submission --------------------------------------------------------------
+    # ---- orders: submission, queries, cancel and replace -----------------------------------
 
     def submit(self, spec: OrderSpec) -> Order:
         now = self.clock.now()
         asset = rules.check_submission(self, spec, now)
         return placement.place(self, spec, asset, now)
-
-    # ---- orders: queries ------------------------------------------------------------------
 
     def get_order(self, order_id: str) -> Order:
         return self.book.get(order_id)
@@ -321,8 +327,6 @@ class Exchange:
                     until: datetime | None = None, direction: str = "desc", nested: bool = False,
                     symbols: Iterable[str] | None = None, side: str | None = None) -> list[Order]:
         return self.book.query(status, limit, after, until, direction, nested, symbols, side)
-
-    # ---- orders: cancel and replace --------------------------------------------------
 
     def cancel(self, order_id: str) -> Order:
         order = self.get_order(order_id)
@@ -350,6 +354,7 @@ class Exchange:
         return placement.replace(self, old, whole, self.clock.now())
 
     def finish(self, order: Order, status: str, now: datetime) -> None:
+        """An open order ends (canceled or expired): out of the open book, stamped, announced."""
         order.status = status
         self.book.unlist(order)
         order.touch(now)
@@ -359,7 +364,7 @@ class Exchange:
             order.expired_at = now
         self.emit(status, order, now)
 
-    # ---- time passing: the matching engine --------------------------------------------
+    # ---- time passing ---------------------------------------------------------------------
 
     def tick(self) -> None:
         """Advance the market: roll the day if it ended, move prices, execute what can."""
