@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
+from ..terms import NEW_YORK
 from . import market_calendar as cal
 from .engine import Exchange
 from .errors import ApiError, unprocessable
-from .fmt import NY
 from .marketdata import quote_json, snapshot_json, trade_json
 from .requests import decode_json, lower, parse_order, parse_replace, to_bool, to_decimal
 from .wire import Handler, json_response
@@ -44,7 +44,7 @@ def query_time(request: web.Request, name: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise unprocessable(f"invalid {name}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=NY)
+    return moment if moment.tzinfo else moment.replace(tzinfo=NEW_YORK)
 
 
 def query_date(request: web.Request, name: str) -> date | None:
@@ -240,14 +240,14 @@ class Routes:
     async def get_clock(self, request: web.Request) -> web.Response:
         state = self.exchange.hours.clock(self.exchange.clock.now())
         return json_response({
-            "timestamp": state.timestamp.astimezone(NY).isoformat(timespec="microseconds"),
+            "timestamp": state.timestamp.astimezone(NEW_YORK).isoformat(timespec="microseconds"),
             "is_open": state.is_open,
-            "next_open": state.next_open.astimezone(NY).isoformat(),
-            "next_close": state.next_close.astimezone(NY).isoformat(),
+            "next_open": state.next_open.astimezone(NEW_YORK).isoformat(),
+            "next_close": state.next_close.astimezone(NEW_YORK).isoformat(),
         })
 
     def _calendar_days(self, request: web.Request) -> list[cal.TradingDay]:
-        today = self.exchange.clock.now().astimezone(NY).date()
+        today = self.exchange.clock.now().astimezone(NEW_YORK).date()
         start = query_date(request, "start") or date(today.year, 1, 1)
         end = query_date(request, "end") or date(today.year + 1, 12, 31)
         start, end = max(start, CALENDAR_FIRST), min(end, CALENDAR_LAST)
@@ -285,16 +285,16 @@ class Routes:
         elif phase is cal.Phase.POST:
             phase_until = cal.next_session_close(now)
         else:
-            phase_until = cal.next_trading_day(now.astimezone(NY).date()).session_open
-        local = now.astimezone(NY)
+            phase_until = cal.next_trading_day(now.astimezone(NEW_YORK).date()).session_open
+        local = now.astimezone(NEW_YORK)
         return json_response({"clocks": [{
             "market": NYSE_MARKET,
             "timestamp": local.isoformat(timespec="microseconds"),
             "is_market_day": hours.mode == "always-open" or cal.is_trading_day(local.date()),
             "phase": V3_PHASES[phase],
-            "phase_until": phase_until.astimezone(NY).isoformat(),
-            "next_market_open": state.next_open.astimezone(NY).isoformat(),
-            "next_market_close": state.next_close.astimezone(NY).isoformat(),
+            "phase_until": phase_until.astimezone(NEW_YORK).isoformat(),
+            "next_market_open": state.next_open.astimezone(NEW_YORK).isoformat(),
+            "next_market_close": state.next_close.astimezone(NEW_YORK).isoformat(),
         }]})
 
     async def get_calendar_v3(self, request: web.Request) -> web.Response:
