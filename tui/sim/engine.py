@@ -1,4 +1,10 @@
-"""The exchange: one account, its orders and positions, and the matching engine.
+"""The exchange: one account, its orders and positions, behind the API the HTTP layer calls.
+
+Exchange owns the state and is the façade; the work is done by the modules beside it:
+book.py (the orders and their indexes), margin.py (equity and buying power), rules.py
+(the checks an order passes), placement.py (creating and replacing orders), matching.py
+(executions and fills), rollover.py (the trading day passing), seeding.py (start-up
+portfolios) and history.py (activities and portfolio history).
 
 Everything here runs on the server's event loop thread (or a test's thread): no locks, no
 I/O. The HTTP layer calls the public methods and serialises what they return; every order
@@ -16,23 +22,19 @@ from typing import Any, Callable, Iterable
 
 from .. import daytrades
 from . import assets as asset_db
-from . import market_calendar as cal
+from . import history, margin, matching, placement, rollover, rules, seeding
 from .assets import Asset
+from .book import OrderBook
 from .clock import Clock
-from .errors import PDT_DENIED, ApiError, forbidden, not_found, unprocessable
-from .fmt import money, num, round_price, ts
+from .errors import ApiError, not_found, unprocessable
+from .fmt import money, ts
 from .market import MarketHours
-from .model import WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
+from .model import FRACTION, ZERO, FillActivity, Order, Position
 from .prices import PriceBook, Quote
-from .requests import (OrderSpec, ReplaceSpec, check_fractional, check_prices_for_type, check_time_in_force,
-                       validate)
+from .requests import OrderSpec, ReplaceSpec, validate
 
-MARGIN_MINIMUM = Decimal(2000)  # equity below this: no margin, no short selling
-MARKET_COLLAR = Decimal("1.03")  # market buys and short sales reserve buying power at ask plus a collar
-PARTIAL_FILL_PAUSE = 0.4  # seconds before the rest of a partial fill executes
 PRICE_STEP_SECONDS = 1.0
 EQUITY_SAMPLE_SECONDS = 60.0
-FRACTION = Decimal("0.000000001")
 MAX_CASH = Decimal(10**12)  # beyond it, dollar amounts outgrow Decimal's 28 digits of exact cents
 
 Listener = Callable[[dict[str, Any]], None]
@@ -64,24 +66,14 @@ class Exchange:
         # depend on the requests alone and not on how engine ticks fall between them.
         self._ids = random.Random(f"{opts.seed}:ids")
         self._execution_ids = random.Random(f"{opts.seed}:executions")
-        self._fills_rng = random.Random(f"{opts.seed}:fills")
+        self.fills_rng = random.Random(f"{opts.seed}:fills")  # which orders fill partially first, and how much
         now = self.clock.now()
         self.assets: dict[str, Asset] = dict(asset_db.UNIVERSE)
         self.assets_by_id: dict[str, Asset] = {a.id: a for a in self.assets.values()}
         self.prices = PriceBook(
             {s: a.price for s, a in self.assets.items()}, seed=opts.seed, moving=opts.prices == "live", now=now
         )
-        self.orders: dict[str, Order] = {}
-        self.open_orders: dict[str, Order] = {}  # the ones the matcher and reservations look at
-        # The same orders by symbol (kept by _register and _unlist): the checks a new order
-        # goes through look at its symbol's orders only, not at the whole book.
-        self.open_by_symbol: dict[str, dict[str, Order]] = {}
-        # Per symbol, what its open orders reserve in buying power: the part no quote moves
-        # and the orders whose part does. Every submit needs the sum over the whole book;
-        # this keeps it from costing a pass over every resting order. An entry is dropped
-        # whenever one of the symbol's orders changes (_register, _unlist, _emit).
-        self._reservations: dict[str, tuple[Decimal, list[Order]]] = {}
-        self.by_client_id: dict[str, Order] = {}
+        self.book = OrderBook()
         self.positions: dict[str, Position] = {}
         self.activities: list[FillActivity] = []
         self.cash = Decimal(opts.cash)
@@ -104,18 +96,22 @@ class Exchange:
         self._last_equity_sample = self.clock.monotonic()
         self.equity_history: list[tuple[datetime, Decimal]] = []
         if opts.portfolio == "sample":
-            self._seed_sample_portfolio(now)
+            seeding.sample_portfolio(self, now)
         if opts.positions or opts.open_orders:
-            self._seed_scale(now, opts.positions, opts.open_orders)
-        self.last_equity = self._equity_at_previous_close()
-        self._next_rollover = self.hours.next_rollover(now)
-        self._next_day_start = self.hours.next_day_start(now)
-        # (equity, prices) at the last regular close, until the next trading day begins.
-        self._closing: tuple[Decimal, dict[str, Decimal]] | None = None
-        if self.hours.closed_for_the_day(now):  # started after a close: today's prices stand for it
-            self._closing = (self.equity(), self.prices.closes())
+            seeding.scale(self, now, opts.positions, opts.open_orders)
+        self.last_equity = self.cash + margin.previous_close_value(self.positions, self.prices)
+        self.days = rollover.start(self, now)
         # Portfolio history starts at the previous close, so today's P&L has a base.
         self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
+
+    # Every order, and the open ones, by id: the book's, under the names callers know.
+    @property
+    def orders(self) -> dict[str, Order]:
+        return self.book.orders
+
+    @property
+    def open_orders(self) -> dict[str, Order]:
+        return self.book.open
 
     # ---- ids and events -------------------------------------------------------------
 
@@ -125,8 +121,9 @@ class Exchange:
     def execution_id(self) -> str:
         return str(uuid.UUID(int=self._execution_ids.getrandbits(128), version=4))
 
-    def _emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
-        self._reservations.pop(order.symbol, None)  # every change to an order is announced here
+    def emit(self, event: str, order: Order, now: datetime, **extra: Any) -> None:
+        """Announce a change to `order` on trade_updates (every change goes through here)."""
+        self.book.changed(order.symbol)  # every change to an order is announced here
         message = {
             "stream": "trade_updates",
             "data": {
@@ -142,97 +139,31 @@ class Exchange:
 
     # ---- account ----------------------------------------------------------------------
 
-    def _last(self, symbol: str) -> Decimal:
-        return self.prices.quote(symbol).last
-
-    def market_values(self) -> tuple[Decimal, Decimal]:
-        long_value = short_value = ZERO
-        for pos in self.positions.values():
-            value = pos.qty * self._last(pos.symbol)
-            if value >= 0:
-                long_value += value
-            else:
-                short_value += value
-        return long_value, short_value
-
     def equity(self) -> Decimal:
-        long_value, short_value = self.market_values()
+        long_value, short_value = margin.market_values(self.positions, self.prices)
         return self.cash + long_value + short_value
 
-    def _margin(self, rate: Decimal) -> Decimal:
-        total = ZERO
-        for pos in self.positions.values():
-            value = abs(pos.qty * self._last(pos.symbol))
-            total += value * (rate if pos.marginable else Decimal(1))
-        return total
-
     def multiplier(self) -> int:
-        if self.equity() < MARGIN_MINIMUM or self.config["max_margin_multiplier"] == "1":
-            return 1
-        if self.config["max_margin_multiplier"] == "2" or self.last_equity < daytrades.PDT_EQUITY_THRESHOLD:
-            return 2
-        return 4
+        return margin.multiplier(self.equity(), self.last_equity, self.config["max_margin_multiplier"])
 
     def shorting_enabled(self) -> bool:
-        return not self.config["no_shorting"] and self.equity() >= MARGIN_MINIMUM
-
-    def reserved(self, exclude: str | None = None) -> Decimal:
-        """Buying power held by open orders that would add exposure (but `exclude`)."""
-        total = ZERO
-        for symbol, orders in self.open_by_symbol.items():
-            if exclude is None:
-                entry = self._reservations.get(symbol)
-                if entry is None:
-                    entry = self._reservations[symbol] = self._split_reservations(orders.values(), None)
-            else:  # a replacement's check, rare: no cache
-                entry = self._split_reservations(orders.values(), exclude)
-            fixed_buys, moving = entry
-            position = self._position_qty(symbol)
-            if position >= 0:
-                total += fixed_buys
-            for order in moving:
-                if position >= 0 if order.side == "buy" else position <= 0:
-                    total += self._reservation(order)
-        return total
-
-    def _split_reservations(self, orders: Iterable[Order], exclude: str | None) -> tuple[Decimal, list[Order]]:
-        """(what the buy orders among `orders` reserve whatever the quote, the orders whose
-        reservation follows the quote), counting only orders that reserve at all."""
-        fixed = ZERO
-        moving: list[Order] = []
-        for order in orders:
-            if order.status in ("held", "replaced") or not order.is_open or order.parent_id or order.id == exclude:
-                continue
-            # The branches of _order_cost that read no quote: a notional order, a buy limit.
-            if order.side == "buy" and ((order.qty is None and order.notional is not None)
-                                        or (order.type in ("limit", "stop_limit") and order.limit_price is not None)):
-                fixed += self._reservation(order)
-            else:
-                moving.append(order)
-        return fixed, moving
-
-    def _reservation(self, order: Order) -> Decimal:
-        qty = order.remaining if order.qty is not None else None  # a notional order reserves its notional
-        return self._order_cost(order.symbol, order.side, order.type, qty, order.notional, order.limit_price,
-                                order.stop_price)
+        return not self.config["no_shorting"] and self.equity() >= margin.MARGIN_MINIMUM
 
     def buying_power(self, exclude: str | None = None) -> tuple[Decimal, Decimal, Decimal]:
         """(buying_power, regt_buying_power, non_marginable_buying_power), after the
         reservations of open orders but `exclude`."""
-        equity, reserved = self.equity(), self.reserved(exclude)
-        excess = max(ZERO, equity - self._margin(Decimal("0.5")))
-        mult = self.multiplier()
-        regt = max(ZERO, excess * 2 - reserved) if mult > 1 else max(ZERO, self.cash - reserved)
-        bp = max(ZERO, excess * mult - reserved) if mult > 1 else regt
-        non_marginable = max(ZERO, min(self.cash, equity) - reserved)
-        return bp, regt, non_marginable
+        equity = self.equity()
+        reserved = margin.reserved(self.book, self.prices, self.positions, exclude)
+        initial = margin.requirement(self.positions, self.prices, margin.INITIAL)
+        return margin.buying_power(self.cash, equity, initial, self.multiplier(), reserved)
 
     def account(self) -> dict[str, Any]:
         now = self.clock.now()
-        long_value, short_value = self.market_values()
+        long_value, short_value = margin.market_values(self.positions, self.prices)
         equity = self.cash + long_value + short_value
         bp, regt, non_marginable = self.buying_power()
-        maintenance = self._margin(Decimal("0.3"))
+        initial = margin.requirement(self.positions, self.prices, margin.INITIAL)
+        maintenance = margin.requirement(self.positions, self.prices, margin.MAINTENANCE)
         body: dict[str, Any] = {
             "id": self.account_id,
             "admin_configurations": {},
@@ -263,10 +194,10 @@ class Exchange:
             "long_market_value": money(long_value),
             "short_market_value": money(short_value),
             "position_market_value": money(long_value - short_value),
-            "initial_margin": money(self._margin(Decimal("0.5"))),
+            "initial_margin": money(initial),
             "maintenance_margin": money(maintenance),
             "last_maintenance_margin": money(maintenance),
-            "sma": money(max(ZERO, equity - self._margin(Decimal("0.5")))),
+            "sma": money(max(ZERO, equity - initial)),
             "cash": money(self.cash),
             "balance_asof": self.hours.balance_date(now).isoformat(),
             "intraday_adjustments": "0",
@@ -309,38 +240,18 @@ class Exchange:
 
     # ---- positions -----------------------------------------------------------------
 
-    def _position_qty(self, symbol: str) -> Decimal:
+    def position_qty(self, symbol: str) -> Decimal:
         pos = self.positions.get(symbol)
         return pos.qty if pos else ZERO
 
-    def held_for_orders(self, symbol: str, side: str, exclude: str | None = None,
-                        candidates: Iterable[Order] | None = None) -> Decimal:
-        """Shares that open orders on `side` already claim (an OCO pair claims them once), but
-        for the group of order `exclude`. `candidates` narrows the orders to look at."""
-        held: dict[str, Decimal] = {}
-        if candidates is None:
-            candidates = self.open_by_symbol.get(symbol, {}).values()
-        for order in candidates:
-            group = order.parent_id or order.id  # legs of one bracket or OCO share their parent
-            if (order.symbol != symbol or order.side != side or not order.is_open or order.status == "held"
-                    or group == exclude):
-                continue
-            held[group] = max(held.get(group, ZERO), order.remaining if order.qty is not None else ZERO)
-        return sum(held.values(), ZERO)
-
-    def _position_json(self, pos: Position, candidates: Iterable[Order] | None = None) -> dict[str, Any]:
+    def _position_json(self, pos: Position) -> dict[str, Any]:
         closing_side = "sell" if pos.qty > 0 else "buy"
-        available = abs(pos.qty) - self.held_for_orders(pos.symbol, closing_side, candidates=candidates)
+        available = abs(pos.qty) - self.book.held_for_orders(pos.symbol, closing_side)
         sign = 1 if pos.qty > 0 else -1
-        return pos.to_json(self._last(pos.symbol), self.prices.day(pos.symbol).prev_close, sign * max(ZERO, available))
+        return pos.to_json(self.prices.quote(pos.symbol).last, self.prices.day(pos.symbol).prev_close, sign * max(ZERO, available))
 
     def list_positions(self) -> list[dict[str, Any]]:
-        # Group open orders once: a large book would otherwise cost positions × orders.
-        by_symbol: dict[str, list[Order]] = {}
-        for order in self.open_orders.values():
-            by_symbol.setdefault(order.symbol, []).append(order)
-        return [self._position_json(p, by_symbol.get(p.symbol, []))
-                for p in sorted(self.positions.values(), key=lambda p: p.symbol)]
+        return [self._position_json(p) for p in sorted(self.positions.values(), key=lambda p: p.symbol)]
 
     def _find_position(self, symbol_or_id: str) -> Position:
         asset = self._asset(symbol_or_id)
@@ -399,281 +310,39 @@ class Exchange:
             raise not_found(f"asset not found for {symbol_or_id}")
         return asset
 
-    # ---- orders: submission --------------------------------------------------------------
-
-    def _order_cost(self, symbol: str, side: str, otype: str, qty: Decimal | None, notional: Decimal | None,
-                    limit_price: Decimal | None, stop_price: Decimal | None) -> Decimal:
-        """What an order that opens or adds to a position would cost in buying power, the way
-        Alpaca estimates it."""
-        if notional is not None and qty is None:
-            return notional
-        if side == "buy" and otype in ("limit", "stop_limit") and limit_price is not None:
-            return (qty or ZERO) * limit_price  # the common resting order: no quote needed
-        quote = self.prices.quote(symbol)
-        collared = quote.ask * MARKET_COLLAR
-        if side == "sell":  # a short sale: its limit or 3% over the ask, whichever is more
-            price = max(limit_price or ZERO, collared)
-        elif otype in ("limit", "stop_limit") and limit_price is not None:
-            price = limit_price
-        elif otype == "stop" and stop_price is not None:
-            price = max(stop_price, quote.ask)
-        else:
-            price = collared
-        return (qty or ZERO) * price
+    # ---- orders: submission, queries, cancel and replace -----------------------------------
 
     def submit(self, spec: OrderSpec) -> Order:
         now = self.clock.now()
-        if self.config["suspend_trade"]:
-            raise forbidden("new orders are rejected by user request")
-        asset = self.assets.get(spec.symbol)
-        if asset is None:
-            raise unprocessable(f'asset "{spec.symbol}" not found')
-        if not asset.tradable:
-            raise unprocessable(f'asset "{spec.symbol}" is not tradable')
-        if spec.fractional and (not asset.fractionable or not self.config["fractional_trading"]):
-            raise unprocessable(f'asset "{spec.symbol}" is not fractionable')
-        if spec.client_order_id is not None and spec.client_order_id in self.by_client_id:
-            raise unprocessable("client_order_id must be unique")
-        if spec.time_in_force == "opg" and self.hours.mode == "nyse" and self.hours.phase(now) is cal.Phase.REGULAR:
-            raise unprocessable("opg orders must be submitted before the market opens")
-        self._check_bracket_prices(spec)
-        qty = self._order_qty(spec)
-        self._check_position_rules(spec, asset, qty)
-        self._check_wash_trade(spec)
-        self._check_buying_power(spec, asset)
-        self._check_pdt(spec, now)
-        return self._create(spec, asset, now)
-
-    def _order_qty(self, spec: OrderSpec) -> Decimal:
-        """The qty the order will trade; for notional orders an estimate at the quote."""
-        if spec.qty is not None:
-            return spec.qty
-        quote = self.prices.quote(spec.symbol)
-        price = quote.ask if spec.side == "buy" else quote.bid
-        return (spec.notional / price).quantize(FRACTION, ROUND_DOWN)
-
-    def _check_bracket_prices(self, spec: OrderSpec) -> None:
-        if spec.order_class not in ("bracket", "oto"):
-            return
-        quote = self.prices.quote(spec.symbol)
-        base = spec.limit_price or spec.stop_price or (quote.ask if spec.side == "buy" else quote.bid)
-        tick = Decimal("0.01")
-        if spec.side == "buy":
-            if spec.take_profit_limit is not None and spec.take_profit_limit < base + tick:
-                raise unprocessable(f"take_profit.limit_price must be >= base_price + 0.01 (base_price: {num(base)})")
-            if spec.stop_loss_stop is not None and spec.stop_loss_stop > base - tick:
-                raise unprocessable(f"stop_loss.stop_price must be <= base_price - 0.01 (base_price: {num(base)})")
-        else:
-            if spec.take_profit_limit is not None and spec.take_profit_limit > base - tick:
-                raise unprocessable(f"take_profit.limit_price must be <= base_price - 0.01 (base_price: {num(base)})")
-            if spec.stop_loss_stop is not None and spec.stop_loss_stop < base + tick:
-                raise unprocessable(f"stop_loss.stop_price must be >= base_price + 0.01 (base_price: {num(base)})")
-
-    def _check_position_rules(self, spec: OrderSpec, asset: Asset, qty: Decimal, exclude: str | None = None) -> None:
-        """Shares must be there to sell, shorts must be allowed, and no order may flip the
-        position from long to short or back. `exclude` is an order being replaced."""
-        position = self._position_qty(spec.symbol)
-        held = self.held_for_orders(spec.symbol, spec.side, exclude)
-        reduces = (position > 0 and spec.side == "sell") or (position < 0 and spec.side == "buy")
-        if reduces:
-            available = max(ZERO, abs(position) - held)
-            if qty > available:
-                raise forbidden(
-                    f"insufficient qty available for order (requested: {num(qty)}, available: {num(available)})",
-                    available=num(available), existing_qty=num(abs(position)), held_for_orders=num(held),
-                    symbol=spec.symbol,
-                )
-            return
-        if spec.side == "sell":
-            # Opening or adding to a short.
-            if not self.shorting_enabled():
-                raise forbidden("account is not allowed to short")
-            if not asset.shortable or not asset.easy_to_borrow:
-                raise unprocessable(f'asset "{spec.symbol}" cannot be sold short')
-            if spec.fractional:
-                raise unprocessable("fractional orders cannot be sold short")
-
-    def _check_wash_trade(self, spec: OrderSpec) -> None:
-        """Refuse an order that could execute against our own open opposite-side order."""
-        new_market = spec.type in ("market", "stop", "trailing_stop")
-        for order in self.open_by_symbol.get(spec.symbol, {}).values():
-            if order.symbol != spec.symbol or order.side == spec.side or order.status not in WORKING_STATUSES | {"accepted", "pending_new"}:
-                continue
-            open_market = order.type in ("market", "stop", "trailing_stop")
-            crosses = False
-            if not new_market and not open_market and spec.limit_price is not None and order.limit_price is not None:
-                buy_limit, sell_limit = (
-                    (spec.limit_price, order.limit_price) if spec.side == "buy" else (order.limit_price, spec.limit_price)
-                )
-                crosses = buy_limit >= sell_limit
-            if new_market or open_market or crosses:
-                raise forbidden(
-                    "potential wash trade detected. use complex orders",
-                    reject_reason="opposite side market/stop order exists" if (new_market or open_market)
-                    else "opposite side limit order exists",
-                    existing_order_id=order.id,
-                )
-
-    def _check_buying_power(self, spec: OrderSpec, asset: Asset, exclude: str | None = None) -> None:
-        position = self._position_qty(spec.symbol)
-        adds_exposure = (spec.side == "buy" and position >= 0) or (spec.side == "sell" and position <= 0)
-        if not adds_exposure:
-            return
-        cost = self._order_cost(spec.symbol, spec.side, spec.type, spec.qty, spec.notional, spec.limit_price, spec.stop_price)
-        bp, _regt, non_marginable = self.buying_power(exclude)
-        available = bp if asset.marginable else non_marginable
-        if cost > available:
-            raise forbidden("insufficient buying power", buying_power=money(available), cost_basis=money(cost))
-
-    def _check_pdt(self, spec: OrderSpec, now: datetime) -> None:
-        if self.options.pdt != "legacy":
-            return
-        day = self.hours.first_fill_date(now, spec.extended_hours)
-        completes = self.day_trades.would_day_trade(day, spec.symbol, spec.side, spec.qty)
-        if daytrades.pdt_blocks(self.daytrade_count(now), self.last_equity, completes):
-            raise PDT_DENIED
-
-    def _new_order(self, spec: OrderSpec, asset: Asset, now: datetime, side: str, otype: str,
-                   limit_price: Decimal | None, stop_price: Decimal | None, status: str,
-                   client_order_id: str | None = None, parent: Order | None = None) -> Order:
-        order = Order(
-            id=self.uuid(),
-            client_order_id=client_order_id or self.uuid(),
-            symbol=asset.symbol,
-            asset_id=asset.id,
-            side=side,
-            type=otype,
-            time_in_force=spec.time_in_force,
-            order_class=spec.order_class,
-            status=status,
-            created_at=now,
-            updated_at=now,
-            submitted_at=now,
-            qty=spec.qty,
-            notional=spec.notional,
-            limit_price=limit_price,
-            stop_price=stop_price,
-            trail_price=spec.trail_price if parent is None else None,
-            trail_percent=spec.trail_percent if parent is None else None,
-            extended_hours=spec.extended_hours,
-            position_intent=spec.position_intent if parent is None else None,
-            expires_at=self.hours.expiry(now, spec.time_in_force, spec.extended_hours),
-            parent_id=parent.id if parent else None,
-        )
-        return self._register(order)
-
-    def _register(self, order: Order) -> Order:
-        self.orders[order.id] = order
-        self.open_orders[order.id] = order
-        self.open_by_symbol.setdefault(order.symbol, {})[order.id] = order
-        self._reservations.pop(order.symbol, None)
-        self.by_client_id[order.client_order_id] = order
-        return order
-
-    def _unlist(self, order: Order) -> None:
-        """Out of the open book (filled, finished or replaced)."""
-        self.open_orders.pop(order.id, None)
-        self._reservations.pop(order.symbol, None)
-        same = self.open_by_symbol.get(order.symbol)
-        if same is not None:
-            same.pop(order.id, None)
-            if not same:
-                del self.open_by_symbol[order.symbol]
-
-    def _create(self, spec: OrderSpec, asset: Asset, now: datetime) -> Order:
-        tradable_now = self.hours.can_trade(now, spec.extended_hours) and spec.time_in_force not in ("opg", "cls")
-        status = "pending_new" if tradable_now else "accepted"
-        order = self._new_order(spec, asset, now, spec.side, spec.type, spec.limit_price, spec.stop_price,
-                                status, spec.client_order_id)
-        if order.type == "trailing_stop":
-            quote = self.prices.quote(order.symbol)
-            order.hwm = quote.last
-            order.stop_price = self._trail_stop(order)
-        exit_side = "sell" if spec.side == "buy" else "buy"
-        if spec.order_class in ("bracket", "oto"):
-            leg_status = "held"
-            if spec.take_profit_limit is not None:
-                order.legs.append(self._new_order(spec, asset, now, exit_side, "limit", spec.take_profit_limit,
-                                                  None, leg_status, parent=order))
-            if spec.stop_loss_stop is not None:
-                leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
-                order.legs.append(self._new_order(spec, asset, now, exit_side, leg_type, spec.stop_loss_limit,
-                                                  spec.stop_loss_stop, leg_status, parent=order))
-        elif spec.order_class == "oco":
-            # The request's limit is the take-profit; the stop-loss is the leg. Both work at once.
-            leg_type = "stop_limit" if spec.stop_loss_limit is not None else "stop"
-            order.legs.append(self._new_order(spec, asset, now, spec.side, leg_type, spec.stop_loss_limit,
-                                              spec.stop_loss_stop, status, parent=order))
-        if self._fills_rng.random() < self.options.partial_fill_share and order.qty is not None and order.qty >= 2:
-            whole = order.qty == order.qty.to_integral_value()
-            share = Decimal(str(round(self._fills_rng.uniform(0.2, 0.8), 2)))
-            part = (order.qty * share).to_integral_value(ROUND_DOWN) if whole else (order.qty * share).quantize(FRACTION)
-            if 0 < part < order.qty:
-                order.partial_plan = part
-        order.next_fill_at = self.clock.monotonic() + self.options.fill_delay
-        self._emit(status, order, now)
-        for leg in order.legs:
-            if leg.status != "held":  # "held" is no trade_updates event: held legs announce "new" when released
-                self._emit(leg.status, leg, now)
-        return order
-
-    # ---- orders: queries ------------------------------------------------------------------
+        asset = rules.check_submission(self, spec, now)
+        return placement.place(self, spec, asset, now)
 
     def get_order(self, order_id: str) -> Order:
-        order = self.orders.get(order_id)
-        if order is None:
-            raise not_found("order not found")
-        return order
+        return self.book.get(order_id)
 
     def get_by_client_id(self, client_order_id: str) -> Order:
-        order = self.by_client_id.get(client_order_id)
-        if order is None:
-            raise not_found("order not found")
-        return order
+        return self.book.get_by_client_id(client_order_id)
 
     def list_orders(self, status: str = "open", limit: int = 50, after: datetime | None = None,
                     until: datetime | None = None, direction: str = "desc", nested: bool = False,
                     symbols: Iterable[str] | None = None, side: str | None = None) -> list[Order]:
-        wanted = {s.strip().upper() for s in symbols if s.strip()} if symbols else None
-        chosen = []
-        for order in (self.open_orders if status == "open" and not nested else self.orders).values():
-            if nested and order.parent_id:
-                continue  # legs travel inside their parent
-            # Nested, a parent stands for its legs too: a filled entry with working exits is open.
-            is_open = order.is_open or (nested and any(leg.is_open for leg in order.legs))
-            if status == "open" and not is_open:
-                continue
-            if status == "closed" and is_open:
-                continue
-            if wanted is not None and order.symbol not in wanted:
-                continue
-            if side and order.side != side:
-                continue
-            if after and order.submitted_at <= after:
-                continue
-            if until and order.submitted_at >= until:
-                continue
-            chosen.append(order)
-        chosen.sort(key=lambda o: (o.submitted_at, o.id), reverse=direction != "asc")
-        return chosen[:limit]
-
-    # ---- orders: cancel and replace --------------------------------------------------
+        return self.book.query(status, limit, after, until, direction, nested, symbols, side)
 
     def cancel(self, order_id: str) -> Order:
         order = self.get_order(order_id)
         if not order.is_open:
             raise unprocessable(f'order is already in "{order.status}" state')
         now = self.clock.now()
-        self._finish(order, "canceled", now)
+        self.finish(order, "canceled", now)
         for leg in order.legs:
             if leg.is_open:
-                self._finish(leg, "canceled", now)
+                self.finish(leg, "canceled", now)
         return order
 
     def cancel_all(self) -> list[dict[str, Any]]:
         results = []
-        for order in list(self.open_orders.values()):
-            parent = self.orders.get(order.parent_id) if order.parent_id else None
+        for order in list(self.book.open.values()):
+            parent = self.book.orders.get(order.parent_id) if order.parent_id else None
             if order.is_open and not (parent and parent.is_open):  # an open parent takes its legs along
                 self.cancel(order.id)
                 results.append({"id": order.id, "status": 200, "body": order.to_json()})
@@ -681,93 +350,26 @@ class Exchange:
 
     def replace(self, order_id: str, spec: ReplaceSpec) -> Order:
         old = self.get_order(order_id)
-        if not old.is_open or old.status in ("pending_cancel", "pending_replace"):
-            raise unprocessable("unable to replace order, order is not open")
-        if spec.client_order_id is not None and spec.client_order_id in self.by_client_id:
-            raise unprocessable("client_order_id must be unique")
-        limit_price = spec.limit_price if spec.limit_price is not None else old.limit_price
-        stop_price = spec.stop_price if spec.stop_price is not None else old.stop_price
-        trail_price, trail_percent = old.trail_price, old.trail_percent
-        if spec.trail is not None:
-            if old.type != "trailing_stop":
-                raise unprocessable("trail is only allowed for trailing stop orders")
-            trail_price, trail_percent = (spec.trail, None) if old.trail_price is not None else (None, spec.trail)
-        if spec.limit_price is not None and old.type not in ("limit", "stop_limit"):
-            raise unprocessable(f"limit_price is not allowed for {old.type} orders")
-        if spec.stop_price is not None and old.type not in ("stop", "stop_limit"):
-            raise unprocessable(f"stop_price is not allowed for {old.type} orders")
-        check_prices_for_type(old.type, limit_price, stop_price if old.type != "trailing_stop" else None,
-                              trail_price, trail_percent)
-        qty = spec.qty if spec.qty is not None else old.qty
-        if qty is not None and old.filled_qty:
-            if qty <= old.filled_qty:
-                raise unprocessable("qty must be greater than filled_qty")
-            qty -= old.filled_qty
-        tif = spec.time_in_force or old.time_in_force
-        self._check_replacement(old, OrderSpec(
-            symbol=old.symbol, side=old.side, type=old.type, time_in_force=tif, qty=qty, notional=old.notional,
-            limit_price=limit_price, stop_price=stop_price, trail_price=trail_price, trail_percent=trail_percent,
-            extended_hours=old.extended_hours, client_order_id=spec.client_order_id, order_class=old.order_class,
-            position_intent=old.position_intent,
-        ))
-        now = self.clock.now()
-        new = Order(
-            id=self.uuid(),
-            client_order_id=spec.client_order_id or self.uuid(),
-            symbol=old.symbol, asset_id=old.asset_id, side=old.side, type=old.type, time_in_force=tif,
-            order_class=old.order_class, status=old.status if old.status in ("held", "accepted") else "new",
-            created_at=now, updated_at=now, submitted_at=now, qty=qty, notional=old.notional,
-            limit_price=limit_price, stop_price=stop_price, trail_price=trail_price, trail_percent=trail_percent,
-            hwm=old.hwm, extended_hours=old.extended_hours, position_intent=old.position_intent,
-            expires_at=self.hours.expiry(now, tif, old.extended_hours) if tif != old.time_in_force else old.expires_at,
-            replaces=old.id, parent_id=old.parent_id, legs=old.legs,
-        )
-        if new.type == "trailing_stop":
-            new.stop_price = self._trail_stop(new)
-        self._register(new)
-        for leg in new.legs:
-            leg.parent_id = new.id
-        if old.parent_id:
-            parent = self.orders[old.parent_id]
-            parent.legs = [new if leg.id == old.id else leg for leg in parent.legs]
-        old.legs = []
-        old.status, old.replaced_by, old.replaced_at = "replaced", new.id, now
-        self._unlist(old)
-        old.touch(now)
-        self._emit("replaced", old, now)
-        if new.status != "held":
-            self._emit(new.status, new, now)
-        return new
+        whole = rules.check_replacement(self, old, spec)
+        return placement.replace(self, old, whole, self.clock.now())
 
-    def _check_replacement(self, old: Order, spec: OrderSpec) -> None:
-        """A replacement is a new order in the old one's place: the same rules apply, with the
-        old order's claim on shares and buying power released. Legs are exits their parent
-        already vouched for."""
-        check_time_in_force(spec)
-        check_fractional(spec)
-        if old.parent_id:
-            return
-        asset = self.assets[old.symbol]
-        self._check_position_rules(spec, asset, self._order_qty(spec), exclude=old.id)
-        self._check_wash_trade(spec)
-        self._check_buying_power(spec, asset, exclude=old.id)
-
-    def _finish(self, order: Order, status: str, now: datetime) -> None:
+    def finish(self, order: Order, status: str, now: datetime) -> None:
+        """An open order ends (canceled or expired): out of the open book, stamped, announced."""
         order.status = status
-        self._unlist(order)
+        self.book.unlist(order)
         order.touch(now)
         if status == "canceled":
             order.canceled_at = now
         elif status == "expired":
             order.expired_at = now
-        self._emit(status, order, now)
+        self.emit(status, order, now)
 
-    # ---- time passing: the matching engine --------------------------------------------
+    # ---- time passing ---------------------------------------------------------------------
 
     def tick(self) -> None:
         """Advance the market: roll the day if it ended, move prices, execute what can."""
         now, mono = self.clock.now(), self.clock.monotonic()
-        self._catch_up(now)
+        rollover.catch_up(self, now)
         if mono - self._last_price_step >= PRICE_STEP_SECONDS:
             self._last_price_step = mono
             if self.hours.prices_move(now):  # no session, no trades: quotes stand still
@@ -776,340 +378,24 @@ class Exchange:
             self._last_equity_sample = mono
             self.equity_history.append((now, self.equity()))
             del self.equity_history[:-10000]
-        self.match(now, mono)
+        matching.match(self, now, mono)
 
     def set_price(self, symbol: str, price: Decimal) -> Quote:
         asset = self._asset(symbol)
         if asset is None:
             raise unprocessable(f'asset "{symbol}" not found')
         now = self.clock.now()
-        self._catch_up(now)  # a price set after an order's end must not fill it
+        rollover.catch_up(self, now)  # a price set after an order's end must not fill it
         quote = self.prices.set_price(asset.symbol, price, now)
-        self.match(now, self.clock.monotonic())
+        matching.match(self, now, self.clock.monotonic())
         return quote
-
-    def _catch_up(self, now: datetime) -> None:
-        """End the trading days, then the order lifetimes, that are over by `now`."""
-        while True:
-            start = self._next_day_start
-            if start is not None and start <= now and start < self._next_rollover:
-                self._begin_day(start)
-            elif self._next_rollover <= now:
-                self._rollover(self._next_rollover)
-            else:
-                break
-        for order in list(self.open_orders.values()):
-            # What outlived the rollovers ends on its own: an extended-hours DAY order with after-hours.
-            if order.is_open and order.expires_at is not None and order.expires_at <= now:
-                self._finish(order, "expired", order.expires_at)
-
-    def _rollover(self, at: datetime) -> None:
-        """The regular session ended at `at`: expire DAY orders, note the closing equity and
-        prices. Always open, the next day begins at once; on NYSE's calendar at its 04:00."""
-        opening_auction = []
-        for order in list(self.open_orders.values()):
-            if order.is_open and order.expires_at is not None and order.expires_at <= at:
-                if order.time_in_force == "cls" and order.status == "accepted":
-                    self._auction(order, at)
-                elif order.time_in_force == "opg" and order.status == "accepted" and self.hours.mode == "always-open":
-                    opening_auction.append(order)  # a market that never closes opens at the roll
-                    continue
-                if order.is_open:
-                    self._finish(order, "expired", at)
-        self._closing = (self.equity(), self.prices.closes())
-        self.equity_history.append((at, self._closing[0]))
-        self._next_rollover = self.hours.next_rollover(at + timedelta(microseconds=1))
-        if self.hours.mode == "always-open":
-            self._begin_day(at)
-        for order in opening_auction:
-            order.expires_at = self._next_rollover
-            self._auction(order, at)
-
-    def _begin_day(self, at: datetime) -> None:
-        """A new trading day: last_equity and the previous closes become the last close's,
-        so Day P&L (equity - last_equity, intraday P&L, change_today) restarts from them."""
-        equity, closes = self._closing or (self.equity(), self.prices.closes())
-        self._closing = None
-        self.last_equity = equity
-        self.prices.roll_day(closes)
-        for pos in self.positions.values():
-            pos.intraday_basis = pos.qty * closes.get(pos.symbol, self._last(pos.symbol))
-        if self.hours.mode == "nyse":
-            self._next_day_start = self.hours.next_day_start(at + timedelta(microseconds=1))
-
-    def match(self, now: datetime, mono: float) -> None:
-        for order in list(self.open_orders.values()):
-            if not order.is_open or order.status == "held":
-                continue
-            if order.status == "accepted":
-                if order.time_in_force == "opg":
-                    if self.hours.phase(now) is cal.Phase.REGULAR and self.hours.mode == "nyse":
-                        self._auction(order, now)
-                    continue
-                if order.time_in_force == "cls" or not self.hours.can_trade(now, order.extended_hours):
-                    continue
-                order.status = "pending_new"
-                order.next_fill_at = mono + self.options.fill_delay
-                self._emit("pending_new", order, now)
-            if order.status == "pending_new":
-                if mono < order.next_fill_at:
-                    continue
-                order.status = "new"
-                order.touch(now)
-                self._emit("new", order, now)
-            if order.status in WORKING_STATUSES and mono >= order.next_fill_at:
-                self._work(order, now, mono)
-
-    def _trail_stop(self, order: Order) -> Decimal:
-        assert order.hwm is not None
-        if order.trail_price is not None:
-            offset = order.trail_price
-        else:
-            offset = order.hwm * (order.trail_percent or ZERO) / 100
-        stop = order.hwm - offset if order.side == "sell" else order.hwm + offset
-        return round_price(max(stop, Decimal("0.0001")))
-
-    def _execution_price(self, order: Order, quote: Quote) -> Decimal | None:
-        """The price this order executes at now, or None if it cannot."""
-        buy = order.side == "buy"
-        touch = quote.ask if buy else quote.bid
-        if order.type == "trailing_stop":
-            if self.hours.phase(self.clock.now()) is not cal.Phase.REGULAR:
-                return None  # trailing stops never trigger outside regular hours
-            order.hwm = max(order.hwm, quote.last) if not buy else min(order.hwm, quote.last)
-            order.stop_price = self._trail_stop(order)
-        if order.type in ("stop", "stop_limit", "trailing_stop") and not order.triggered:
-            hit = quote.last >= order.stop_price if buy else quote.last <= order.stop_price
-            if not hit:
-                return None
-            order.triggered = True
-        if order.type in ("limit", "stop_limit"):
-            assert order.limit_price is not None
-            marketable = touch <= order.limit_price if buy else touch >= order.limit_price
-            return touch if marketable else None
-        return touch
-
-    def _work(self, order: Order, now: datetime, mono: float) -> None:
-        if order.time_in_force == "cls":
-            return
-        if not self.hours.can_trade(now, order.extended_hours):
-            return
-        quote = self.prices.quote(order.symbol)
-        price = self._execution_price(order, quote)
-        if price is None:
-            if order.time_in_force in ("ioc", "fok"):
-                self._finish(order, "canceled", now)
-            return
-        qty = order.remaining if order.qty is not None else (order.notional / price).quantize(FRACTION, ROUND_DOWN)
-        if order.partial_plan is not None and order.time_in_force not in ("fok",) and not order.filled_qty:
-            qty, order.partial_plan = order.partial_plan, None
-            order.next_fill_at = mono + PARTIAL_FILL_PAUSE
-        self._execute(order, qty, price, now)
-        if order.time_in_force == "ioc" and order.is_open:
-            self._finish(order, "canceled", now)
-
-    def _auction(self, order: Order, now: datetime) -> None:
-        """Opening/closing auction for opg/cls orders: execute entirely, or not at all."""
-        quote = self.prices.quote(order.symbol)
-        price = self._execution_price(order, quote)
-        if order.status == "accepted":
-            order.status = "new"
-            self._emit("new", order, now)
-        if price is None:
-            self._finish(order, "canceled", now)
-            return
-        qty = order.remaining if order.qty is not None else (order.notional / price).quantize(FRACTION, ROUND_DOWN)
-        self._execute(order, qty, price, now)
-
-    def _execute(self, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
-        if order.qty is None:  # a notional order learns its qty when it fills
-            order.qty = qty
-        position_before = self._position_qty(order.symbol)
-        self._apply_to_position(order, qty, price, now)
-        order.filled_qty += qty
-        order.filled_value += qty * price
-        order.touch(now)
-        done = order.filled_qty >= order.qty
-        order.status = "filled" if done else "partially_filled"
-        if done:
-            order.filled_at = now
-            self._unlist(order)
-        self.prices.record_trade(order.symbol, qty)
-        opens_short = order.side == "sell" and position_before <= 0
-        side_label = "sell_short" if opens_short else order.side
-        self.day_trades.add(daytrades.Fill(day=self.hours.trading_date(now), symbol=order.symbol,
-                                           side=order.side, qty=qty, at=now))
-        execution = self.execution_id()
-        self.activities.append(FillActivity(
-            id=activity_id(now, execution), at=now, order=order, side=side_label, symbol=order.symbol,
-            price=price, qty=qty, kind="fill" if done else "partial_fill", leaves_qty=order.remaining,
-            cum_qty=order.filled_qty, order_status=order.status,
-        ))
-        self._emit("fill" if done else "partial_fill", order, now, execution_id=execution,
-                   price=num(price), qty=num(qty), position_qty=num(self._position_qty(order.symbol)))
-        self._after_fill(order, done, now)
-
-    def _after_fill(self, order: Order, done: bool, now: datetime) -> None:
-        # A filled entry releases its exit legs.
-        if done and order.order_class in ("bracket", "oto") and order.parent_id is None:
-            for leg in order.legs:
-                if leg.status == "held":
-                    leg.qty = order.filled_qty
-                    leg.status = "new"
-                    leg.touch(now)
-                    leg.next_fill_at = self.clock.monotonic() + self.options.fill_delay
-                    self._emit("new", leg, now)
-        # One side of an OCO pair executing cancels (or shrinks) the other.
-        for peer in self._oco_peers(order):
-            if not peer.is_open:
-                continue
-            if done:
-                self._finish(peer, "canceled", now)
-            elif peer.qty is not None and order.qty is not None:
-                peer.qty = peer.filled_qty + order.remaining
-                peer.touch(now)
-                self._reservations.pop(peer.symbol, None)  # a change no event announces
-
-    def _oco_peers(self, order: Order) -> list[Order]:
-        if order.order_class == "oco":
-            parent = self.orders[order.parent_id] if order.parent_id else order
-            group = [parent, *parent.legs]
-        elif order.order_class == "bracket" and order.parent_id:
-            group = list(self.orders[order.parent_id].legs)
-        else:
-            return []
-        return [o for o in group if o.id != order.id]
-
-    def _apply_to_position(self, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
-        signed = qty if order.side == "buy" else -qty
-        self.cash -= signed * price
-        pos = self.positions.get(order.symbol)
-        if pos is None:
-            asset = self.assets[order.symbol]
-            self.positions[order.symbol] = Position(
-                symbol=order.symbol, asset_id=asset.id, exchange=asset.exchange, marginable=asset.marginable,
-                qty=signed, cost_basis=signed * price, intraday_basis=signed * price, opened_at=now,
-            )
-            return
-        if pos.qty * signed > 0:  # adding to the position
-            pos.qty += signed
-            pos.cost_basis += signed * price
-            pos.intraday_basis += signed * price
-            return
-        closing = min(abs(signed), abs(pos.qty))
-        share = closing / abs(pos.qty)
-        pos.cost_basis -= pos.cost_basis * share
-        pos.intraday_basis -= pos.intraday_basis * share
-        pos.qty += closing if signed > 0 else -closing
-        rest = abs(signed) - closing
-        if pos.qty == 0:
-            del self.positions[order.symbol]
-            if rest:  # crossed through zero: the rest opens the other side
-                flip = rest if signed > 0 else -rest
-                self.positions[order.symbol] = Position(
-                    symbol=pos.symbol, asset_id=pos.asset_id, exchange=pos.exchange, marginable=pos.marginable,
-                    qty=flip, cost_basis=flip * price, intraday_basis=flip * price, opened_at=now,
-                )
 
     # ---- activities and history ---------------------------------------------------------
 
     def fill_activities(self, page_size: int = 100, page_token: str | None = None, direction: str = "desc",
                         after: datetime | None = None, until: datetime | None = None,
                         on_date: date | None = None) -> list[dict[str, Any]]:
-        items = self.activities if direction == "asc" else list(reversed(self.activities))
-        if page_token:
-            ids = [a.id for a in items]
-            items = items[ids.index(page_token) + 1:] if page_token in ids else []
-        chosen = []
-        for activity in items:
-            if after and activity.at <= after:
-                continue
-            if until and activity.at >= until:
-                continue
-            if on_date and activity.at.astimezone(cal.NY).date() != on_date:
-                continue
-            chosen.append(activity.to_json())
-            if len(chosen) >= page_size:
-                break
-        return chosen
+        return history.fill_activities(self.activities, page_size, page_token, direction, after, until, on_date)
 
     def portfolio_history(self, timeframe: str = "1D") -> dict[str, Any]:
-        points = [*self.equity_history, (self.clock.now(), self.equity())]
-        base = points[0][1]  # the previous close, or the oldest sample kept
-        if timeframe == "1D":
-            daily: dict[date, tuple[datetime, Decimal]] = {}
-            for at, equity in points:
-                daily[at.astimezone(cal.NY).date()] = (at, equity)
-            points = list(daily.values())
-        return {
-            "timestamp": [int(at.timestamp()) for at, _ in points],
-            "equity": [float(e) for _, e in points],
-            "profit_loss": [float(e - base) for _, e in points],
-            "profit_loss_pct": [float((e - base) / base) if base else 0.0 for _, e in points],
-            "base_value": float(base),
-            "timeframe": timeframe,
-            "cashflow": {},
-        }
-
-    # ---- start-up portfolios ------------------------------------------------------------
-
-    def _seed_position(self, symbol: str, qty: Decimal, entry: Decimal, now: datetime) -> None:
-        asset = self.assets[symbol]
-        prev_close = self.prices.day(symbol).prev_close
-        self.positions[symbol] = Position(
-            symbol=symbol, asset_id=asset.id, exchange=asset.exchange, marginable=asset.marginable,
-            qty=qty, cost_basis=qty * entry, intraday_basis=qty * prev_close, opened_at=now - timedelta(days=30),
-        )
-        self.cash -= qty * entry
-
-    def _seed_resting_order(self, symbol: str, side: str, qty: Decimal, limit: Decimal, tif: str, now: datetime) -> None:
-        spec = OrderSpec(symbol=symbol, side=side, type="limit", time_in_force=tif, qty=qty,
-                         limit_price=round_price(limit))
-        self._new_order(spec, self.assets[symbol], now, side, "limit", spec.limit_price, None,
-                        "new" if self.hours.can_trade(now, False) else "accepted")
-
-    def _seed_sample_portfolio(self, now: datetime) -> None:
-        """A handful of positions bought over the past weeks and limit orders away from the
-        market, so a demo looks alive from the first frame."""
-        rng = random.Random(f"{self.options.seed}:sample")
-        holdings = [("AAPL", 50), ("MSFT", 20), ("NVDA", 100), ("SPY", 30), ("AMD", 40), ("TSLA", -15)]
-        for symbol, qty in holdings:
-            prev_close = self.prices.day(symbol).prev_close
-            entry = round_price(prev_close * Decimal(str(round(rng.uniform(0.86, 1.06), 4))))
-            self._seed_position(symbol, Decimal(qty), entry, now)
-        # Resting orders only on symbols not held: closing a sample position never meets
-        # its own open order (held shares, wash trades) unless the user creates one.
-        for symbol, qty, discount, tif in (("AMZN", 10, "0.95", "day"), ("GOOGL", 15, "0.9", "gtc"),
-                                           ("META", 5, "0.92", "gtc")):
-            limit = self.prices.quote(symbol).bid * Decimal(discount)
-            self._seed_resting_order(symbol, "buy", Decimal(qty), limit, tif, now)
-
-    def _seed_scale(self, now: datetime, positions: int, open_orders: int) -> None:
-        """Many positions and resting orders (synthetic symbols past the universe), for scale tests."""
-        rng = random.Random(f"{self.options.seed}:scale")
-        symbols = list(self.assets)
-        tradable = [s for s in symbols if self.assets[s].tradable and self.assets[s].price >= 1]
-        needed = max(positions, 1)
-        for symbol in asset_db.synthetic_symbols(max(0, needed - len(tradable))):
-            asset = asset_db.synthetic_asset(symbol, rng)
-            self.assets[symbol] = asset
-            self.assets_by_id[asset.id] = asset
-            self.prices.add(symbol, asset.price, now)
-            tradable.append(symbol)
-        for symbol in tradable[:positions]:
-            if symbol in self.positions:
-                continue
-            prev_close = self.prices.day(symbol).prev_close
-            qty = Decimal(rng.randint(1, 20))
-            self._seed_position(symbol, qty, round_price(prev_close * Decimal("0.97")), now)
-        pool = tradable[: max(1, min(len(tradable), 500))]
-        for n in range(open_orders):
-            symbol = pool[n % len(pool)]
-            bid = self.prices.quote(symbol).bid
-            # A millisecond apart, as real orders are: clients page with `after` on submitted_at.
-            placed = now - timedelta(milliseconds=open_orders - n)
-            self._seed_resting_order(symbol, "buy", Decimal(1 + n % 5), bid * Decimal("0.5"), "gtc", placed)
-
-    def _equity_at_previous_close(self) -> Decimal:
-        long_short = sum((p.qty * self.prices.day(p.symbol).prev_close for p in self.positions.values()), ZERO)
-        return self.cash + long_short
+        return history.portfolio_history([*self.equity_history, (self.clock.now(), self.equity())], timeframe)

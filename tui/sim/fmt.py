@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-NY = ZoneInfo("America/New_York")
+from ..terms import NEW_YORK as NY  # the name tui/cli.py and the simulator's tests import from here
+from ..terms import plain
+
 CENT = Decimal("0.01")
 PRICE_4DP = Decimal("0.0001")
 
 
 def num(value: Decimal | None) -> str | None:
-    """A decimal as Alpaca sends it: a plain string, no exponent, no trailing zeros."""
-    if value is None:
-        return None
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    """A decimal as Alpaca sends it (terms.plain); None, a field Alpaca sends as null, stays None."""
+    return None if value is None else plain(value)
 
 
 def money(value: Decimal) -> str:

@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from . import market_calendar as cal
-from .market_calendar import NY, ClockState, Phase
+from ..terms import NEW_YORK
+from .market_calendar import ClockState, Phase
 
 MarketMode = Literal["always-open", "nyse"]
 GTC_LIFETIME = timedelta(days=90)
@@ -43,7 +44,7 @@ class MarketHours:
             session = cal.session_date(now)
             if session is not None:
                 return session
-        return now.astimezone(NY).date()
+        return now.astimezone(NEW_YORK).date()
 
     def first_fill_date(self, now: datetime, extended_hours: bool) -> date:
         """The trading day an order sent now can first fill on: today's session if it is
@@ -52,12 +53,12 @@ class MarketHours:
             return self.trading_date(now)
         if cal.phase_at(now) is Phase.PRE:
             return self.trading_date(now)
-        return cal.next_trading_day(now.astimezone(NY).date()).date
+        return cal.next_trading_day(now.astimezone(NEW_YORK).date()).date
 
     def previous_rollover(self, now: datetime) -> datetime:
         """The close today's P&L is measured from: the previous trading day's regular close,
         or the last NY midnight when always open."""
-        local = now.astimezone(NY)
+        local = now.astimezone(NEW_YORK)
         if self.mode == "always-open":
             return local.replace(hour=0, minute=0, second=0, microsecond=0)
         return cal.previous_trading_day(cal.current_trading_day(local).date).close

@@ -25,9 +25,8 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
-from zoneinfo import ZoneInfo
 
-NY = ZoneInfo("America/New_York")
+from ..terms import NEW_YORK as NY  # the calendar's name for it, which its tests import
 
 SESSION_OPEN = time(4, 0)
 REGULAR_OPEN = time(9, 30)

@@ -9,7 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from .assets import Asset
-from .fmt import NY, ts
+from ..terms import NEW_YORK
+from .fmt import ts
 from .prices import PriceBook
 
 EXCHANGE_CODES = {"NASDAQ": "Q", "NYSE": "N", "ARCA": "P", "AMEX": "A", "BATS": "Z"}
@@ -32,7 +33,7 @@ def trade_json(prices: PriceBook, asset: Asset) -> dict[str, Any]:
 
 def snapshot_json(prices: PriceBook, asset: Asset) -> dict[str, Any]:
     q, day = prices.quote(asset.symbol), prices.day(asset.symbol)
-    now = q.time.astimezone(NY)
+    now = q.time.astimezone(NEW_YORK)
     minute = now.replace(second=0, microsecond=0)
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     last, prev = float(q.last), float(day.prev_close)

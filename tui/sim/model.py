@@ -7,7 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .fmt import NY, money, num, ratio, ts
+from ..terms import NEW_YORK
+from .fmt import money, num, ratio, ts
 
 OPEN_STATUSES = frozenset(
     {"new", "partially_filled", "accepted", "pending_new", "held", "pending_cancel", "pending_replace",
@@ -16,6 +17,7 @@ OPEN_STATUSES = frozenset(
 # Orders that can execute now (a held leg waits for its parent, accepted waits for the session).
 WORKING_STATUSES = frozenset({"new", "partially_filled"})
 ZERO = Decimal(0)
+FRACTION = Decimal("0.000000001")  # the finest qty: Alpaca trades shares to 9 decimal places
 
 
 @dataclass
@@ -194,5 +196,5 @@ class FillActivity:
 
 def activity_id(at: datetime, unique: str) -> str:
     """Alpaca's activity id: the New York time to the millisecond, then a uuid."""
-    local = at.astimezone(NY)
+    local = at.astimezone(NEW_YORK)
     return f"{local:%Y%m%d%H%M%S}{local.microsecond // 1000:03d}::{unique}"

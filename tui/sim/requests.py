@@ -12,14 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..terms import ORDER_CLASSES, ORDER_TYPES, POSITION_INTENTS, SIDES, TIME_IN_FORCE
 from .errors import ApiError, malformed, unprocessable
 from .fmt import is_valid_increment
 
-SIDES = ("buy", "sell")
-TYPES = ("market", "limit", "stop", "stop_limit", "trailing_stop")
-TIFS = ("day", "gtc", "opg", "cls", "ioc", "fok")
-CLASSES = ("simple", "bracket", "oco", "oto")
-INTENTS = ("buy_to_open", "buy_to_close", "sell_to_open", "sell_to_close")
 MAX_CLIENT_ORDER_ID = 128
 # Upper bounds on numbers from clients. Decimal arithmetic keeps 28 digits: a qty with 9
 # decimals times a price with 4 stays exact below these, and nothing later (quantize, money)
@@ -147,16 +143,16 @@ def parse_order(body: Any) -> OrderSpec:
     otype = lower(body.get("type") or body.get("order_type"))
     if otype is None:
         raise unprocessable("type is required")
-    if otype not in TYPES:
+    if otype not in ORDER_TYPES:
         raise unprocessable("invalid order type")
     tif = lower(body.get("time_in_force"))
-    if tif not in TIFS:
+    if tif not in TIME_IN_FORCE:
         raise unprocessable("invalid time_in_force")
     order_class = lower(body.get("order_class")) or "simple"
-    if order_class not in CLASSES:
+    if order_class not in ORDER_CLASSES:
         raise unprocessable("invalid order_class")
     intent = lower(body.get("position_intent"))
-    if intent is not None and intent not in INTENTS:
+    if intent is not None and intent not in POSITION_INTENTS:
         raise unprocessable("invalid position_intent")
 
     take_profit = body.get("take_profit") or {}
@@ -336,7 +332,7 @@ def parse_replace(body: Any) -> ReplaceSpec:
     )
     if spec.qty is not None and spec.qty <= 0:
         raise unprocessable("qty must be > 0")
-    if spec.time_in_force is not None and spec.time_in_force not in TIFS:
+    if spec.time_in_force is not None and spec.time_in_force not in TIME_IN_FORCE:
         raise unprocessable("invalid time_in_force")
     check_price(spec.limit_price, "limit_price")
     check_price(spec.stop_price, "stop_price")

@@ -1,48 +1,32 @@
 """The simulator's HTTP and websocket front: Alpaca's Trading API v2, the latest-quote
-market-data endpoints and the trade_updates stream, all on one aiohttp port."""
+market-data endpoints and the trade_updates stream, all on one aiohttp port.
+
+This module is the application: authentication, the rate limit and injected faults around
+every request, and the engine's heartbeat. The REST handlers are in routes.py, the stream
+in stream.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, Awaitable, Callable
+from aiohttp import web
 
-from aiohttp import WSMsgType, web
-
-from . import market_calendar as cal
 from .clock import Clock
 from .engine import EngineOptions, Exchange
-from .errors import RATE_LIMITED, UNAUTHORIZED, ApiError, malformed, unprocessable
+from .errors import RATE_LIMITED, UNAUTHORIZED, ApiError
 from .faults import FaultOptions, Faults
-from .fmt import NY
-from .marketdata import quote_json, snapshot_json, trade_json
 from .ratelimit import RateLimiter, Verdict
-from .requests import MAX_JSON_DEPTH, decode_json, json_depth, lower, parse_order, parse_replace, to_bool, to_decimal
+from .routes import Routes
+from .stream import STREAM_PATHS, TradeUpdates
+from .wire import MAX_BODY_BYTES, Handler, error_response, json_response
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.05  # how often the matching engine looks at the market
-AUTH_TIMEOUT = 10.0  # seconds a stream client has to authenticate
-MAX_ORDERS_PAGE = 500
-MAX_ACTIVITIES_PAGE = 100
-MAX_BODY_BYTES = 64 * 1024  # the largest Alpaca body (a bracket order) is well under 1 KiB
-# GET /v2/calendar serves these years; outside them the calendar is simply empty, as a
-# query on Alpaca's calendar table would be (no date overflow at year 9999).
-CALENDAR_FIRST, CALENDAR_LAST = date(1970, 1, 1), date(2100, 12, 31)
-
-STREAM_PATHS = ("/stream", "/stream/")
 HTTP_MESSAGES = {404: "endpoint not found", 405: "method not allowed", 413: "request body too large"}
-
-NYSE_MARKET = {"acronym": "NYSE", "mic": "XNYS", "name": "New York Stock Exchange",
-               "timezone": "America/New_York"}
-V3_PHASES = {cal.Phase.PRE: "pre", cal.Phase.REGULAR: "core", cal.Phase.POST: "post", cal.Phase.CLOSED: "closed"}
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @dataclass
@@ -55,82 +39,6 @@ class ServerOptions:
     faults: FaultOptions = field(default_factory=FaultOptions)  # latency, failures, stream drops (faults.py)
 
 
-def dumps(body: Any) -> str:
-    return json.dumps(body, separators=(",", ":"))
-
-
-def json_response(body: Any, status: int = 200) -> web.Response:
-    return web.Response(text=dumps(body), status=status, content_type="application/json")
-
-
-def error_response(err: ApiError) -> web.Response:
-    return json_response(err.body(), err.status)
-
-
-# ---- request parsing --------------------------------------------------------------------
-
-def query_time(request: web.Request, name: str) -> datetime | None:
-    """RFC 3339 timestamps or plain dates, as clients send them in query strings."""
-    raw = request.query.get(name)
-    if not raw:
-        return None
-    text = raw.strip().replace(" ", "+").replace("Z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise unprocessable(f"invalid {name}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=NY)
-
-
-def query_date(request: web.Request, name: str) -> date | None:
-    raw = request.query.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw.strip()[:10])
-    except ValueError:
-        raise unprocessable(f"invalid {name}") from None
-
-
-def query_int(request: web.Request, name: str, default: int, maximum: int) -> int:
-    """A whole number > 0, capped at `maximum`. Compared as a Decimal and only then made an
-    int: int("1e500000") would build a 500,000-digit number and stall the event loop."""
-    raw = (request.query.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise unprocessable(f"invalid {name}") from None
-    if not value.is_finite() or value != value.to_integral_value():
-        raise unprocessable(f"invalid {name}")
-    if value <= 0:
-        raise unprocessable(f"{name} must be > 0")
-    return maximum if value >= maximum else int(value)
-
-
-def query_choice(request: web.Request, name: str, choices: tuple[str, ...], default: str) -> str:
-    value = lower(request.query.get(name)) or default
-    if value not in choices:
-        raise unprocessable(f"invalid {name}")
-    return value
-
-
-async def read_json(request: web.Request) -> Any:
-    # read() enforces MAX_BODY_BYTES (413); decode_json answers bad UTF-8 and deep nesting with 400.
-    return decode_json(await request.read())
-
-
-def symbols_param(request: web.Request) -> list[str]:
-    raw = request.query.get("symbols", "")
-    symbols = [s.strip().upper() for s in raw.split(",") if s.strip()]
-    if not symbols:
-        raise ApiError(400, 40010001, "symbols is required")
-    return symbols
-
-
-# ---- the application ---------------------------------------------------------------------
-
 class Simulator:
     """Owns the exchange, the aiohttp application and the engine's heartbeat."""
 
@@ -138,61 +46,39 @@ class Simulator:
         self.options = options or ServerOptions()
         self.exchange = Exchange(self.options.engine, clock)
         self.limiter = RateLimiter(self.options.rate_limit) if self.options.rate_limit > 0 else None
-        self.streams: dict[str, int] = {}  # authenticated trade_updates connections per key
-        self.sockets: set[web.WebSocketResponse] = set()
-        self.faults = Faults(self.options.faults, self.options.engine.seed, self.sockets)
+        self.routes = Routes(self.exchange)
+        self.stream = TradeUpdates(self.exchange, self.authorized, self.options.stream_connections)
+        self.faults = Faults(self.options.faults, self.options.engine.seed, self.stream.sockets)
         self.app = self._build_app()
         self._ticker: asyncio.Task | None = None
 
-    # ---- plumbing ----
+    # The stream's open connections, and its authenticated ones per key.
+    @property
+    def sockets(self) -> set[web.WebSocketResponse]:
+        return self.stream.sockets
+
+    @property
+    def streams(self) -> dict[str, int]:
+        return self.stream.streams
 
     def _build_app(self) -> web.Application:
         # Latency wraps everything; injected failures sit inside auth and the rate limit.
         middlewares = [self.faults.delay, self._middleware, self.faults.fail]
         app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY_BYTES)
-        routes: list[tuple[str, str, Handler]] = [
-            ("GET", "/v2/account", self.get_account),
-            ("GET", "/v2/account/configurations", self.get_configurations),
-            ("PATCH", "/v2/account/configurations", self.patch_configurations),
-            ("GET", "/v2/account/activities", self.get_activities),
-            ("GET", "/v2/account/activities/{activity_type}", self.get_activities),
-            ("GET", "/v2/account/portfolio/history", self.get_portfolio_history),
-            ("GET", "/v2/positions", self.get_positions),
-            ("DELETE", "/v2/positions", self.close_all_positions),
-            ("GET", "/v2/positions/{symbol}", self.get_position),
-            ("DELETE", "/v2/positions/{symbol}", self.close_position),
-            ("POST", "/v2/orders", self.post_order),
-            ("GET", "/v2/orders", self.get_orders),
-            ("DELETE", "/v2/orders", self.cancel_orders),
-            ("GET", "/v2/orders:by_client_order_id", self.get_order_by_client_id),
-            ("GET", "/v2/orders/{order_id}", self.get_order),
-            ("PATCH", "/v2/orders/{order_id}", self.patch_order),
-            ("DELETE", "/v2/orders/{order_id}", self.delete_order),
-            ("GET", "/v2/clock", self.get_clock),
-            ("GET", "/v2/calendar", self.get_calendar),
-            ("GET", "/v3/clock", self.get_clock_v3),
-            ("GET", "/v3/calendar/{market}", self.get_calendar_v3),
-            ("GET", "/v2/assets", self.get_assets),
-            ("GET", "/v2/assets/{symbol}", self.get_asset),
-            ("GET", "/v2/stocks/quotes/latest", self.latest_quotes),
-            ("GET", "/v2/stocks/trades/latest", self.latest_trades),
-            ("GET", "/v2/stocks/snapshots", self.snapshots),
-            ("GET", "/v2/stocks/{symbol}/quotes/latest", self.latest_quote),
-            ("GET", "/v2/stocks/{symbol}/trades/latest", self.latest_trade),
-            ("GET", "/v2/stocks/{symbol}/snapshot", self.snapshot),
-            ("POST", "/sim/price", self.set_price),
+        table: list[tuple[str, str, Handler]] = [
+            *self.routes.table(),
             ("GET", "/sim/faults", self.faults.get_faults),
             ("POST", "/sim/faults", self.faults.post_faults),
         ]
-        for method, path, handler in routes:
+        for method, path, handler in table:
             app.router.add_route(method, path, handler)
             app.router.add_route(method, path + "/", handler)  # clients that add a slash
         for path in STREAM_PATHS:
-            app.router.add_get(path, self.stream)
+            app.router.add_get(path, self.stream.handle)
         app.on_startup.append(self._start_ticker)
         app.on_startup.append(self.faults.start)
         app.on_shutdown.append(self.faults.stop)
-        app.on_shutdown.append(self._close_sockets)
+        app.on_shutdown.append(self.stream.close_all)
         app.on_cleanup.append(self._stop_ticker)
         return app
 
@@ -203,10 +89,6 @@ class Simulator:
         if self._ticker:
             self._ticker.cancel()
             await asyncio.wait([self._ticker])  # finished, so nothing is left pending on the loop
-
-    async def _close_sockets(self, _app: web.Application) -> None:
-        for ws in list(self.sockets):
-            await ws.close(code=1001, message=b"server shutdown")
 
     async def _tick_forever(self) -> None:
         while True:
@@ -266,352 +148,3 @@ class Simulator:
             response.headers["X-RateLimit-Remaining"] = str(verdict.remaining)
             response.headers["X-RateLimit-Reset"] = str(verdict.reset)
         return response
-
-    # ---- account ----
-
-    async def get_account(self, request: web.Request) -> web.Response:
-        return json_response(self.exchange.account())
-
-    async def get_configurations(self, request: web.Request) -> web.Response:
-        return json_response(self.exchange.configurations())
-
-    async def patch_configurations(self, request: web.Request) -> web.Response:
-        return json_response(self.exchange.set_configurations(await read_json(request)))
-
-    async def get_activities(self, request: web.Request) -> web.Response:
-        kind = request.match_info.get("activity_type") or request.query.get("activity_types", "FILL")
-        kinds = {k.strip().upper() for k in kind.split(",") if k.strip()}
-        if not kinds <= {"FILL", "TRANS", "DIV", "CSD", "CSW", "FEE", "INT", "JNLC", "JNLS"}:
-            raise unprocessable("invalid activity type")
-        if "FILL" not in kinds:
-            return json_response([])
-        return json_response(self.exchange.fill_activities(
-            page_size=query_int(request, "page_size", MAX_ACTIVITIES_PAGE, MAX_ACTIVITIES_PAGE),
-            page_token=request.query.get("page_token") or None,
-            direction=query_choice(request, "direction", ("asc", "desc"), "desc"),
-            after=query_time(request, "after"),
-            until=query_time(request, "until"),
-            on_date=query_date(request, "date"),
-        ))
-
-    async def get_portfolio_history(self, request: web.Request) -> web.Response:
-        timeframe = request.query.get("timeframe") or "1D"
-        if timeframe not in ("1Min", "5Min", "15Min", "1H", "1D"):
-            raise unprocessable("invalid timeframe")
-        return json_response(self.exchange.portfolio_history(timeframe))
-
-    # ---- positions ----
-
-    async def get_positions(self, request: web.Request) -> web.Response:
-        return json_response(self.exchange.list_positions())
-
-    async def get_position(self, request: web.Request) -> web.Response:
-        return json_response(self.exchange.get_position(request.match_info["symbol"]))
-
-    async def close_position(self, request: web.Request) -> web.Response:
-        order = self.exchange.close_position(
-            request.match_info["symbol"],
-            qty=to_decimal(request.query.get("qty"), "qty"),
-            percentage=to_decimal(request.query.get("percentage"), "percentage"),
-        )
-        return json_response(order.to_json())
-
-    async def close_all_positions(self, request: web.Request) -> web.Response:
-        results = self.exchange.close_all_positions(to_bool(request.query.get("cancel_orders", "false")))
-        for item in results:
-            body = item["body"]
-            item["order_id"] = body.get("id") if item["status"] == 200 else None
-        return json_response(results, 207)
-
-    # ---- orders ----
-
-    async def post_order(self, request: web.Request) -> web.Response:
-        order = self.exchange.submit(parse_order(await read_json(request)))
-        return json_response(order.to_json())
-
-    async def get_orders(self, request: web.Request) -> web.Response:
-        nested = to_bool(request.query.get("nested", "false"))
-        symbols = request.query.get("symbols")
-        orders = self.exchange.list_orders(
-            status=query_choice(request, "status", ("open", "closed", "all"), "open"),
-            limit=query_int(request, "limit", 50, MAX_ORDERS_PAGE),
-            after=query_time(request, "after"),
-            until=query_time(request, "until"),
-            direction=query_choice(request, "direction", ("asc", "desc"), "desc"),
-            nested=nested,
-            symbols=symbols.split(",") if symbols else None,
-            side=query_choice(request, "side", ("buy", "sell", ""), "") or None,
-        )
-        return json_response([o.to_json(nested=nested) for o in orders])
-
-    async def get_order(self, request: web.Request) -> web.Response:
-        order = self.exchange.get_order(request.match_info["order_id"])
-        return json_response(order.to_json(nested=to_bool(request.query.get("nested", "false"))))
-
-    async def get_order_by_client_id(self, request: web.Request) -> web.Response:
-        client_order_id = request.query.get("client_order_id")
-        if not client_order_id:
-            raise unprocessable("client_order_id is required")
-        return json_response(self.exchange.get_by_client_id(client_order_id).to_json())
-
-    async def patch_order(self, request: web.Request) -> web.Response:
-        spec = parse_replace(await read_json(request))
-        return json_response(self.exchange.replace(request.match_info["order_id"], spec).to_json())
-
-    async def delete_order(self, request: web.Request) -> web.Response:
-        self.exchange.cancel(request.match_info["order_id"])
-        return web.Response(status=204)
-
-    async def cancel_orders(self, request: web.Request) -> web.Response:
-        return json_response(self.exchange.cancel_all(), 207)
-
-    # ---- market status and assets ----
-
-    async def get_clock(self, request: web.Request) -> web.Response:
-        state = self.exchange.hours.clock(self.exchange.clock.now())
-        return json_response({
-            "timestamp": state.timestamp.astimezone(NY).isoformat(timespec="microseconds"),
-            "is_open": state.is_open,
-            "next_open": state.next_open.astimezone(NY).isoformat(),
-            "next_close": state.next_close.astimezone(NY).isoformat(),
-        })
-
-    def _calendar_days(self, request: web.Request) -> list[cal.TradingDay]:
-        today = self.exchange.clock.now().astimezone(NY).date()
-        start = query_date(request, "start") or date(today.year, 1, 1)
-        end = query_date(request, "end") or date(today.year + 1, 12, 31)
-        start, end = max(start, CALENDAR_FIRST), min(end, CALENDAR_LAST)
-        if end < start:
-            return []
-        if (end - start).days > 366 * 30:
-            raise unprocessable("calendar range is limited to 30 years")
-        return cal.trading_days(start, end)
-
-    async def get_calendar(self, request: web.Request) -> web.Response:
-        days = self._calendar_days(request)
-        return json_response([
-            {
-                "date": d.date.isoformat(),
-                "open": d.open.strftime("%H:%M"),
-                "close": d.close.strftime("%H:%M"),
-                "session_open": d.session_open.strftime("%H%M"),
-                "session_close": d.session_close.strftime("%H%M"),
-                "settlement_date": cal.next_trading_day(d.date).date.isoformat(),
-            }
-            for d in days
-        ])
-
-    # The v3 market clock and calendar, which newer SDKs (Alpaca's JS SDK 4) call by default.
-
-    async def get_clock_v3(self, request: web.Request) -> web.Response:
-        now = self.exchange.clock.now()
-        hours = self.exchange.hours
-        state = hours.clock(now)
-        phase = hours.phase(now)
-        if phase is cal.Phase.REGULAR:  # always-open mode is always here
-            phase_until = state.next_close
-        elif phase is cal.Phase.PRE:
-            phase_until = state.next_open
-        elif phase is cal.Phase.POST:
-            phase_until = cal.next_session_close(now)
-        else:
-            phase_until = cal.next_trading_day(now.astimezone(NY).date()).session_open
-        local = now.astimezone(NY)
-        return json_response({"clocks": [{
-            "market": NYSE_MARKET,
-            "timestamp": local.isoformat(timespec="microseconds"),
-            "is_market_day": hours.mode == "always-open" or cal.is_trading_day(local.date()),
-            "phase": V3_PHASES[phase],
-            "phase_until": phase_until.astimezone(NY).isoformat(),
-            "next_market_open": state.next_open.astimezone(NY).isoformat(),
-            "next_market_close": state.next_close.astimezone(NY).isoformat(),
-        }]})
-
-    async def get_calendar_v3(self, request: web.Request) -> web.Response:
-        if request.match_info["market"].upper() not in ("XNYS", "NYSE", "XNAS", "NASDAQ", "US"):
-            raise ApiError(404, 40410000, "market not found")
-        return json_response({"market": NYSE_MARKET, "calendar": [
-            {
-                "date": d.date.isoformat(),
-                "pre_start": d.session_open.isoformat(),
-                "pre_end": d.open.isoformat(),
-                "core_start": d.open.isoformat(),
-                "core_end": d.close.isoformat(),
-                "post_start": d.close.isoformat(),
-                "post_end": d.session_close.isoformat(),
-                "settlement_date": cal.next_trading_day(d.date).date.isoformat(),
-            }
-            for d in self._calendar_days(request)
-        ]})
-
-    async def get_assets(self, request: web.Request) -> web.Response:
-        status = lower(request.query.get("status"))
-        exchange = (request.query.get("exchange") or "").upper()
-        asset_class = lower(request.query.get("asset_class"))
-        if status not in (None, "active") or asset_class not in (None, "us_equity"):
-            return json_response([])
-        return json_response([
-            a.to_json() for a in self.exchange.assets.values() if not exchange or a.exchange == exchange
-        ])
-
-    async def get_asset(self, request: web.Request) -> web.Response:
-        return json_response(self.exchange.get_asset(request.match_info["symbol"]).to_json())
-
-    # ---- market data ----
-
-    def _known(self, symbols: list[str]) -> list[str]:
-        return [s for s in symbols if s in self.exchange.prices]
-
-    async def latest_quotes(self, request: web.Request) -> web.Response:
-        symbols = self._known(symbols_param(request))
-        return json_response({"quotes": {s: quote_json(self.exchange.prices, self.exchange.assets[s]) for s in symbols}})
-
-    async def latest_trades(self, request: web.Request) -> web.Response:
-        symbols = self._known(symbols_param(request))
-        return json_response({"trades": {s: trade_json(self.exchange.prices, self.exchange.assets[s]) for s in symbols}})
-
-    async def snapshots(self, request: web.Request) -> web.Response:
-        symbols = self._known(symbols_param(request))
-        return json_response({s: snapshot_json(self.exchange.prices, self.exchange.assets[s]) for s in symbols})
-
-    def _one_symbol(self, request: web.Request) -> str:
-        symbol = request.match_info["symbol"].upper()
-        if symbol not in self.exchange.prices:
-            raise ApiError(404, 40410000, f"no data for symbol {symbol}")
-        return symbol
-
-    async def latest_quote(self, request: web.Request) -> web.Response:
-        symbol = self._one_symbol(request)
-        return json_response({"symbol": symbol, "quote": quote_json(self.exchange.prices, self.exchange.assets[symbol])})
-
-    async def latest_trade(self, request: web.Request) -> web.Response:
-        symbol = self._one_symbol(request)
-        return json_response({"symbol": symbol, "trade": trade_json(self.exchange.prices, self.exchange.assets[symbol])})
-
-    async def snapshot(self, request: web.Request) -> web.Response:
-        symbol = self._one_symbol(request)
-        return json_response({"symbol": symbol, **snapshot_json(self.exchange.prices, self.exchange.assets[symbol])})
-
-    # ---- simulator controls (not part of Alpaca's API) ----
-
-    async def set_price(self, request: web.Request) -> web.Response:
-        body = await read_json(request)
-        if not isinstance(body, dict) or not body.get("symbol"):
-            raise unprocessable("symbol is required")
-        price = to_decimal(body.get("price"), "price")
-        if price is None or price <= 0:
-            raise unprocessable("price must be > 0")
-        quote = self.exchange.set_price(str(body["symbol"]), price)
-        return json_response({"symbol": quote.symbol, "bid": str(quote.bid), "ask": str(quote.ask),
-                              "last": str(quote.last)})
-
-    # ---- the trade_updates stream ----
-
-    async def stream(self, request: web.Request) -> web.WebSocketResponse:
-        # A frame over MAX_BODY_BYTES closes the socket cleanly (1009, message too big).
-        ws = web.WebSocketResponse(heartbeat=None, autoping=True, max_msg_size=MAX_BODY_BYTES)
-        await ws.prepare(request)
-        self.sockets.add(ws)
-        key: str | None = None
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        listening = False
-
-        def listener(message: dict[str, Any]) -> None:
-            if listening:
-                queue.put_nowait(message)
-
-        sender = asyncio.create_task(self._pump(ws, queue))
-        try:
-            key = await self._stream_auth(ws)
-            if key is None:
-                return ws
-            self.exchange.listeners.append(listener)
-            async for msg in ws:
-                if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-                    break
-                request_body = self._decode(msg.data)
-                if request_body is not None and request_body.get("action") not in ("listen", None):
-                    continue  # another action (a second authenticate): nothing to answer
-                data = request_body.get("data") if request_body is not None else None
-                streams = data.get("streams") if isinstance(data, dict) else None
-                if not isinstance(streams, list):
-                    # Not JSON, not an object, or a listen without a list of streams: say so and
-                    # keep the connection, as Alpaca does.
-                    await ws.send_bytes(dumps({"stream": "listening", "data": {"error": "invalid syntax"}}).encode())
-                    continue
-                listening = "trade_updates" in streams
-                await ws.send_bytes(dumps({"stream": "listening",
-                                           "data": {"streams": ["trade_updates"] if listening else []}}).encode())
-        except ConnectionResetError:
-            pass  # the client went away while we were answering it
-        finally:
-            sender.cancel()
-            if listener in self.exchange.listeners:
-                self.exchange.listeners.remove(listener)
-            if key is not None:
-                self.streams[key] -= 1
-            self.sockets.discard(ws)
-        return ws
-
-    @staticmethod
-    def _decode(data: str | bytes) -> dict[str, Any] | None:
-        """A client's message as a JSON object; None when it is not one (or nests absurdly)."""
-        try:
-            body = json.loads(data)
-        except (ValueError, RecursionError):  # bad JSON, bad UTF-8, or nesting the parser refuses
-            return None
-        if not isinstance(body, dict) or json_depth(body) > MAX_JSON_DEPTH:
-            return None
-        return body
-
-    async def _stream_auth(self, ws: web.WebSocketResponse) -> str | None:
-        """The first message must authenticate; the reply is the first thing we send."""
-        try:
-            msg = await ws.receive(timeout=AUTH_TIMEOUT)
-        except asyncio.TimeoutError:
-            await ws.close(code=1008, message=b"authentication timeout")
-            return None
-        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
-            return None  # closed before authenticating: there is no one to answer
-        decoded = self._decode(msg.data)
-        body = decoded or {}
-        data = body.get("data")
-        key: Any = None
-        secret: Any = None
-        if body.get("action") == "authenticate" and isinstance(data, dict):
-            key, secret = data.get("key_id"), data.get("secret_key")
-        elif body.get("action") == "auth":
-            key, secret = body.get("key"), body.get("secret")
-        action = body.get("action")
-        well_formed = (action == "auth" or isinstance(data, dict)) and all(
-            value is None or isinstance(value, str) for value in (key, secret))
-        reply: dict[str, Any] = {"status": "authorized", "action": "authenticate"}
-        if decoded is None or (action in ("authenticate", "auth") and not well_formed):
-            # Not a JSON object, data that is no object, keys that are no strings: refused with
-            # a reply, not by a handler that raises and drops the connection.
-            reply = {"status": "unauthorized", "action": "authenticate", "message": "invalid syntax"}
-        elif action not in ("authenticate", "auth"):
-            reply = {"status": "unauthorized", "action": "authenticate"}  # anything but authentication first
-        elif not self.authorized(key, secret):
-            reply = {"status": "unauthorized", "action": "authenticate"}
-        elif self.streams.get(key or "", 0) >= self.options.stream_connections:
-            reply = {"status": "unauthorized", "action": "authenticate", "message": "connection limit exceeded"}
-        await ws.send_bytes(dumps({"stream": "authorization", "data": reply}).encode())
-        if reply["status"] != "authorized":
-            await ws.close(code=1008, message=reply.get("message", "unauthorized").encode())
-            return None
-        key = key or ""
-        self.streams[key] = self.streams.get(key, 0) + 1
-        return key
-
-    @staticmethod
-    async def _pump(ws: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        """Send events in order; the real paper stream sends JSON in binary frames."""
-        while True:
-            message = await queue.get()
-            if ws.closed:
-                return
-            try:
-                await ws.send_bytes(dumps(message).encode())
-            except (ConnectionError, RuntimeError):
-                return
