@@ -92,7 +92,7 @@ def _moment(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
     if moment.tzinfo is None:
-        from .sim.fmt import NY
+        from .terms import NEW_YORK as NY
 
         moment = moment.replace(tzinfo=NY)
     return moment

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..terms import NEW_YORK as NY  # the name tui/cli.py and the simulator's tests import from here
+from ..terms import NEW_YORK as NY  # the name the simulator's tests import from here
 from ..terms import plain
 
 CENT = Decimal("0.01")

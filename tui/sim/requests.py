@@ -188,7 +188,7 @@ def parse_order(body: Any) -> OrderSpec:
 
 
 def validate(spec: OrderSpec) -> None:
-    """The parameter rules of alpaca-api.md §3 and §4, in the order Alpaca reports them."""
+    """The parameter rules of docs/api-facts.md §3 and §4, in the order Alpaca reports them."""
     check_quantity(spec)
     check_prices_for_type(spec.type, spec.limit_price, spec.stop_price, spec.trail_price, spec.trail_percent)
     check_time_in_force(spec)
