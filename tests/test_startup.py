@@ -26,6 +26,7 @@ def test_the_trading_client_comes_without_pandas_until_pandas_is_used():
         "import sys\n"
         "from tui.broker import deferred_pandas\n"
         "from tui.broker.client import Broker\n"
+        "from tui.broker.sdk_compat import retries_of, session_of\n"
         "from tui.config import demo_config\n"
         "Broker(demo_config('http://127.0.0.1:9'))\n"
         "import alpaca.trading.requests as r\n"
@@ -41,11 +42,12 @@ def test_the_market_data_client_is_made_on_first_use():
     out = run_python(
         "from tui.broker import deferred_pandas\n"
         "from tui.broker.client import Broker\n"
+        "from tui.broker.sdk_compat import retries_of, session_of\n"
         "from tui.config import demo_config\n"
         "b = Broker(demo_config('http://127.0.0.1:9'))\n"
         "print(b._data is None, deferred_pandas.is_loaded())\n"
         "b.prepare_data()\n"
-        "print(b.data is b.data, b.data._session._timeout, b.data._retry, deferred_pandas.is_loaded())\n"
+        "print(b.data is b.data, session_of(b.data).timeout, retries_of(b.data), deferred_pandas.is_loaded())\n"
     )
     assert out.split("\n")[:2] == ["True False", "True (3.0, 10.0) 0 True"]
 
