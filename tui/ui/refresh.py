@@ -78,9 +78,9 @@ class Refresher:
 
     def start(self) -> None:
         """At start-up: the first screen's fetches, now."""
-        for part in self.parts.values():
-            if part.first:
-                self.ask(part.name)
+        for fetch in FETCHES:
+            if any(part.first for part in fetch.parts):
+                self.ask(fetch.name)
 
     def start_due(self) -> None:
         """Start the fetches whose time has come."""
