@@ -215,3 +215,11 @@ def feed_terminal(app: App, event: Message) -> None:
     """Hand an event to the app as its driver does with what the terminal sent (keys read in
     one burst arrive like this, back to back)."""
     app._driver.send_message(event)
+
+
+def make_active(app: App) -> None:
+    """Make `app` the active app of this context (Textual's widgets look it up there): for
+    code that runs an app's widgets outside the app's own task, as tests do."""
+    from textual._context import active_app
+
+    active_app.set(app)
