@@ -178,7 +178,9 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
             return
         if message.problem is not None:
             quote_line.update(Text(f"cannot look up {message.symbol}: {message.problem}", style=WARN))
-            if self._review is not None:
+            # The symbol is looked up while typing and again on Enter: one failed lookup
+            # does not undo another's success (the review then shows the checked order).
+            if self._review is not None and not self._review.checked:
                 self._review.unavailable(f"cannot check {message.symbol}: {message.problem}")
             return
         self.asset_symbol, self.asset, self.found, self.quote = (
@@ -368,7 +370,8 @@ class ReviewScreen(ModalScreen[bool]):
     def checked_plan(self, plan: OrderPlan, outlook: Review) -> None:
         if self.closing:
             return
-        self.plan, self.outlook, self.checked = plan, outlook, True
+        # Checked now: an earlier lookup's failure no longer stands between y and this order.
+        self.plan, self.outlook, self.checked, self.problem = plan, outlook, True, None
         self._redraw()
         self.call_after_refresh(self._drawn)
 
