@@ -45,7 +45,8 @@ def test_the_market_data_client_is_made_on_first_use():
         "b = Broker(demo_config('http://127.0.0.1:9'))\n"
         "print(b._data is None, deferred_pandas.is_loaded())\n"
         "b.prepare_data()\n"
-        "print(b.data is b.data, b.data._session._timeout, b.data._retry, deferred_pandas.is_loaded())\n"
+        "from tui.broker.sdk_compat import retries_of, session_of\n"
+        "print(b.data is b.data, session_of(b.data).timeout, retries_of(b.data), deferred_pandas.is_loaded())\n"
     )
     assert out.split("\n")[:2] == ["True False", "True (3.0, 10.0) 0 True"]
 
@@ -57,31 +58,51 @@ def test_installing_over_an_imported_module_does_nothing():
     assert deferred_pandas.install("no_such_module_here") is False
 
 
+def collected(obj: object) -> bool:
+    """Whether the collector still scans `obj` (a frozen object is in no generation)."""
+    return any(o is obj for o in gc.get_objects())
+
+
 def test_the_collector_pauses_and_resumes_with_startup_frozen():
     assert gc.isenabled()
+    thresholds = gc.get_threshold()
     try:
         gc_pause.pause(at_most=30)
         assert not gc.isenabled()
         gc_pause.pause(at_most=30)  # a second pause is a no-op
+        assert not gc.isenabled()
+        # What start-up builds while paused: long-lived containers the collector tracks.
+        built = [{"row": n} for n in range(1000)]
+        assert gc.is_tracked(built) and collected(built)
         frozen_before = gc.get_freeze_count()
         gc_pause.resume()
-        assert gc.isenabled() and gc.get_freeze_count() >= frozen_before
-        gc_pause.resume()  # and so is a second resume
         assert gc.isenabled()
+        # Frozen: moved out of every generation, so later collections skip it...
+        assert not collected(built) and not any(collected(row) for row in built[:10])
+        assert gc.get_freeze_count() >= frozen_before + len(built) + 1
+        # ... and the first generation collects less often than the default 700.
+        assert gc.get_threshold() == gc_pause.THRESHOLDS
+        frozen = gc.get_freeze_count()
+        gc_pause.resume()  # and so is a second resume: nothing more frozen
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
         gc.enable()
 
 
 def test_the_collector_comes_back_by_itself_if_the_panes_never_load():
+    thresholds = gc.get_threshold()
     try:
         gc_pause.pause(at_most=0.05)
+        assert not gc.isenabled()
         deadline = time.monotonic() + 5
         while not gc.isenabled() and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert gc.isenabled()
+        assert gc.isenabled() and gc.get_threshold() == gc_pause.THRESHOLDS  # resumed, as resume() does
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
         gc.enable()
 
 
