@@ -9,25 +9,19 @@ import random
 import time
 
 from tui.broker.journal import Journal
-from tui.sim.runner import BackgroundSimulator
-from tui.sim.server import ServerOptions
-from tui.sim.engine import EngineOptions
 from tui.ui.screens.ticket import ReviewScreen, TicketScreen
 
-from .conftest import SimHandle
-from .ui_support import FROZEN_AT, loaded, make_app, screen_text, until
+from .harness.simulator import SimHandle, start_simulator
+from .ui_support import loaded, make_app, screen_text, until
 
 
-def sample_sim(port: int = 0) -> BackgroundSimulator:
-    options = ServerOptions(engine=EngineOptions(seed=1, prices="static", portfolio="sample",
-                                                 partial_fill_share=0.0))
-    return BackgroundSimulator(options, None, port=port).start()
+def sample_sim(port: int = 0) -> SimHandle:
+    return start_simulator(portfolio="sample", port=port)
 
 
 async def test_a_dead_server_shows_offline_within_5s_and_clears_within_10s_of_its_return():
     first = sample_sim()
-    sim = SimHandle(first, None)
-    app = make_app(sim)
+    app = make_app(first)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         assert "OFFLINE" not in screen_text(app)
@@ -40,7 +34,7 @@ async def test_a_dead_server_shows_offline_within_5s_and_clears_within_10s_of_it
 
         again = sample_sim(port=first.port)  # same port, fresh state: one position fewer
         try:
-            again.call(lambda: again.simulator.exchange.positions.pop("AAPL", None))
+            again.call(lambda: again.exchange.positions.pop("AAPL", None))
             back = time.monotonic()
             await until(pilot, lambda: "OFFLINE" not in screen_text(app), timeout=10,
                         what="OFFLINE cleared within 10 s")
