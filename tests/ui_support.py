@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import unicodedata
 from datetime import datetime
 from typing import Any, Callable
+
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 from tui.config import Config, Intervals, Mode
 from tui.ui.app import AlpacaApp
@@ -59,3 +64,61 @@ async def loaded(pilot: Any, *, stream: bool = True) -> None:
     if stream and app.use_stream:
         await until(pilot, lambda: app.stream_state == "listening", what="stream listening")
     await pilot.pause()
+
+
+# ---- keys as the terminal delivers them ------------------------------------------------------
+
+def key_event(key: str) -> events.Key:
+    """The event Textual's driver makes for `key` (as Pilot.press does)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        character = unicodedata.lookup(_get_unicode_name_from_key(original))
+    except KeyError:
+        character = key if len(key) == 1 else None
+    return events.Key(key, character)
+
+
+def burst(app: AlpacaApp, keys: list[str]) -> int:
+    """Every key handed to the app at once, as one read from the terminal delivers them.
+    Returns how many keys the app will have received once it has them all."""
+    expected = app.key_queue.received + len(keys)
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        compat.feed_terminal(app, event)
+    return expected
+
+
+def keys_finished(app: AlpacaApp, count: int) -> bool:
+    """The app has received `count` keys and finished with every one: none waits, and the
+    last one sent was handled by the App or consumed by a widget. (KeySequencer.pending
+    counts a key a widget consumed until the next key arrives, so it is not used here.)"""
+    queue = app.key_queue
+    current = queue._current
+    return (queue.received >= count and not queue._waiting
+            and (current is None or compat.propagation_stopped(current)))
+
+
+async def settled(pilot: Any, count: int, seconds: float = 0.1) -> None:
+    """Until the app has taken `count` keys (burst() returns it) and finished with all of
+    them, then the screen has processed what they set off, and `seconds` more."""
+    app = pilot.app
+    await until(pilot, lambda: keys_finished(app, count), what="every key handled")
+    await pilot.pause(seconds)
+
+
+async def typed_slowly(pilot: Any, keys: list[str]) -> None:
+    """Each key on its own, as the terminal delivers a key typed alone, and the next one
+    only once the app has finished with it and the screen has processed what it set off:
+    a person typing slowly, without waiting out real time between keys."""
+    app = pilot.app
+    for key in keys:
+        count = burst(app, [key])
+        deadline = time.monotonic() + 5
+        while not keys_finished(app, count):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{key!r} not handled within 5 s\n{screen_text(app)}")
+            await asyncio.sleep(0.002)
+        await pilot.pause(0)
