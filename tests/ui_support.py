@@ -31,12 +31,14 @@ def config_for(url: str, mode: Mode = Mode.PAPER, intervals: Intervals = Interva
 
 
 def make_app(sim: Any, *, mode: Mode = Mode.PAPER, intervals: Intervals = Intervals(), stream: bool = True,
-             now: Callable[[], datetime] | None = None, **kwargs: Any) -> AlpacaApp:
+             now: Callable[[], datetime] | None = None, url: str | None = None, **kwargs: Any) -> AlpacaApp:
+    """The app against `sim` (or against `url`, a fake Alpaca in front of it), on the
+    simulator's clock when it has a manual one."""
     if now is None and sim.clock is not None:
         now = sim.clock.now
     # The same tries after an ambiguous failure, without the real pauses between them.
     kwargs.setdefault("backoff", FAST_BACKOFF)
-    return AlpacaApp(config_for(sim.url, mode, intervals), now=now, stream=stream, **kwargs)
+    return AlpacaApp(config_for(url or sim.url, mode, intervals), now=now, stream=stream, **kwargs)
 
 
 def screen_text(app: AlpacaApp) -> str:
