@@ -16,7 +16,7 @@ from tui.ui.screens.ticket import ReviewScreen, TicketScreen
 from .harness import profiles
 from .harness.profiles import examples
 from .harness.simulator import SimHandle, start_simulator
-from .ui_support import burst, loaded, make_app, screen_text, settled, typed_slowly, until
+from .ui_support import FAST_POLLING, burst, loaded, make_app, screen_text, settled, typed_slowly, until
 
 
 def sample_sim(port: int = 0) -> SimHandle:
@@ -111,8 +111,10 @@ async def test_confirmations_under_a_30_percent_fail_rate_each_make_one_order(ma
 
 
 async def test_stream_drops_lose_no_fill(make_sim):
+    """A fill made while the stream keeps dropping reaches the screen by polling (every
+    0.5 s here: the app's 5 s is not what is tested) and the stream comes back."""
     sim = make_sim(portfolio="sample")
-    app = make_app(sim)
+    app = make_app(sim, intervals=FAST_POLLING)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         sim.set_faults(drop_stream_every=0.5)
@@ -127,20 +129,27 @@ async def test_stream_drops_lose_no_fill(make_sim):
 
 
 async def test_a_refused_stream_falls_back_to_polling_and_says_so(make_sim):
+    """Refused (another program holds the account's one stream), the app says `polling`,
+    polls orders at the polling interval (0.5 s here, not the stream's 20 s) and so shows
+    an order placed elsewhere within a few polls."""
     sim = make_sim(portfolio="sample")
     holder = make_app(sim)  # another program holding the account's one stream
     async with holder.run_test(size=(80, 24)) as holder_pilot:
         await loaded(holder_pilot)
-        app = make_app(sim)
+        app = make_app(sim, intervals=FAST_POLLING)
         async with app.run_test(size=(80, 24)) as pilot:
             await loaded(pilot, stream=False)
             await until(pilot, lambda: app.stream_state == "unauthorized", what="stream refused")
-            assert "polling" in screen_text(app) and app.refresher.fetches["orders"].interval(app.config.intervals, app.stream_state == "listening") == app.config.intervals.orders_polling
+            intervals = app.config.intervals
+            assert "polling" in screen_text(app)
+            assert app.refresher.fetches["orders"].interval(intervals, False) == intervals.orders_polling == 0.5
             from alpaca.trading.requests import LimitOrderRequest
 
             sim.client.submit_order(LimitOrderRequest(symbol="INTC", qty=1, side="buy", time_in_force="gtc",
                                                       limit_price=1))
+            placed = time.monotonic()
             await until(pilot, lambda: "Orders (4)" in screen_text(app), timeout=10, what="polled orders")
+            assert time.monotonic() - placed < intervals.orders / 2  # by polling, not the 20 s refresh
 
 
 async def test_at_start_an_earlier_runs_open_intents_are_settled_and_reported(make_sim, tmp_path):

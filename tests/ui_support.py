@@ -21,6 +21,9 @@ from tui.ui import compat
 FROZEN_AT = datetime.fromisoformat("2026-11-23T10:30:00-05:00")
 # Refreshes that never come on their own during a test: only what the test does moves data.
 QUIET = Intervals(account=3600, positions=3600, orders=3600, orders_polling=3600, positions_polling=3600, clock=3600, fills=3600)
+# Polling (the stream down) every half second instead of 5 s; the intervals with the stream
+# up stay the app's own (15-60 s), so what shows within a second or two came by polling.
+FAST_POLLING = Intervals(orders_polling=0.5, positions_polling=0.5)
 
 
 FAST_BACKOFF = (0.01, 0.02, 0.05)
