@@ -21,7 +21,7 @@ from alpaca.trading.requests import (
 from tui.sim.fmt import NY
 
 from .conftest import wait_for
-from .test_sim_orders import (BUY, DAY, GTC, SELL, D, events_for, fills, get, get_nested, limit, market, quote,
+from .test_sim_orders import (BUY, GTC, SELL, D, events_for, fills, get, get_nested, limit, market, quote,
                               record_events, wait_status)
 
 
