@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 import pytest
+from textual.pilot import Pilot
 
 from .harness import profiles  # noqa: F401  (registers and loads the Hypothesis profile)
 from .harness.simulator import KEY, SECRET, SimHandle, Simulators, trading_client, wait_for
@@ -37,3 +38,25 @@ def sim(make_sim) -> SimHandle:
 
 def pytest_report_header(config) -> str:
     return f"hypothesis profile: {profiles.PROFILE} (HYPOTHESIS_PROFILE=thorough for a deeper search)"
+
+
+@pytest.fixture(autouse=True)
+def keys_without_idle_waits(monkeypatch):
+    """Pilot.press for this app sends each key as Textual's Pilot does (the driver's
+    path) and waits, before the next, until the app has finished with it and the screen
+    has processed what it set off (ui_support.typed_slowly). Pilot's own press waits for
+    the whole process to be idle twice a key instead (>= 40 ms, up to 2 s while a
+    simulator thread of the process works), which is most of what the UI tests took.
+    Other apps (no key sequencer) and `wait:` keys keep Pilot's press."""
+    from tui.ui.app import AlpacaApp
+
+    from .ui_support import typed_slowly
+
+    original = Pilot.press
+
+    async def press(self: Pilot, *keys: str) -> None:
+        if not isinstance(self.app, AlpacaApp) or any(key.startswith("wait:") for key in keys):
+            return await original(self, *keys)
+        await typed_slowly(self, list(keys))
+
+    monkeypatch.setattr(Pilot, "press", press)

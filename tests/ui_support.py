@@ -116,8 +116,9 @@ async def settled(pilot: Any, count: int, seconds: float = 0.1) -> None:
 
 async def typed_slowly(pilot: Any, keys: list[str]) -> None:
     """Each key on its own, as the terminal delivers a key typed alone, and the next one
-    only once the app has finished with it and the screen has processed what it set off:
-    a person typing slowly, without waiting out real time between keys."""
+    only once the app has finished with it, its animations are done and the screen has
+    processed what it set off: a person typing slowly, without waiting out real time
+    between keys."""
     app = pilot.app
     for key in keys:
         count = burst(app, [key])
@@ -126,4 +127,5 @@ async def typed_slowly(pilot: Any, keys: list[str]) -> None:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{key!r} not handled within 5 s\n{screen_text(app)}")
             await asyncio.sleep(0.002)
+        await app.animator.wait_until_complete()
         await pilot.pause(0)
