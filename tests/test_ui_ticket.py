@@ -175,7 +175,7 @@ async def test_review_warns_over_buying_power_and_the_rejection_shows_in_the_sta
         await open_ticket(pilot)
         await pilot.press(*"SPY", "tab", *"100", "enter")
         await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.checked)
-        assert "exceeds buying power" in screen_text(app)
+        await until(pilot, lambda: "exceeds buying power" in screen_text(app), what="the warning drawn")
         await pilot.press("y")  # warnings inform; the server decides
         bar = app.main.query_one(StatusBar)
         await until(pilot, lambda: "REJECTED" in bar.line.plain, what="rejection in the status bar")
