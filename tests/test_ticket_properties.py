@@ -17,7 +17,7 @@ properties:
 4. A rejected form yields errors only: no plan, so nothing is reviewed or sent.
 
 The strategies are in tests/ticket_inputs.py, Alpaca's rules in tests/alpaca_rules.py.
-Deterministic (derandomized) by default, 200 examples a property; a deeper search, new
+Deterministic (derandomized) by default, 100 examples a property; a deeper search, new
 examples every run: HYPOTHESIS_PROFILE=thorough pytest tests/test_ticket_properties.py
 (5,000 a property).
 """
@@ -59,9 +59,8 @@ from .ticket_inputs import (NOW, SCENARIOS, client_order_ids, held_positions, ho
 
 D = Decimal
 
-# One budget for every property here: the profile's (tests/harness/profiles.py) with more
-# examples than its default, since each example is cheap; filtering is expected.
-PROFILE = settings(max_examples=examples(200, 5000), deadline=None,
+# One budget for every property here (tests/harness/profiles.py); filtering is expected.
+PROFILE = settings(max_examples=examples(100, 5000), deadline=None,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 FORM_FIELDS = {f.name for f in fields(TicketForm)}
 
@@ -107,7 +106,7 @@ def test_nothing_typed_raises(ticket, quote, facts, now, client_order_id):
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-@settings(PROFILE, max_examples=max(1, PROFILE.max_examples // 8))  # ~200 plans across the scenarios
+@settings(PROFILE, max_examples=max(1, PROFILE.max_examples // 8))  # ~100 plans across the scenarios
 @given(data=st.data())
 def test_accepted_orders_obey_alpacas_rules(scenario, data):
     form, asset, holding = data.draw(tickets(plausible=True, scenario=scenario), label="ticket")
