@@ -60,3 +60,25 @@ def keys_without_idle_waits(monkeypatch):
         await typed_slowly(self, list(keys))
 
     monkeypatch.setattr(Pilot, "press", press)
+
+
+@pytest.fixture(autouse=True)
+def streams_stopped_after_the_test(monkeypatch):
+    """The app stops its trade_updates thread only on `q` (action_quit); a test that ends
+    its run_test otherwise would leave the thread reconnecting to a stopped simulator for
+    the rest of the session (one more per UI test). Every app made during the test has
+    its stream stopped at teardown."""
+    from tui.ui.app import AlpacaApp
+
+    made: list[AlpacaApp] = []
+    init = AlpacaApp.__init__
+
+    def record(self: AlpacaApp, *args, **kwargs) -> None:
+        init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(AlpacaApp, "__init__", record)
+    yield
+    for app in made:
+        if app.stream is not None:
+            app.stream.stop()
