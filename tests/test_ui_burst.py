@@ -62,8 +62,8 @@ def edit_script(rng: random.Random, steps: int | None = None, again: bool | None
     type `steps` Rights from market (which shows its price fields), prices for them, the
     TIF, and with `again` back to Type over those fields to change it again (fields shown
     and hidden while keys are still coming). Unset: drawn too."""
-    keys = list(rng.choice(["MSFT", "INTC", "F", "AAPL"]))
-    keys += ["tab", *str(rng.randint(1, 40))]
+    keys = list(rng.choice(["F", "KO", "AMD", "INTC"]))  # short: every key costs the app a frame
+    keys += ["tab", *str(rng.randint(1, 9))]
     keys += ["tab", "tab"]  # over "or $" to Side
     if rng.random() < 0.3:
         keys.append("right")  # buy -> sell
