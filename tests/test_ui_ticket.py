@@ -250,7 +250,7 @@ async def test_a_good_lookup_after_a_failed_one_makes_the_review_send_on_y(make_
 
     sim = make_sim(portfolio="sample")
     fake = hostile(upstream=sim.url)
-    fake.answer("GET", "/v2/assets/INTC", delay=2.0, json={})  # no real answer while the test runs
+    fake.answer("GET", "/v2/assets/INTC", delay=1.0, json={})  # no real answer before ours
     app = make_app(sim, url=fake.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
@@ -267,4 +267,4 @@ async def test_a_good_lookup_after_a_failed_one_makes_the_review_send_on_y(make_
         await until(pilot, lambda: review.checked and review.shown, what="the good lookup: the order checked")
         assert "y send" in screen_text(app)  # what the review offers...
         await settled(pilot, burst(app, ["y"]), seconds=0)
-        await until(pilot, lambda: order_count(sim) == before + 1, timeout=2, what="... y does: one order")
+        await until(pilot, lambda: order_count(sim) == before + 1, timeout=1.5, what="... y does: one order")
