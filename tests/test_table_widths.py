@@ -140,8 +140,8 @@ def small(items: list[Position]) -> list[Position]:
 
 
 # Derandomized, and no shrinking: each example runs an app (a failure then reports the
-# example as drawn, in seconds rather than minutes). Thorough: 500, drawn anew.
-EXAMPLES = settings(max_examples=examples(25, 500), deadline=None, database=None,
+# example as drawn, in seconds rather than minutes). 15 by default; thorough: 500, drawn anew.
+EXAMPLES = settings(max_examples=examples(15, 500), deadline=None, database=None,
                     phases=(Phase.explicit, Phase.generate),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 widths = st.integers(80, 200)
