@@ -19,7 +19,7 @@ from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, TimeInForce
 from alpaca.trading.requests import MarketOrderRequest
 
-from benchmarks.common import Result, Simulator, app_against, median, percentile
+from benchmarks.common import Result, SimulatorProcess, app_against, median, percentile
 
 SYMBOL = "INTC"  # not in the sample portfolio: its row is the benchmark's alone
 
@@ -27,7 +27,7 @@ SYMBOL = "INTC"  # not in the sample portfolio: its row is the benchmark's alone
 def run(quick: bool = False) -> list[Result]:
     fills = 10 if quick else 40
     latencies: list[float] = []
-    with Simulator("--portfolio", "sample") as sim, app_against(sim.url, columns=120, lines=40) as terminal:
+    with SimulatorProcess("--portfolio", "sample") as sim, app_against(sim.url, columns=120, lines=40) as terminal:
         if terminal.shows("Positions (6)", "Orders (3)", "stream", timeout=20) is None:
             raise RuntimeError(f"the app did not come up:\n{terminal.text()}")
         terminal.idle(3)  # past start-up's own refreshes

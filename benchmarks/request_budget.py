@@ -17,7 +17,7 @@ from collections import Counter
 import aiohttp
 from aiohttp import WSMsgType, web
 
-from benchmarks.common import Result, Simulator, app_against
+from benchmarks.common import Result, SimulatorProcess, app_against
 
 STREAM_PATHS = ("/stream", "/stream/")
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
@@ -175,7 +175,7 @@ def measure(upstream: str, stream: bool, window: float) -> Result:
 
 def run(quick: bool = False) -> list[Result]:
     window = 20.0 if quick else 60.0
-    with Simulator("--portfolio", "sample") as sim:
+    with SimulatorProcess("--portfolio", "sample") as sim:
         return [measure(sim.url, stream, window) for stream in (True, False)]
 
 

@@ -18,7 +18,7 @@ import os
 import sys
 import time
 
-from benchmarks.common import Result, Simulator, Terminal, app_against, median, percentile
+from benchmarks.common import Result, SimulatorProcess, Terminal, app_against, median, percentile
 
 POSITIONS, ORDERS = 1000, 2000
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
@@ -90,7 +90,7 @@ def key_latencies(terminal: Terminal, keys: int) -> list[float]:
 
 
 def run(quick: bool = False) -> list[Result]:
-    with Simulator("--positions", str(POSITIONS), "--open-orders", str(ORDERS)) as sim, \
+    with SimulatorProcess("--positions", str(POSITIONS), "--open-orders", str(ORDERS)) as sim, \
             app_against(sim.url, columns=120, lines=40) as terminal:
         if terminal.shows(f"Positions ({POSITIONS})", f"Orders ({ORDERS})", timeout=60) is None:
             raise RuntimeError(f"the titles never showed the counts:\n{terminal.text()}")

@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 import aiohttp
 
-from benchmarks.common import Result, Simulator, median, percentile
+from benchmarks.common import Result, SimulatorProcess, median, percentile
 
 HEADERS = {"APCA-API-KEY-ID": "bench", "APCA-API-SECRET-KEY": "bench"}
 PATHS = ["/v2/account", "/v2/positions", "/v2/orders?status=open", "/v2/clock",
@@ -77,7 +77,7 @@ async def closed_loop(url: str, seconds: float, connections: int) -> tuple[int, 
 
 
 def throughput(seconds: float, connections: int = CONNECTIONS) -> Result:
-    with Simulator("--rate-limit", "0", "--prices", "static", "--portfolio", "sample") as sim:
+    with SimulatorProcess("--rate-limit", "0", "--prices", "static", "--portfolio", "sample") as sim:
         asyncio.run(closed_loop(sim.url, 1.0, connections))  # warm up
         ok, failed, latencies = asyncio.run(closed_loop(sim.url, seconds, connections))
     extra = {"p50_ms": _ms(median(latencies)), "p99_ms": _ms(percentile(latencies, 99)), "ok": ok,
@@ -148,7 +148,7 @@ def order_latency(seconds: float, rate: float = ORDER_RATE) -> Result:
     # Cash for every order of the run (each under $150 a share): a long run must not end
     # in 403 "insufficient buying power" and measure rejections instead.
     cash = max(100_000, int(rate * seconds * 150))
-    with Simulator("--rate-limit", "0", "--portfolio", "sample", "--cash", str(cash)) as sim:
+    with SimulatorProcess("--rate-limit", "0", "--portfolio", "sample", "--cash", str(cash)) as sim:
         results = asyncio.run(order_load(sim.url, seconds, rate))
     latencies = [latency for latency, _ in results]
     errors = [status for _, status in results if status is None or not 200 <= status < 300]

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks.common import Result, Simulator, app_against
+from benchmarks.common import Result, SimulatorProcess, app_against
 
 
 def run(quick: bool = False) -> list[Result]:
     window = 20 if quick else 60
-    with Simulator("--portfolio", "sample") as sim, app_against(sim.url, columns=120, lines=40) as terminal:
+    with SimulatorProcess("--portfolio", "sample") as sim, app_against(sim.url, columns=120, lines=40) as terminal:
         if terminal.shows("Positions (6)", "Orders (3)", "stream", timeout=20) is None:
             raise RuntimeError(f"the app did not come up:\n{terminal.text()}")
         terminal.idle(5)  # start-up paints the whole screen; that is not the steady cost

@@ -16,7 +16,6 @@ from tui.broker.delivery import Dispatcher
 from tui.broker.journal import Journal
 from tui.broker.ratelimit import Budget
 
-from .conftest import wait_for
 from .ui_support import config_for
 
 class FastTime:

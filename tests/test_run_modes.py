@@ -4,8 +4,6 @@ and the demo in a real terminal."""
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
 import time
@@ -15,6 +13,8 @@ import pytest
 
 from tui import __version__
 from tui.config import PAPER_URL, ConfigError, Mode, from_env, load_env
+
+from .harness.terminal import APP, Terminal, app_env
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = {"ALPACA_API_KEY": "k", "ALPACA_SECRET_KEY": "s"}
@@ -87,78 +87,20 @@ def test_help_and_version(tmp_path):
     assert run_cli("--version", env={}, cwd=tmp_path).stdout.strip() == f"alpaca-tui {__version__}"
 
 
-class Terminal:
-    """The app in a real pseudo-terminal: what it draws, and keys typed into it."""
-
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, size=(24, 80),
-                 argv: list[str] | None = None) -> None:
-        """argv: run this instead of `python -m tui *args`."""
-        import fcntl
-        import struct
-        import termios
-
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:  # the child: become the app
-            os.chdir(cwd)
-            argv = argv or [sys.executable, "-m", "tui", *args]
-            os.execve(argv[0], argv, env)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
-        self.output = b""
-
-    def read_until(self, *needles: bytes, timeout: float = 10) -> float:
-        started = time.monotonic()
-        while not all(n in self.output for n in needles):
-            if time.monotonic() - started > timeout:
-                raise AssertionError(f"not seen within {timeout}s: {needles}\n{self.output[-2000:]!r}")
-            ready, _, _ = select.select([self.fd], [], [], 0.05)
-            if ready:
-                try:
-                    self.output += os.read(self.fd, 65536)
-                except OSError:
-                    break
-        return time.monotonic() - started
-
-    def type(self, keys: str) -> None:
-        os.write(self.fd, keys.encode())
-
-    def wait_exit(self, timeout: float) -> int | None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                self.read_until(b"\x00never", timeout=0.05)
-            except AssertionError:
-                pass
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                return os.waitstatus_to_exitcode(status)
-        return None
-
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, 9)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(self.fd)
-
-
-def terminal_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALPACA_")}
-    return {**env, "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"}
+def demo(tmp_path: Path, argv: list[str] | None = None) -> Terminal:
+    """The demo (or argv) in an 80x24 pseudo-terminal, started in tmp_path."""
+    return Terminal(argv or [*APP, "--demo"], app_env(), cwd=tmp_path, columns=80, lines=24)
 
 
 @pytest.mark.parametrize("args, first_line", [(["--demo"], b""), ([], b"starting the demo")])
 def test_the_demo_in_a_terminal_shows_data_then_q_quits(tmp_path, args, first_line):
-    term = Terminal(args, terminal_env(), tmp_path)
-    try:
-        term.read_until(b"Positions (6)", b"Orders (3)", b"Equity", b"OPEN", first_line, timeout=15)
-        assert b"DEMO" in term.output
-        term.type("q")
+    with demo(tmp_path, [*APP, *args]) as term:
+        term.expect("Positions (6)", "Orders (3)", "Equity", "OPEN", "DEMO", timeout=15)
+        assert first_line in term.output  # without keys: said before the screen takes over
+        term.send("q")
         started = time.monotonic()
         assert term.wait_exit(5) == 0
         assert time.monotonic() - started < 3
-    finally:
-        term.kill()
 
 
 def demo_simulator_pid(app_pid: int) -> int:
@@ -183,31 +125,25 @@ def gone_within(pid: int, seconds: float) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
 def test_the_demo_simulator_process_ends_when_the_app_quits(tmp_path):
-    term = Terminal(["--demo"], terminal_env(), tmp_path)
-    try:
-        term.read_until(b"Positions (6)", timeout=15)
+    with demo(tmp_path) as term:
+        term.expect("Positions (6)", timeout=15)
         simulator = demo_simulator_pid(term.pid)
-        term.type("q")
+        term.send("q")
         assert term.wait_exit(5) == 0
         assert gone_within(simulator, 5)
-    finally:
-        term.kill()
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
 def test_the_demo_simulator_process_ends_when_the_app_is_killed(tmp_path):
     # The app under a shell that keeps the terminal, as in a tmux pane: no SIGHUP reaches
     # the simulator, and no clean-up code of the app runs; the pipe closing must stop it.
-    argv = ["/bin/sh", "-c", f"'{sys.executable}' -m tui --demo; sleep 30"]
-    term = Terminal([], terminal_env(), tmp_path, argv=argv)
-    try:
-        term.read_until(b"Positions (6)", timeout=15)
+    with demo(tmp_path, ["/bin/sh", "-c", f"'{sys.executable}' -m tui --demo; sleep 30"]) as term:
+        term.expect("Positions (6)", timeout=15)
         app = int(Path(f"/proc/{term.pid}/task/{term.pid}/children").read_text().split()[0])
         simulator = demo_simulator_pid(app)
         os.kill(app, 9)
         assert gone_within(simulator, 5)
-    finally:
-        term.kill()
+        term.kill()  # the shell, sleeping
 
 
 def test_a_dotenv_others_can_read_is_warned_about(tmp_path):

@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from tui.sim.engine import EngineOptions, Exchange
 
 from .conftest import KEY, SECRET, wait_for
+from .harness.profiles import examples
 
 HEADERS = {"APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET}
 AUTH = {"action": "authenticate", "data": {"key_id": KEY, "secret_key": SECRET}}
@@ -332,7 +333,7 @@ def test_fuzzed_order_bodies_never_get_a_5xx(sim):
     session = requests.Session()
     session.headers.update(HEADERS)
 
-    @settings(max_examples=300, derandomize=True, deadline=None, database=None,
+    @settings(max_examples=examples(300, 5000), deadline=None, database=None,  # derandomized unless thorough
               suppress_health_check=list(HealthCheck))
     @given(ORDER_BODIES)
     def check(body: dict[str, Any]) -> None:

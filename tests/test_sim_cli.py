@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import selectors
 import signal
 import socket
 import subprocess
@@ -20,66 +18,26 @@ from websockets.sync.client import connect
 from tui import __version__
 
 from .conftest import KEY, SECRET
+from .harness.simulator import SimulatorProcess
 
 ROOT = Path(__file__).resolve().parent.parent
-LISTENING = re.compile(r"^listening on http://127\.0\.0\.1:(\d+)$")
 HEADERS = {"APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET}
-
-
-class Sim:
-    def __init__(self, *flags: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tui", "sim", *flags], cwd=ROOT, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, bufsize=0,  # unbuffered, so select() sees every line still unread
-        )
-        self.port = 0
-
-    def wait_listening(self, timeout: float = 15) -> int:
-        line = read_line(self.proc, timeout)
-        match = LISTENING.match(line)
-        if not match:
-            self.proc.kill()
-            raise AssertionError(f"unexpected first line {line!r}; stderr: {self.proc.stderr.read().decode()!r}")
-        self.port = int(match.group(1))
-        return self.port
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return requests.get(self.url + path, timeout=5, **kwargs)
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 5) -> int:
-        self.proc.send_signal(sig)
-        return self.proc.wait(timeout=timeout)
-
-
-def read_line(proc: subprocess.Popen, timeout: float) -> str:
-    """One line of an unbuffered stdout, or fail after `timeout` seconds (a silent child must not hang us)."""
-    with selectors.DefaultSelector() as selector:
-        selector.register(proc.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            raise AssertionError(f"no output within {timeout}s")
-    return proc.stdout.readline().decode().rstrip("\n")
 
 
 @pytest.fixture
 def run() -> Iterator:
-    started: list[Sim] = []
+    """Start `alpaca-tui sim --port PORT FLAGS` processes (not yet waited for); all ended after the test."""
+    started: list[SimulatorProcess] = []
 
-    def start(*flags: str, port: str = "0") -> Sim:
-        sim = Sim("--port", port, *flags)
+    def start(*flags: str, port: str = "0") -> SimulatorProcess:
+        sim = SimulatorProcess(*flags, port=port)
         started.append(sim)
         return sim
 
     yield start
     for sim in started:
-        if sim.proc.poll() is None:
-            sim.proc.kill()
-            sim.proc.wait()
-        sim.proc.stdout.close()
-        sim.proc.stderr.close()
+        sim.kill()
+        sim.close()
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -97,7 +55,7 @@ def test_prints_the_address_then_stops_cleanly_on_a_signal(run, sig):
     started = time.monotonic()
     assert sim.stop(sig) == 0
     assert time.monotonic() - started < 5
-    assert b"Traceback" not in sim.proc.stderr.read()
+    assert "Traceback" not in sim.stderr_text()
 
 
 def test_a_signal_right_after_the_address_line_is_still_a_clean_stop(run):
@@ -137,7 +95,7 @@ def test_a_port_in_use_is_a_clear_error(run):
         taken.listen()
         sim = run(port=str(taken.getsockname()[1]))
         assert sim.proc.wait(timeout=15) == 1
-        assert "cannot listen on 127.0.0.1:" in sim.proc.stderr.read().decode()
+        assert "cannot listen on 127.0.0.1:" in sim.stderr_text()
 
 
 # ---- flags ----------------------------------------------------------------------------------
@@ -161,19 +119,13 @@ def test_one_key_without_the_other_is_refused():
 
 def fingerprint(*flags: str) -> tuple:
     """What a client sees first from a fresh simulator: account ids, prices, a new order's id."""
-    sim = Sim("--port", "0", "--prices", "static", *flags)
-    try:
-        sim.wait_listening()
+    with SimulatorProcess("--prices", "static", *flags) as sim:
         account = sim.get("/v2/account").json()
         quotes = sim.get("/v2/stocks/quotes/latest", params={"symbols": "AAPL,SPY,KO"}).json()["quotes"]
         order = requests.post(sim.url + "/v2/orders", timeout=5, json={
             "symbol": "AAPL", "qty": 1, "side": "buy", "type": "limit", "limit_price": 1, "time_in_force": "gtc"}).json()
         return (account["id"], account["account_number"], order["id"], order["client_order_id"],
                 {s: (q["bp"], q["ap"]) for s, q in quotes.items()})
-    finally:
-        sim.stop()
-        sim.proc.stdout.close()
-        sim.proc.stderr.close()
 
 
 def test_seed_makes_runs_reproducible():

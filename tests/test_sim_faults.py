@@ -16,10 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from tui.cli import build_parser, server_options
-from tui.sim.engine import EngineOptions
 from tui.sim.faults import FaultOptions
-from tui.sim.runner import BackgroundSimulator
-from tui.sim.server import ServerOptions
 
 from .conftest import KEY, SECRET, SimHandle
 
@@ -30,23 +27,15 @@ FAILED = {500, 503, 504}
 
 
 @pytest.fixture
-def faulty() -> Iterator[Callable[..., SimHandle]]:
+def faulty(make_sim) -> Callable[..., SimHandle]:
     """Start simulators with fault options (still prices, no partial fills, no rate limit unless asked)."""
-    started: list[BackgroundSimulator] = []
 
     def start(*, seed: int = 1, rate_limit: int = 0, api_key: str | None = None, secret_key: str | None = None,
               **faults: Any) -> SimHandle:
-        options = ServerOptions(
-            engine=EngineOptions(seed=seed, prices="static", partial_fill_share=0.0),
-            api_key=api_key, secret_key=secret_key, rate_limit=rate_limit, faults=FaultOptions(**faults),
-        )
-        background = BackgroundSimulator(options).start()
-        started.append(background)
-        return SimHandle(background, None)
+        return make_sim(seed=seed, rate_limit=rate_limit, api_key=api_key, secret_key=secret_key,
+                        faults=FaultOptions(**faults))
 
-    yield start
-    for background in started:
-        background.stop()
+    return start
 
 
 def http(sim: SimHandle, method: str, path: str, headers: dict[str, str] | None = HEADERS,

@@ -59,31 +59,51 @@ def test_installing_over_an_imported_module_does_nothing():
     assert deferred_pandas.install("no_such_module_here") is False
 
 
+def collected(obj: object) -> bool:
+    """Whether the collector still scans `obj` (a frozen object is in no generation)."""
+    return any(o is obj for o in gc.get_objects())
+
+
 def test_the_collector_pauses_and_resumes_with_startup_frozen():
     assert gc.isenabled()
+    thresholds = gc.get_threshold()
     try:
         gc_pause.pause(at_most=30)
         assert not gc.isenabled()
         gc_pause.pause(at_most=30)  # a second pause is a no-op
+        assert not gc.isenabled()
+        # What start-up builds while paused: long-lived containers the collector tracks.
+        built = [{"row": n} for n in range(1000)]
+        assert gc.is_tracked(built) and collected(built)
         frozen_before = gc.get_freeze_count()
         gc_pause.resume()
-        assert gc.isenabled() and gc.get_freeze_count() >= frozen_before
-        gc_pause.resume()  # and so is a second resume
         assert gc.isenabled()
+        # Frozen: moved out of every generation, so later collections skip it...
+        assert not collected(built) and not any(collected(row) for row in built[:10])
+        assert gc.get_freeze_count() >= frozen_before + len(built) + 1
+        # ... and the first generation collects less often than the default 700.
+        assert gc.get_threshold() == gc_pause.THRESHOLDS
+        later = [{"row": "after start-up"}]
+        gc_pause.resume()  # and so is a second resume: nothing built since is frozen
+        assert gc.isenabled() and collected(later)
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
         gc.enable()
 
 
 def test_the_collector_comes_back_by_itself_if_the_panes_never_load():
+    thresholds = gc.get_threshold()
     try:
         gc_pause.pause(at_most=0.05)
+        assert not gc.isenabled()
         deadline = time.monotonic() + 5
         while not gc.isenabled() and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert gc.isenabled()
+        assert gc.isenabled() and gc.get_threshold() == gc_pause.THRESHOLDS  # resumed, as resume() does
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
         gc.enable()
 
 

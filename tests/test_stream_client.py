@@ -20,11 +20,8 @@ from alpaca.trading.enums import OrderSide, TimeInForce
 from alpaca.trading.requests import MarketOrderRequest
 
 from tui.broker.stream import StreamState, TradeUpdatesStream
-from tui.sim.engine import EngineOptions
-from tui.sim.runner import BackgroundSimulator
-from tui.sim.server import ServerOptions
-
-from .conftest import KEY, SECRET, trading_client, wait_for
+from .conftest import KEY, SECRET, wait_for
+from .harness.simulator import SimHandle, start_simulator
 
 S = StreamState
 
@@ -215,12 +212,9 @@ def test_callbacks_that_raise_do_not_kill_the_stream(sim, open_stream, caplog):
 
 
 def test_reconnects_by_itself_after_a_server_restart(open_stream):
-    def options() -> ServerOptions:
-        return ServerOptions(engine=EngineOptions(seed=1, prices="static", partial_fill_share=0.0), rate_limit=0)
-
-    running: list[BackgroundSimulator] = []
+    running: list[SimHandle] = []
     try:
-        first = BackgroundSimulator(options()).start()
+        first = start_simulator()
         running.append(first)
         stream, rec = open_stream(first.stream_url)
         wait_for(lambda: stream.state is S.LISTENING)
@@ -228,14 +222,14 @@ def test_reconnects_by_itself_after_a_server_restart(open_stream):
         first.stop()
         wait_for(lambda: rec.count(S.DISCONNECTED) >= 2)  # the close, then at least one refusal
         assert rec.details(S.DISCONNECTED)[:2] == ["closed by server: server shutdown", "connection refused"]
-        second = BackgroundSimulator(options(), port=first.port).start()
+        second = start_simulator(port=first.port)
         running.append(second)
         wait_for(lambda: rec.count(S.LISTENING) == 2)
-        order = buy(trading_client(second.url), "MSFT", 1)
+        order = buy(second.client, "MSFT", 1)
         wait_for(lambda: rec.fill_of(order.id))
     finally:
-        for background in running:
-            background.stop()
+        for handle in running:
+            handle.stop()
 
 
 # ---- against a scripted server ---------------------------------------------------------------

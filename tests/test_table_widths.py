@@ -25,6 +25,7 @@ from tui.ui.widgets.positions import COLUMNS, PositionsTable, TOTAL_KEY, positio
 from tui.ui.widgets.table import LiveTable, RowDiffer, hidden_note
 
 from .conftest import wait_for
+from .harness.profiles import examples
 from .ui_support import loaded, make_app, screen_text, until
 
 APP_CSS = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "tui" / "ui" / "app.tcss")
@@ -139,34 +140,36 @@ def small(items: list[Position]) -> list[Position]:
 
 
 # Derandomized, and no shrinking: each example runs an app (a failure then reports the
-# example as drawn, in seconds rather than minutes).
-EXAMPLES = settings(max_examples=25, derandomize=True, deadline=None, database=None,
+# example as drawn, in seconds rather than minutes). 15 by default; thorough: 500, drawn anew.
+EXAMPLES = settings(max_examples=examples(15, 500), deadline=None, database=None,
                     phases=(Phase.explicit, Phase.generate),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 widths = st.integers(80, 200)
 
 
 async def _show_all(width: int, held: list[Position], resting: list[Order], done: list[FillRow]) -> None:
+    """Each step: the tables take the rows, then pause(0) lets the screen process what that
+    set off and lays it out (no wait for the process to idle: nothing else runs here)."""
     app = Panes()
     async with app.run_test(size=(width, 24)) as pilot:
         table, pane = app.query_one(PositionsTable), app.query_one(OrdersPane)
         differ = RowDiffer(COLUMNS)
         # First drawn small, then grown through the differ's cell changes (the fast path).
         table.show(held, differ.diff(position_rows(small(held))))
-        await pilot.pause()
+        await pilot.pause(0)
         rows = position_rows(held)
         update = differ.diff(rows)
         assert update.changes is not None
         table.show(held, update)
         pane.show_orders(resting)
-        await pilot.pause()
-        await pilot.pause()
+        await pilot.pause(0)
+        await pilot.pause(0)
         assert_whole(app, table, rows, table)
         assert_whole(app, pane.query_one(OrdersTable), order_rows(resting), pane)
         pane.show_fills(done)
         pane.showing_fills = True
-        await pilot.pause()
-        await pilot.pause()
+        await pilot.pause(0)
+        await pilot.pause(0)
         assert_whole(app, pane.query_one(FillsTable), fill_rows(done), pane)
 
 

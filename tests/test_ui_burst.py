@@ -9,55 +9,18 @@ through a real pseudo-terminal with one write.
 
 from __future__ import annotations
 
-import os
 import random
-import sys
-import time
-import unicodedata
-from pathlib import Path
+import re
 
-from textual import events
-from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+import pytest
 
 from tui.ui.screens.ticket import ReviewScreen, TicketScreen
 from tui.ui.widgets.orders import OrdersPane
 
-from .test_run_modes import Terminal
-from .ui_support import loaded, make_app, screen_text, until
-from tui.ui import compat
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def key_event(key: str) -> events.Key:
-    """The event Textual's driver makes for `key` (as Pilot.press does)."""
-    if len(key) == 1 and not key.isalnum():
-        key = _character_to_key(key)
-    original = REPLACED_KEYS.get(key, key)
-    try:
-        character = unicodedata.lookup(_get_unicode_name_from_key(original))
-    except KeyError:
-        character = key if len(key) == 1 else None
-    return events.Key(key, character)
-
-
-def burst(app, keys: list[str]) -> int:
-    """Every key handed to the app at once, as one read from the terminal delivers them.
-    Returns how many keys the app will have received once it has them all."""
-    expected = app.key_queue.received + len(keys)
-    for key in keys:
-        event = key_event(key)
-        event.set_sender(app)
-        compat.feed_terminal(app, event)
-    return expected
-
-
-async def settled(pilot, count: int, seconds: float = 0.1) -> None:
-    """Until the app has taken `count` keys more than it had when the burst was sent
-    (burst() returns the count before) and finished with all of them."""
-    app = pilot.app
-    await until(pilot, lambda: app.key_queue.received >= count and app.key_queue.pending == 0, what="every key handled")
-    await pilot.pause(seconds)
+from .harness import profiles
+from .harness.profiles import THOROUGH
+from .harness.terminal import APP, Terminal, app_env
+from .ui_support import burst, loaded, make_app, screen_text, settled, typed_slowly, until
 
 
 async def test_a_limit_order_typed_in_one_burst_is_a_limit_order(make_sim):
@@ -90,84 +53,111 @@ async def test_3f_in_one_burst_shows_the_fills(make_sim):
 FIELD_TABS = {"symbol": 0, "qty": 1, "notional": 2, "side": 3, "order_type": 4}
 
 
-def edit_script(rng: random.Random) -> list[str]:
-    """A random ticket edit from the Symbol field: a symbol, a quantity, maybe a type change
-    (which shows or hides price fields), prices for what the type shows, maybe TIF and side."""
-    keys = list(rng.choice(["MSFT", "INTC", "F", "AAPL"]))
-    keys += ["tab", *str(rng.randint(1, 40))]
+TYPES = ("market", "limit", "stop", "stop_limit", "trailing_stop")
+PRICE_FIELDS = [(), ("limit",), ("stop",), ("stop", "limit"), ("trail",)]  # what each type shows
+
+
+def edit_script(rng: random.Random, steps: int | None = None, again: bool | None = None) -> list[str]:
+    """A random ticket edit from the Symbol field: a symbol, a quantity, maybe the side, a
+    type `steps` Rights from market (which shows its price fields), prices for them, the
+    TIF, and with `again` back to Type over those fields to change it again (fields shown
+    and hidden while keys are still coming). Unset: drawn too."""
+    keys = list(rng.choice(["F", "KO", "AMD", "INTC"]))  # short: every key costs the app a frame
+    keys += ["tab", *str(rng.randint(1, 9))]
     keys += ["tab", "tab"]  # over "or $" to Side
     if rng.random() < 0.3:
         keys.append("right")  # buy -> sell
     keys.append("tab")  # Type
-    steps = rng.randint(0, 4)  # market, limit, stop, stop_limit, trailing_stop
+    steps = rng.randint(0, 4) if steps is None else steps
     keys += ["right"] * steps
-    shown = [(), ("limit",), ("stop",), ("stop", "limit"), ("trail",)][steps]
+    shown = PRICE_FIELDS[steps]
     for _field in shown:
         keys.append("tab")
-        keys += list(f"{rng.randint(1, 900)}.{rng.randint(0, 99):02d}")
+        keys += list(f"{rng.randint(1, 99)}.{rng.randint(1, 9)}")  # short: every key costs the app a frame
     keys.append("tab")  # TIF
     keys += ["right"] * rng.randint(0, 2)
-    if rng.random() < 0.3:
+    if (rng.random() < 0.3) if again is None else again:
         keys += ["shift+tab"] * (len(shown) + 1)  # back to Type and change it again
         keys += ["right"] * rng.randint(1, 3)
     return keys
 
 
-async def test_random_ticket_edits_typed_slowly_or_in_one_burst_give_the_same_form(make_sim):
-    """Property: for random edit scripts (seeded), the form after a burst equals the form
-    after typing the same keys one by one."""
+async def open_ticket(pilot):
+    app = pilot.app
+    await typed_slowly(pilot, ["b"])
+    await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.is_mounted
+                and app.focused is app.screen.query_one("#symbol"), what="a fresh ticket")
+    return app.screen
+
+
+# By default the types whose price fields differ in number (one, two, a trail): market
+# shows none until the type changes again, stop is laid out as limit is; thorough: all five.
+CHECKED_TYPES = TYPES if THOROUGH else ("limit", "stop_limit", "trailing_stop")
+
+
+@pytest.mark.parametrize("order_type", CHECKED_TYPES)
+async def test_random_ticket_edits_typed_slowly_or_in_one_burst_give_the_same_form(make_sim, order_type):
+    """Property: for random edit scripts (seeded) that set this order type, the form after
+    a burst equals the form after typing the same keys one by one. By default one edit
+    that also changes the type again at the end (fields appear and disappear mid-burst:
+    the bug this was written for); thorough: 12 edits, seeded anew each run."""
     sim = make_sim(portfolio="sample")
     app = make_app(sim)
-    rng = random.Random(20261205)
+    rng = random.Random(seed := profiles.seed(20261205 + TYPES.index(order_type)))
+    steps = TYPES.index(order_type)
+    scripts = ([edit_script(rng, steps) for _ in range(12)] if THOROUGH else [edit_script(rng, steps, again=True)])
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
-        for example in range(12):
-            keys = edit_script(rng)
+        for example, keys in enumerate(scripts):
             forms = []
             for how in ("slow", "burst"):
-                await pilot.press("b")
-                await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.is_mounted
-                            and app.focused is app.screen.query_one("#symbol"), what="a fresh ticket")
-                ticket = app.screen
+                ticket = await open_ticket(pilot)
                 if how == "slow":
-                    await pilot.press(*keys)
-                    await settled(pilot, app.key_queue.received)
+                    await typed_slowly(pilot, keys)
                 else:
-                    await settled(pilot, burst(app, keys))
+                    await settled(pilot, burst(app, keys), seconds=0)
                 forms.append((ticket.form(), app.focused.id if app.focused else None))
-                await pilot.press("escape")
+                await typed_slowly(pilot, ["escape"])
                 await until(pilot, lambda: not isinstance(app.screen, TicketScreen), what="ticket closed")
-            assert forms[0] == forms[1], f"example {example}: {keys}\nslow:  {forms[0]}\nburst: {forms[1]}"
+            assert forms[0] == forms[1], (f"example {example} (seed {seed}): {keys}\n"
+                                          f"slow:  {forms[0]}\nburst: {forms[1]}")
+            assert forms[0][0].symbol == "".join(keys[:keys.index("tab")]), "the keys did not reach the form"
+
+
+REVIEW_ROW = re.compile(r"(Symbol|Side|Quantity|Type|Limit price|Time in force) +(\S+)")
+
+
+def review_rows(term: Terminal) -> dict[str, str]:
+    """The review dialog's rows as the terminal shows them: label -> value (read between
+    the dialog's borders, not from the tables behind it)."""
+    inside = [line.split("█")[1] for line in term.text().splitlines() if line.count("█") >= 2]
+    return {label: value for line in inside for label, value in REVIEW_ROW.findall(line)}
 
 
 def test_burst_in_a_real_terminal_equals_slow_typing(tmp_path):
     """The demo in a pseudo-terminal: the limit order typed with one write reviews as the
-    same keys written one at a time do."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALPACA_")}
-    env.update(PYTHONPATH=str(ROOT), TERM="xterm-256color", ALPACA_TUI_AUDIT_LOG=str(tmp_path / "audit.jsonl"))
+    same keys written one at a time do (each written once the app has drawn the last)."""
+    env = app_env(ALPACA_TUI_AUDIT_LOG=str(tmp_path / "audit.jsonl"))
     keys = ["b", *"MSFT", "\t", "5", "\t", "\t", "\t", "\x1b[C", "\t", "4", "8", "0", "\r"]
     seen = {}
-    for how in ("slow", "burst"):
-        terminal = Terminal(["--demo"], env, tmp_path, size=(40, 120))
-        try:
-            terminal.read_until(b"Positions (6)", b"Orders (3)", timeout=30)
-            time.sleep(0.5)
-            mark = len(terminal.output)
+    with Terminal([*APP, "--demo"], env, cwd=tmp_path, columns=120, lines=40) as term:
+        term.expect("Positions (6)", "Orders (3)", timeout=30)
+        for how in ("slow", "burst"):
             if how == "burst":
-                terminal.type("".join(keys))
+                term.send("".join(keys))
             else:
                 for key in keys:
-                    terminal.type(key)
-                    time.sleep(0.15)
-            terminal.read_until(b"Review order", timeout=15)
-            time.sleep(1.0)
-            try:
-                terminal.read_until(b"\x00never", timeout=0.5)
-            except AssertionError:
-                pass
-            after = terminal.output[mark:]
-            seen[how] = (b"limit" in after, b"$480.00" in after, b"market" in after.split(b"Review order", 1)[1])
-        finally:
-            terminal.kill()
-    assert seen["slow"] == (True, True, False), seen
+                    term.send(key)
+                    term.settle(quiet=0.03, timeout=0.3)  # the app has drawn what the key did
+            # Checked: the order y would send is drawn whole (its rows and "y send" together).
+            term.expect("Review order", "y send", timeout=15)
+            seen[how] = review_rows(term)
+            term.send("n")  # back to the ticket, sending nothing
+            term.expect("Enter review", timeout=5)
+            term.send("\x1b")  # and the ticket closed: the next run starts from the main screen
+            assert term.wait_for(lambda text: "Enter review" not in text, timeout=5) is not None, term.text()
+        term.send("q")
+        assert term.wait_exit(5) == 0
+    assert seen["slow"] == {"Symbol": "MSFT", "Side": "BUY", "Quantity": "5", "Type": "limit",
+                            "Limit price": "$480.00", "Time in force": "DAY"}, seen
     assert seen["burst"] == seen["slow"], seen

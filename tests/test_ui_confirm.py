@@ -8,7 +8,9 @@ from textual.widgets import Button, Input
 
 from tui.ui.screens.confirm import CloseAllScreen, ClosePositionScreen, ConfirmScreen
 
-from .ui_support import loaded, make_app, screen_text, until
+from .harness import profiles
+from .harness.profiles import examples
+from .ui_support import loaded, make_app, screen_text, typed_slowly, until
 
 
 def positions(sim) -> dict[str, str]:
@@ -49,33 +51,39 @@ async def test_x_closes_a_percentage_of_a_position(make_sim):
 
 
 async def test_junk_in_the_close_dialog_sends_nothing(make_sim):
-    """Property: random junk (and an empty field) in the close dialog is a message, never a close."""
+    """Property: random junk (and an empty field) in the close dialog is a message, never a
+    close. One dialog takes every text in turn: each change clears the last message, so
+    the message after each Enter is that text's own."""
     import random
+
+    from tui.ui.screens.confirm import parse_close
 
     sim = make_sim(portfolio="sample")
     app = make_app(sim)
-    rng = random.Random(7)
+    rng = random.Random(seed := profiles.seed(7))
     junk = ["", "abc", "half", "-3", "1e1", "0", "51", "25%%", "%", "101%", "1/2", "all of it", "ALLL", " ",
             "0.0000000001", "nan", "inf", "1_000", "٣", "y", "n"]
-    from tui.ui.screens.confirm import parse_close
-
-    randoms = ("".join(rng.choice("abc-+e%.,/ 019xyn") for _ in range(rng.randint(1, 6))) for _ in range(40))
-    junk += [text for text in randoms if isinstance(parse_close(text, "AAPL", Decimal(50)), str)][:12]
+    randoms = ("".join(rng.choice("abc-+e%.,/ 019xyn") for _ in range(rng.randint(1, 6)))
+               for _ in range(examples(40, 4000)))
+    junk += [text for text in randoms if isinstance(parse_close(text, "AAPL", Decimal(50)), str)][:examples(12, 1200)]
+    junk = list(dict.fromkeys(junk))  # each text once: the same text twice is no change
     async with app.run_test(size=(80, 24)) as pilot:
         await start(pilot)
         orders_before = len(sim.client.get_orders())
+        await typed_slowly(pilot, ["x"])
+        await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen) and app.screen.is_mounted)
+        dialog = app.screen
+        field, error = dialog.query_one("#close-qty", Input), dialog.query_one("#close-error")
         for text in junk:
-            await pilot.press("x")
-            await until(pilot, lambda: isinstance(app.screen, ClosePositionScreen))
-            field = app.screen.query_one("#close-qty", Input)
             field.value = text
-            await pilot.press("enter")
-            await pilot.pause()
-            assert isinstance(app.screen, ClosePositionScreen), f"{text!r} closed the dialog"
-            assert "Nothing was sent" in str(app.screen.query_one("#close-error").render()), text
-            await pilot.press("escape")
-            await until(pilot, lambda: not isinstance(app.screen, ClosePositionScreen))
-        await pilot.pause(0.3)
+            await until(pilot, lambda: str(error.render()) == "", what=f"{text!r}: the last message cleared")
+            await typed_slowly(pilot, ["enter"])
+            await until(pilot, lambda: "Nothing was sent" in str(error.render()),
+                        what=f"{text!r} (seed {seed}): a message")
+            assert app.screen is dialog, f"{text!r} (seed {seed}) closed the dialog"
+        await typed_slowly(pilot, ["escape"])
+        await until(pilot, lambda: not isinstance(app.screen, ClosePositionScreen))
+        await pilot.pause(0.3)  # time for anything sent to reach the simulator
         assert positions(sim)["AAPL"] == "50"
         assert len(sim.client.get_orders()) == orders_before
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 from textual.widgets import Input
 
 from tui.ui.screens.ticket import ReviewScreen, TicketScreen
 from tui.ui.widgets.statusbar import StatusBar
 
-from .ui_support import loaded, make_app, screen_text, until
+from .hostile import hostile  # noqa: F401  (the fixture)
+from .ui_support import burst, loaded, make_app, screen_text, settled, until
 
 
 def order_count(sim) -> int:
@@ -173,7 +175,7 @@ async def test_review_warns_over_buying_power_and_the_rejection_shows_in_the_sta
         await open_ticket(pilot)
         await pilot.press(*"SPY", "tab", *"100", "enter")
         await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.checked)
-        assert "exceeds buying power" in screen_text(app)
+        await until(pilot, lambda: "exceeds buying power" in screen_text(app), what="the warning drawn")
         await pilot.press("y")  # warnings inform; the server decides
         bar = app.main.query_one(StatusBar)
         await until(pilot, lambda: "REJECTED" in bar.line.plain, what="rejection in the status bar")
@@ -231,3 +233,38 @@ async def test_facts_arriving_twice_send_the_order_once(make_sim):
         await until(pilot, lambda: order_count(sim) == before + 1, what="one order")
         await pilot.pause(0.3)
         assert order_count(sim) == before + 1 and app.is_running
+
+
+@pytest.mark.xfail(strict=True, reason="app bug: ReviewScreen.checked_plan keeps the problem that unavailable() "
+                   "set, so after a failed lookup and a good one the review shows 'y send' and y does nothing")
+async def test_a_good_lookup_after_a_failed_one_makes_the_review_send_on_y(make_sim, hostile):
+    """The symbol is looked up twice (while typing, and on Enter); one lookup fails, the
+    other succeeds: the order is checked, the review says `y send`, and y sends it once.
+    (Seen under a 30% fail rate: test_ui_faults.py.) Both answers are handed to the ticket
+    as its lookups deliver them, in this order; the real lookups wait at a fake Alpaca."""
+    from decimal import Decimal
+
+    from tui.broker.errors import Problem
+    from tui.broker.ticket import AssetFacts, Quote
+    from tui.ui.messages import TicketFacts
+
+    sim = make_sim(portfolio="sample")
+    fake = hostile(upstream=sim.url)
+    fake.answer("GET", "/v2/assets/INTC", delay=1.0, json={})  # no real answer before ours
+    app = make_app(sim, url=fake.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        before = order_count(sim)
+        ticket = await open_ticket(pilot)
+        await settled(pilot, burst(app, [*"INTC", "tab", "1", "enter"]), seconds=0)
+        await until(pilot, lambda: isinstance(app.screen, ReviewScreen), what="the review, checking INTC")
+        review = app.screen
+        assert not review.checked and "checking INTC" in screen_text(app)
+        ticket.post_message(TicketFacts("INTC", problem=Problem("the server answered HTTP 504", 504)))
+        await until(pilot, lambda: review.problem is not None, what="the failed lookup shown")
+        quote = Quote(Decimal("20.00"), Decimal("20.02"), Decimal("20.01"), at=app.flow.now())
+        ticket.post_message(TicketFacts("INTC", AssetFacts("INTC", True, True, True, True), True, quote))
+        await until(pilot, lambda: review.checked and review.shown, what="the good lookup: the order checked")
+        assert "y send" in screen_text(app)  # what the review offers...
+        await settled(pilot, burst(app, ["y"]), seconds=0)
+        await until(pilot, lambda: order_count(sim) == before + 1, timeout=1.5, what="... y does: one order")

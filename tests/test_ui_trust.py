@@ -8,7 +8,6 @@ from textual.widgets import Input
 
 from tui.ui.screens.confirm import CloseAllScreen
 from tui.ui.screens.ticket import ReviewScreen, TicketScreen
-from tui.ui.widgets.statusbar import StatusBar
 
 from .ui_support import loaded, make_app, screen_text, until
 from tui.ui import compat

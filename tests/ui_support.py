@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+import unicodedata
 from datetime import datetime
 from typing import Any, Callable
+
+from textual import events
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
 from tui.config import Config, Intervals, Mode
 from tui.ui.app import AlpacaApp
@@ -16,6 +21,9 @@ from tui.ui import compat
 FROZEN_AT = datetime.fromisoformat("2026-11-23T10:30:00-05:00")
 # Refreshes that never come on their own during a test: only what the test does moves data.
 QUIET = Intervals(account=3600, positions=3600, orders=3600, orders_polling=3600, positions_polling=3600, clock=3600, fills=3600)
+# Polling (the stream down) every half second instead of 5 s; the intervals with the stream
+# up stay the app's own (15-60 s), so what shows within a second or two came by polling.
+FAST_POLLING = Intervals(orders_polling=0.5, positions_polling=0.5)
 
 
 FAST_BACKOFF = (0.01, 0.02, 0.05)
@@ -26,12 +34,14 @@ def config_for(url: str, mode: Mode = Mode.PAPER, intervals: Intervals = Interva
 
 
 def make_app(sim: Any, *, mode: Mode = Mode.PAPER, intervals: Intervals = Intervals(), stream: bool = True,
-             now: Callable[[], datetime] | None = None, **kwargs: Any) -> AlpacaApp:
+             now: Callable[[], datetime] | None = None, url: str | None = None, **kwargs: Any) -> AlpacaApp:
+    """The app against `sim` (or against `url`, a fake Alpaca in front of it), on the
+    simulator's clock when it has a manual one."""
     if now is None and sim.clock is not None:
         now = sim.clock.now
     # The same tries after an ambiguous failure, without the real pauses between them.
     kwargs.setdefault("backoff", FAST_BACKOFF)
-    return AlpacaApp(config_for(sim.url, mode, intervals), now=now, stream=stream, **kwargs)
+    return AlpacaApp(config_for(url or sim.url, mode, intervals), now=now, stream=stream, **kwargs)
 
 
 def screen_text(app: AlpacaApp) -> str:
@@ -59,3 +69,63 @@ async def loaded(pilot: Any, *, stream: bool = True) -> None:
     if stream and app.use_stream:
         await until(pilot, lambda: app.stream_state == "listening", what="stream listening")
     await pilot.pause()
+
+
+# ---- keys as the terminal delivers them ------------------------------------------------------
+
+def key_event(key: str) -> events.Key:
+    """The event Textual's driver makes for `key` (as Pilot.press does)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        character = unicodedata.lookup(_get_unicode_name_from_key(original))
+    except KeyError:
+        character = key if len(key) == 1 else None
+    return events.Key(key, character)
+
+
+def burst(app: AlpacaApp, keys: list[str]) -> int:
+    """Every key handed to the app at once, as one read from the terminal delivers them.
+    Returns how many keys the app will have received once it has them all."""
+    expected = app.key_queue.received + len(keys)
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        compat.feed_terminal(app, event)
+    return expected
+
+
+def keys_finished(app: AlpacaApp, count: int) -> bool:
+    """The app has received `count` keys and finished with every one: none waits, and the
+    last one sent was handled by the App or consumed by a widget. (KeySequencer.pending
+    counts a key a widget consumed until the next key arrives, so it is not used here.)"""
+    queue = app.key_queue
+    current = queue._current
+    return (queue.received >= count and not queue._waiting
+            and (current is None or compat.propagation_stopped(current)))
+
+
+async def settled(pilot: Any, count: int, seconds: float = 0.1) -> None:
+    """Until the app has taken `count` keys (burst() returns it) and finished with all of
+    them, then the screen has processed what they set off, and `seconds` more."""
+    app = pilot.app
+    await until(pilot, lambda: keys_finished(app, count), what="every key handled")
+    await pilot.pause(seconds)
+
+
+async def typed_slowly(pilot: Any, keys: list[str]) -> None:
+    """Each key on its own, as the terminal delivers a key typed alone, and the next one
+    only once the app has finished with it, its animations are done and the screen has
+    processed what it set off: a person typing slowly, without waiting out real time
+    between keys."""
+    app = pilot.app
+    for key in keys:
+        count = burst(app, [key])
+        deadline = time.monotonic() + 5
+        while not keys_finished(app, count):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{key!r} not handled within 5 s\n{screen_text(app)}")
+            await asyncio.sleep(0.002)
+        await app.animator.wait_until_complete()
+        await pilot.pause(0)
