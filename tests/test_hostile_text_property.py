@@ -25,7 +25,6 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings, strategies as st
-from textual._context import active_app
 from textual.css.query import NoMatches
 from textual.widgets._toast import Toast, ToastRack
 
@@ -180,7 +179,7 @@ class AppThread:
     def run(self, make: Callable[..., Any], *args: Any) -> Any:
         """make(pilot, *args) on the app's loop, in the app's context (as run_test's own code runs)."""
         async def within() -> Any:
-            active_app.set(self.app)
+            compat.make_active(self.app)
             return await make(self.pilot, *args)
 
         return asyncio.run_coroutine_threadsafe(within(), self.loop).result(timeout=60)

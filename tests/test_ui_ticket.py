@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from textual import events
 from textual.widgets import Input
 
@@ -235,8 +234,6 @@ async def test_facts_arriving_twice_send_the_order_once(make_sim):
         assert order_count(sim) == before + 1 and app.is_running
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: ReviewScreen.checked_plan keeps the problem that unavailable() "
-                   "set, so after a failed lookup and a good one the review shows 'y send' and y does nothing")
 async def test_a_good_lookup_after_a_failed_one_makes_the_review_send_on_y(make_sim, hostile):
     """The symbol is looked up twice (while typing, and on Enter); one lookup fails, the
     other succeeds: the order is checked, the review says `y send`, and y sends it once.

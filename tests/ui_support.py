@@ -98,12 +98,8 @@ def burst(app: AlpacaApp, keys: list[str]) -> int:
 
 def keys_finished(app: AlpacaApp, count: int) -> bool:
     """The app has received `count` keys and finished with every one: none waits, and the
-    last one sent was handled by the App or consumed by a widget. (KeySequencer.pending
-    counts a key a widget consumed until the next key arrives, so it is not used here.)"""
-    queue = app.key_queue
-    current = queue._current
-    return (queue.received >= count and not queue._waiting
-            and (current is None or compat.propagation_stopped(current)))
+    last one sent was handled by the App or consumed by a widget."""
+    return app.key_queue.received >= count and app.key_queue.finished
 
 
 async def settled(pilot: Any, count: int, seconds: float = 0.1) -> None:

@@ -56,7 +56,8 @@ class DemoSimulator:
         self._errors: collections.deque[str] = collections.deque(maxlen=5)
         # Both pipes are read to the end, so the child can never block on a full one.
         threading.Thread(target=self._read_stdout, name="demo-sim-out", daemon=True).start()
-        threading.Thread(target=self._read_stderr, name="demo-sim-err", daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._read_stderr, name="demo-sim-err", daemon=True)
+        self._stderr_reader.start()
 
     def _read_stdout(self) -> None:
         self._first_line = self.process.stdout.readline().strip()
@@ -74,6 +75,7 @@ class DemoSimulator:
             raise RuntimeError(f"the demo simulator did not start within {timeout:.0f} s")
         if not self._first_line.startswith("listening on "):
             self.process.wait(timeout=2)
+            self._stderr_reader.join(timeout=2)  # its last lines say why: read them all first
             reason = self._errors[-1] if self._errors else f"exit status {self.process.returncode}"
             raise RuntimeError(f"the demo simulator did not start: {reason}")
 

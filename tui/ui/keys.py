@@ -42,6 +42,13 @@ class KeySequencer:
     def pending(self) -> int:
         return len(self._waiting) + (self._current is not None)
 
+    @property
+    def finished(self) -> bool:
+        """No key waits, and the last one sent was handled by the App or consumed by a widget
+        (`pending` still counts a consumed key until the next one arrives)."""
+        current = self._current
+        return not self._waiting and (current is None or propagation_stopped(current))
+
     async def typed(self, event: events.Key) -> None:
         """A key from the terminal: queue it, then send what may go now."""
         self.received += 1
