@@ -60,7 +60,7 @@ def by_client_id(sim: SimHandle, client_order_id: str) -> requests.Response:
 
 @contextmanager
 def listening(sim: SimHandle) -> Iterator[ClientConnection]:
-    """A trade_updates connection, authenticated and listening (alpaca-api.md §6)."""
+    """A trade_updates connection, authenticated and listening (docs/api-facts.md §7)."""
     with connect(sim.stream_url, open_timeout=5) as ws:
         ws.send(json.dumps(AUTH))
         assert json.loads(ws.recv(timeout=5))["data"]["status"] == "authorized"
@@ -337,7 +337,7 @@ def test_a_reused_client_order_id_is_refused_and_the_order_can_be_found(faulty):
     assert first.status_code == 200
     again = http(sim, "POST", "/v2/orders", json=order_body("once-only", limit_price="2"))
     body = again.json()
-    # alpaca-api.md §4: 422 with 42210000 (also seen: 40010001) and this message.
+    # docs/api-facts.md §4: 422 with 42210000 (also seen: 40010001) and this message.
     assert again.status_code == 422 and body["code"] in (42210000, 40010001)
     assert body["message"] == "client_order_id must be unique"
     found = by_client_id(sim, "once-only")

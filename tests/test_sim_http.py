@@ -1,4 +1,4 @@
-"""The simulator's REST front as alpaca-py and other clients speak to it (alpaca-api.md §1, §2, §4)."""
+"""The simulator's REST front as alpaca-py and other clients speak to it (docs/api-facts.md §1, §2, §4)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`--market nyse` on a ManualClock: the clock, the calendar and how orders live through a
-trading day (alpaca-api.md §3 and §7)."""
+trading day (docs/api-facts.md §3, docs/simulator.md "Sessions and extended hours")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What orders leave behind, through alpaca-py against a running simulator (alpaca-api.md
+"""What orders leave behind, through alpaca-py against a running simulator (docs/api-facts.md
 §2 and §3): positions and closing them, the account's arithmetic, partial fills, fill
 activities, order queries, and the same seed giving the same ids. The lifecycles of the
 orders themselves are in test_sim_orders.py, whose helpers these tests use."""

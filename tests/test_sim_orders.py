@@ -1,6 +1,6 @@
 """Order lifecycles: every type and time in force, fractional and notional orders, complex
 orders, replace and cancel, all through alpaca-py against a running simulator
-(alpaca-api.md §2 and §3). What they leave behind (positions, the account, fill
+(docs/api-facts.md §2 and §3). What they leave behind (positions, the account, fill
 activities, order queries) is in test_sim_order_results.py."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Pattern day trading (alpaca-api.md §5): `--pdt legacy` counts day trades and protects
+"""Pattern day trading (docs/api-facts.md §8): `--pdt legacy` counts day trades and protects
 small accounts; `--pdt current` (the default) sends none of the PDT fields."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Every refusal of alpaca-api.md §4, as alpaca-py sees it: APIError with Alpaca's HTTP status,
+"""Every refusal of docs/api-facts.md §4, as alpaca-py sees it: APIError with Alpaca's HTTP status,
 numeric code and message. Here the refusals of an order's own fields and of orders and
 positions that are not there; test_sim_rejections_account.py has the wash trades, the
 account's state and the refusals before an order is read.

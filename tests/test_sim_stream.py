@@ -1,4 +1,4 @@
-"""The trade_updates websocket (alpaca-api.md §6): raw protocol, then alpaca-py's TradingStream."""
+"""The trade_updates websocket (docs/api-facts.md §7): raw protocol, then alpaca-py's TradingStream."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from tui.sim.fmt import NY
 
 from .conftest import KEY, SECRET, wait_for
 
-# The event names of alpaca-api.md §6: a strict client knows no others.
+# The event names of docs/api-facts.md §7: a strict client knows no others.
 EVENTS = {
     "new", "fill", "partial_fill", "canceled", "expired", "done_for_day", "replaced", "rejected",
     "pending_new", "pending_cancel", "pending_replace", "accepted", "stopped", "calculated", "suspended",
