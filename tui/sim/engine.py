@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable, Iterable
 
+from .watchlists import Watchlists
 from .. import daytrades
 from . import assets as asset_db
 from . import history, margin, matching, placement, rollover, rules, seeding
@@ -95,6 +96,7 @@ class Exchange:
         self._last_price_step = self.clock.monotonic()
         self._last_equity_sample = self.clock.monotonic()
         self.equity_history: list[tuple[datetime, Decimal]] = []
+        self.watchlists = Watchlists(self)
         if opts.portfolio == "sample":
             seeding.sample_portfolio(self, now)
         if opts.positions or opts.open_orders:

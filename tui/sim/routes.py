@@ -134,6 +134,17 @@ class Routes:
             ("GET", "/v2/stocks/{symbol}/quotes/latest", self.latest_quote),
             ("GET", "/v2/stocks/{symbol}/trades/latest", self.latest_trade),
             ("GET", "/v2/stocks/{symbol}/snapshot", self.snapshot),
+            ("GET", "/v2/watchlists", self.get_watchlists),
+            ("POST", "/v2/watchlists", self.post_watchlist),
+            ("GET", "/v2/watchlists:by_name", self.get_watchlist),
+            ("PUT", "/v2/watchlists:by_name", self.put_watchlist),
+            ("POST", "/v2/watchlists:by_name", self.add_to_watchlist),
+            ("DELETE", "/v2/watchlists:by_name", self.delete_watchlist),
+            ("GET", "/v2/watchlists/{watchlist_id}", self.get_watchlist),
+            ("PUT", "/v2/watchlists/{watchlist_id}", self.put_watchlist),
+            ("POST", "/v2/watchlists/{watchlist_id}", self.add_to_watchlist),
+            ("DELETE", "/v2/watchlists/{watchlist_id}", self.delete_watchlist),
+            ("DELETE", "/v2/watchlists/{watchlist_id}/{symbol}", self.remove_from_watchlist),
             ("POST", "/sim/price", self.set_price),
         ]
 
@@ -326,6 +337,45 @@ class Routes:
 
     async def get_asset(self, request: web.Request) -> web.Response:
         return json_response(self.exchange.get_asset(request.match_info["symbol"]).to_json())
+
+    # ---- watchlists (by id, or by name with ?name=) ----
+
+    def _watchlist(self, request: web.Request) -> Any:
+        lists = self.exchange.watchlists
+        if "watchlist_id" in request.match_info:
+            return lists.get(request.match_info["watchlist_id"])
+        return lists.named(request.query.get("name"))
+
+    def _watchlist_json(self, watchlist: Any) -> web.Response:
+        return json_response(self.exchange.watchlists.to_json(watchlist))
+
+    async def get_watchlists(self, request: web.Request) -> web.Response:
+        lists = self.exchange.watchlists
+        return json_response([lists.to_json(w, assets=False) for w in lists.all()])
+
+    async def post_watchlist(self, request: web.Request) -> web.Response:
+        body = await read_json(request)
+        return self._watchlist_json(self.exchange.watchlists.create(body, self.exchange.clock.now()))
+
+    async def get_watchlist(self, request: web.Request) -> web.Response:
+        return self._watchlist_json(self._watchlist(request))
+
+    async def put_watchlist(self, request: web.Request) -> web.Response:
+        watchlist, body = self._watchlist(request), await read_json(request)
+        return self._watchlist_json(self.exchange.watchlists.update(watchlist, body, self.exchange.clock.now()))
+
+    async def add_to_watchlist(self, request: web.Request) -> web.Response:
+        watchlist, body = self._watchlist(request), await read_json(request)
+        return self._watchlist_json(self.exchange.watchlists.add(watchlist, body, self.exchange.clock.now()))
+
+    async def delete_watchlist(self, request: web.Request) -> web.Response:
+        self.exchange.watchlists.delete(self._watchlist(request))
+        return web.Response(status=204)
+
+    async def remove_from_watchlist(self, request: web.Request) -> web.Response:
+        watchlist = self._watchlist(request)
+        return self._watchlist_json(self.exchange.watchlists.remove(watchlist, request.match_info["symbol"],
+                                                                    self.exchange.clock.now()))
 
     # ---- market data ----
 

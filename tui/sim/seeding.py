@@ -37,6 +37,9 @@ def sample_portfolio(ex: Exchange, now: datetime) -> None:
                                        ("META", 5, "0.92", "gtc")):
         limit = ex.prices.quote(symbol).bid * Decimal(discount)
         _resting_order(ex, symbol, "buy", Decimal(qty), limit, tif, now)
+    # A watchlist of what is held and a few names that are not, as Alpaca's dashboard shows it.
+    ex.watchlists.create({"name": "Primary", "symbols": ["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "SPY",
+                                                        "QQQ"]}, now)
 
 
 def scale(ex: Exchange, now: datetime, positions: int, open_orders: int) -> None:
