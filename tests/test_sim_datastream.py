@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
@@ -228,3 +229,49 @@ def test_alpaca_py_stock_data_stream_receives_a_quote(make_sim):
             if not runner.is_alive():
                 break
     assert not runner.is_alive()
+
+
+def test_no_auth_within_the_timeout_is_error_404(make_sim, monkeypatch):
+    from tui.sim import datastream
+
+    monkeypatch.setattr(datastream, "AUTH_TIMEOUT", 0.1)
+    sim = make_sim()
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(ws_url(sim))
+            await recv(ws)
+            assert await recv(ws) == [{"T": "error", "code": 404, "msg": "auth timeout"}]
+            assert (await ws.receive(timeout=1)).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+    asyncio.run(scenario())
+
+
+def test_minute_bars_once_the_minute_is_over(make_sim, monkeypatch):
+    from tui.sim import datastream
+
+    monkeypatch.setattr(datastream, "BAR_CHECK", 0.05)
+    sim = make_sim(start_at=datetime(2026, 3, 2, 15, 0, 10, tzinfo=timezone.utc))
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            ws = await authenticated(session, ws_url(sim))
+            await ws.send_str(json.dumps({"action": "subscribe", "bars": ["AAPL"]}))
+            await recv(ws)
+            for price in ("200", "203", "199", "201"):
+                await set_price(session, sim, "AAPL", price)
+            await asyncio.get_running_loop().run_in_executor(None, sim.advance, 60)
+            [bar] = await recv(ws)
+            assert bar["T"] == "b" and bar["S"] == "AAPL" and bar["t"] == "2026-03-02T15:00:00.000000000Z"
+            assert (bar["o"], bar["h"], bar["l"], bar["c"], bar["n"]) == (200, 203, 199, 201, 4)
+            assert bar["v"] > 0 and 199 <= bar["vw"] <= 203
+            # A minute with one trade has its bar; the quiet minute after it has none.
+            await set_price(session, sim, "AAPL", "202")
+            await asyncio.get_running_loop().run_in_executor(None, sim.advance, 120)
+            [bar] = await recv(ws)
+            assert bar["t"] == "2026-03-02T15:01:00.000000000Z" and bar["n"] == 1
+            with pytest.raises(asyncio.TimeoutError):
+                await recv(ws, timeout=0.2)
+            await ws.close()
+
+    asyncio.run(scenario())

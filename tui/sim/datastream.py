@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
@@ -36,6 +37,7 @@ DATA_STREAM_PATHS = tuple(f"/v2/{feed}" for feed in FEEDS)
 CHANNELS = ("trades", "quotes", "bars", "updatedBars", "dailyBars", "statuses", "lulds")
 FAKE_SYMBOL = "FAKEPACA"
 FAKE_PERIOD = 1.0  # seconds between FAKEPACA's quotes on /v2/test
+BAR_CHECK = 1.0  # seconds between looks at the clock for minute bars that have ended
 
 INVALID_SYNTAX = (400, "invalid syntax")
 NOT_AUTHENTICATED = (401, "not authenticated")
@@ -83,6 +85,35 @@ def symbol_count(channels: dict[str, list[str]]) -> int:
     return len(set(channels["trades"]) | set(channels["quotes"]))
 
 
+@dataclass
+class MinuteBar:
+    """One symbol's trades in one minute, while the minute lasts."""
+
+    minute: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: int
+    trades: int
+    value: Decimal  # sum of price * size, for the volume-weighted price
+
+    def add(self, price: Decimal, size: int) -> None:
+        self.high, self.low, self.close = max(self.high, price), min(self.low, price), price
+        self.volume += size
+        self.trades += 1
+        self.value += price * size
+
+    def message(self, symbol: str) -> dict[str, Any]:
+        return {"T": "b", "S": symbol, "o": float(self.open), "h": float(self.high), "l": float(self.low),
+                "c": float(self.close), "v": self.volume, "t": self.minute, "n": self.trades,
+                "vw": round(float(self.value / self.volume), 4) if self.volume else float(self.close)}
+
+
+def minute_of(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(second=0, microsecond=0)
+
+
 class Connection:
     """One client: how it wants its frames, what it subscribed to, its outgoing queue."""
 
@@ -92,6 +123,7 @@ class Connection:
         self.msgpack = use_msgpack
         self.subscription = Subscription()
         self.queue: asyncio.Queue[list[dict[str, Any]]] = asyncio.Queue()
+        self.bars: dict[str, MinuteBar] = {}  # the minute under way, per symbol subscribed to bars
 
     def encode(self, messages: list[dict[str, Any]]) -> str | bytes:
         if self.msgpack:
@@ -149,6 +181,7 @@ class MarketDataStream:
         key: str | None = None
         sender = asyncio.create_task(self._pump(conn))
         fake: asyncio.Task | None = None
+        bar_clock: asyncio.Task | None = None
 
         def on_quotes(quotes: list[Quote]) -> None:
             messages = []
@@ -163,6 +196,7 @@ class MarketDataStream:
             if key is None:
                 return ws
             self.exchange.quote_listeners.append(on_quotes)
+            bar_clock = asyncio.create_task(self._bar_clock(conn))
             if feed == "test":
                 fake = asyncio.create_task(self._fakepaca(conn))
             async for msg in ws:
@@ -173,8 +207,9 @@ class MarketDataStream:
             pass  # the client went away while we were answering it
         finally:
             sender.cancel()
-            if fake is not None:
-                fake.cancel()
+            for task in (fake, bar_clock):
+                if task is not None:
+                    task.cancel()
             if on_quotes in self.exchange.quote_listeners:
                 self.exchange.quote_listeners.remove(on_quotes)
             if key is not None:
@@ -252,9 +287,10 @@ class MarketDataStream:
         tape = TAPES.get(venue, "B")
         messages: list[dict[str, Any]] = []
         sub = conn.subscription
+        if sub.wants("bars", symbol):
+            messages.extend(self._bar_update(conn, quote))
         if sub.wants("trades", symbol):
-            messages.append({"T": "t", "S": symbol, "i": self.exchange.prices.next_trade_id()
-                             if symbol in self.exchange.prices else 1,
+            messages.append({"T": "t", "S": symbol, "i": self.exchange.prices.next_trade_id(),
                              "x": exchange, "p": float(quote.last), "s": quote.last_size, "c": ["@"],
                              "t": quote.time, "z": tape})
         if sub.wants("quotes", symbol):
@@ -262,6 +298,37 @@ class MarketDataStream:
                              "as": quote.ask_size // 100, "bx": exchange, "bp": float(quote.bid),
                              "bs": quote.bid_size // 100, "c": ["R"], "t": quote.time, "z": tape})
         return messages
+
+    @staticmethod
+    def _bar_update(conn: Connection, quote: Quote) -> list[dict[str, Any]]:
+        """Count a trade at the quote's last price in its minute's bar; a bar that ended goes out."""
+        minute = minute_of(quote.time)
+        bar = conn.bars.get(quote.symbol)
+        out: list[dict[str, Any]] = []
+        if bar is not None and bar.minute < minute:
+            out.append(bar.message(quote.symbol))
+            bar = None
+        if bar is None:
+            price = quote.last
+            conn.bars[quote.symbol] = MinuteBar(minute, price, price, price, price, quote.last_size, 1,
+                                                price * quote.last_size)
+        else:
+            bar.add(quote.last, quote.last_size)
+        return out
+
+    async def _bar_clock(self, conn: Connection) -> None:
+        """Send each minute bar once its minute is over (by the exchange's clock), as at Alpaca,
+        only for minutes that had trades."""
+        while True:
+            await asyncio.sleep(BAR_CHECK)
+            now = minute_of(self.exchange.clock.now())
+            ended = [symbol for symbol, bar in conn.bars.items() if bar.minute < now]
+            messages = [conn.bars.pop(symbol).message(symbol) for symbol in ended
+                        if conn.subscription.wants("bars", symbol)]
+            for symbol in ended:
+                conn.bars.pop(symbol, None)
+            if messages:
+                conn.queue.put_nowait(messages)
 
     async def _fakepaca(self, conn: Connection) -> None:
         """/v2/test's FAKEPACA: any price, a quote and a trade a second for its subscribers."""
