@@ -275,3 +275,11 @@ def test_minute_bars_once_the_minute_is_over(make_sim, monkeypatch):
             await ws.close()
 
     asyncio.run(scenario())
+
+
+def test_the_cli_flag_sets_the_symbol_limit():
+    from tui.cli import build_parser, server_options
+    from tui.sim.server import ServerOptions
+
+    assert ServerOptions().data_symbol_limit == 30
+    assert server_options(build_parser().parse_args(["sim", "--data-symbol-limit", "5"])).data_symbol_limit == 5

@@ -1,9 +1,10 @@
 """The simulator's HTTP and websocket front: Alpaca's Trading API v2, the latest-quote
-market-data endpoints and the trade_updates stream, all on one aiohttp port.
+market-data endpoints, the trade_updates stream and the real-time market-data stream
+(/v2/iex, /v2/sip, /v2/test), all on one aiohttp port.
 
 This module is the application: authentication, the rate limit and injected faults around
-every request, and the engine's heartbeat. The REST handlers are in routes.py, the stream
-in stream.py.
+every request, and the engine's heartbeat. The REST handlers are in routes.py, the
+trade_updates stream in stream.py, the market-data stream in datastream.py.
 """
 
 from __future__ import annotations
