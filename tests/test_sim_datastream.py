@@ -283,3 +283,20 @@ def test_the_cli_flag_sets_the_symbol_limit():
 
     assert ServerOptions().data_symbol_limit == 30
     assert server_options(build_parser().parse_args(["sim", "--data-symbol-limit", "5"])).data_symbol_limit == 5
+
+
+def test_the_price_walk_pushes_quotes(make_sim):
+    sim = make_sim(prices="live", start_at=datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc))
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            ws = await authenticated(session, ws_url(sim))
+            await ws.send_str(json.dumps({"action": "subscribe", "quotes": ["AAPL", "MSFT"]}))
+            await recv(ws)
+            await asyncio.get_running_loop().run_in_executor(None, sim.advance, 1.0)  # one step of the walk
+            quotes = await recv(ws)
+            assert sorted(q["S"] for q in quotes) == ["AAPL", "MSFT"]
+            assert {q["t"] for q in quotes} == {"2026-03-02T15:00:01.000000000Z"}
+            await ws.close()
+
+    asyncio.run(scenario())
