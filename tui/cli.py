@@ -114,6 +114,8 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secret-key", help="require this secret key (default: accept any keys)")
     parser.add_argument("--rate-limit", type=_count, default=200,
                         help="requests per minute per key; 0 disables (default 200)")
+    parser.add_argument("--data-symbol-limit", type=_count, default=30, metavar="N",
+                        help="symbols (trades + quotes) per market-data stream connection (default 30)")
     parser.add_argument("--prices", choices=("live", "static"), default="live",
                         help="live: a seeded random walk; static: prices stand still (default live)")
     parser.add_argument("--start-at", type=_moment, metavar="TIME",
@@ -157,7 +159,7 @@ def server_options(args: argparse.Namespace):
     faults = FaultOptions(latency_ms=args.latency_ms, fail_rate=args.fail_rate,
                           drop_stream_every=args.drop_stream_every, **statuses)
     return ServerOptions(engine=engine, api_key=args.api_key, secret_key=args.secret_key, rate_limit=args.rate_limit,
-                         faults=faults)
+                         data_symbol_limit=args.data_symbol_limit, faults=faults)
 
 
 def build_parser() -> argparse.ArgumentParser:

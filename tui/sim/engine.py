@@ -63,6 +63,8 @@ class Exchange:
         self.clock = clock or Clock()
         self.hours = MarketHours(opts.market)  # type: ignore[arg-type]
         self.listeners: list[Listener] = []
+        # Called with the quotes that just changed (the price walk, set_price): the market-data stream.
+        self.quote_listeners: list[Callable[[list[Quote]], None]] = []
         # Ids of what requests create (account, orders) come from their own stream, so they
         # depend on the requests alone and not on how engine ticks fall between them.
         self._ids = random.Random(f"{opts.seed}:ids")
@@ -376,6 +378,8 @@ class Exchange:
             self._last_price_step = mono
             if self.hours.prices_move(now):  # no session, no trades: quotes stand still
                 self.prices.step(now)
+                if self.prices.moving and self.quote_listeners:
+                    self._quotes_changed(list(self.prices.closes()))
         if mono - self._last_equity_sample >= EQUITY_SAMPLE_SECONDS:
             self._last_equity_sample = mono
             self.equity_history.append((now, self.equity()))
@@ -389,8 +393,16 @@ class Exchange:
         now = self.clock.now()
         rollover.catch_up(self, now)  # a price set after an order's end must not fill it
         quote = self.prices.set_price(asset.symbol, price, now)
+        self._quotes_changed([asset.symbol])
         matching.match(self, now, self.clock.monotonic())
         return quote
+
+    def _quotes_changed(self, symbols: list[str]) -> None:
+        if not self.quote_listeners:
+            return
+        quotes = [self.prices.quote(symbol) for symbol in symbols]
+        for listener in list(self.quote_listeners):
+            listener(quotes)
 
     # ---- activities and history ---------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """The simulator's HTTP and websocket front: Alpaca's Trading API v2, the latest-quote
-market-data endpoints and the trade_updates stream, all on one aiohttp port.
+market-data endpoints, the trade_updates stream and the real-time market-data stream
+(/v2/iex, /v2/sip, /v2/test), all on one aiohttp port.
 
 This module is the application: authentication, the rate limit and injected faults around
-every request, and the engine's heartbeat. The REST handlers are in routes.py, the stream
-in stream.py.
+every request, and the engine's heartbeat. The REST handlers are in routes.py, the
+trade_updates stream in stream.py, the market-data stream in datastream.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from .clock import Clock
+from .datastream import DATA_STREAM_PATHS, MarketDataStream
 from .engine import EngineOptions, Exchange
 from .errors import RATE_LIMITED, UNAUTHORIZED, ApiError
 from .faults import FaultOptions, Faults
@@ -36,6 +38,7 @@ class ServerOptions:
     secret_key: str | None = None
     rate_limit: int = 200  # requests per minute per key; 0 disables
     stream_connections: int = 1  # trade_updates connections per key, as at Alpaca
+    data_symbol_limit: int = 30  # trades + quotes symbols per market-data stream connection
     faults: FaultOptions = field(default_factory=FaultOptions)  # latency, failures, stream drops (faults.py)
 
 
@@ -48,6 +51,7 @@ class Simulator:
         self.limiter = RateLimiter(self.options.rate_limit) if self.options.rate_limit > 0 else None
         self.routes = Routes(self.exchange)
         self.stream = TradeUpdates(self.exchange, self.authorized, self.options.stream_connections)
+        self.datastream = MarketDataStream(self.exchange, self.authorized, self.options.data_symbol_limit)
         self.faults = Faults(self.options.faults, self.options.engine.seed, self.stream.sockets)
         self.app = self._build_app()
         self._ticker: asyncio.Task | None = None
@@ -75,10 +79,14 @@ class Simulator:
             app.router.add_route(method, path + "/", handler)  # clients that add a slash
         for path in STREAM_PATHS:
             app.router.add_get(path, self.stream.handle)
+        for path in DATA_STREAM_PATHS:  # the market-data stream, one path per feed
+            app.router.add_get(path, self.datastream.handle)
+            app.router.add_get(path + "/", self.datastream.handle)
         app.on_startup.append(self._start_ticker)
         app.on_startup.append(self.faults.start)
         app.on_shutdown.append(self.faults.stop)
         app.on_shutdown.append(self.stream.close_all)
+        app.on_shutdown.append(self.datastream.close_all)
         app.on_cleanup.append(self._stop_ticker)
         return app
 
@@ -117,8 +125,8 @@ class Simulator:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path in STREAM_PATHS:
-            return await handler(request)  # the stream authenticates in-band, after the upgrade
+        if request.path in STREAM_PATHS or request.path.rstrip("/") in DATA_STREAM_PATHS:
+            return await handler(request)  # the streams authenticate in-band, after the upgrade
         key, secret = self.credentials(request)
         verdict: Verdict | None = None
         try:
