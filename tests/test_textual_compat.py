@@ -109,3 +109,11 @@ async def test_the_table_internals_reach_datatable_s_own_state():
         assert "".join(segment.text for segment in drawn[0]).strip() == "1"
         assert len(table.render_state()) == 2
         table.drop_caches()
+
+
+def test_thread_workers_still_run_on_the_loops_default_executor():
+    """compat.daemon_worker_threads swaps the default executor: that only reaches thread
+    workers while Textual runs them there."""
+    import textual.worker
+
+    assert "run_in_executor(None," in inspect.getsource(textual.worker.Worker._run_threaded)

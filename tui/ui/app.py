@@ -8,7 +8,6 @@ trade_updates stream's events take the same road. docs/architecture.md draws it.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from datetime import datetime, timezone
@@ -128,8 +127,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         return self.main
 
     def on_load(self) -> None:
-        # Thread workers run here: daemon threads, so quitting never waits on a request.
-        asyncio.get_running_loop().set_default_executor(DaemonThreadExecutor("worker"))
+        compat.daemon_worker_threads(DaemonThreadExecutor("worker"))  # quitting never waits on a request
 
     def on_mount(self) -> None:
         for warning in self._warnings:

@@ -223,3 +223,12 @@ def make_active(app: App) -> None:
     from textual._context import active_app
 
     active_app.set(app)
+
+
+def daemon_worker_threads(executor: Any) -> None:
+    """Run thread workers on `executor`: Textual starts them with the event loop's default
+    executor (run_in_executor(None, …)), not through an API of its own, so that is where
+    daemon threads go in, and quitting never waits on a request that hangs."""
+    import asyncio
+
+    asyncio.get_running_loop().set_default_executor(executor)
