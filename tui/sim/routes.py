@@ -1,5 +1,5 @@
 """The simulator's REST routes: Alpaca's Trading API v2, the v3 market clock and calendar,
-the latest-quote market-data endpoints, and the simulator's own price control.
+the latest-quote and historical-bar market-data endpoints, and the simulator's own price control.
 
 Each handler parses its query or body, asks the exchange, and answers with JSON; errors
 are raised as ApiError and answered by the app's middleware (server.py).
@@ -17,6 +17,7 @@ from ..terms import NEW_YORK
 from . import market_calendar as cal
 from .engine import Exchange
 from .errors import ApiError, unprocessable
+from . import bars as bar_data
 from .marketdata import quote_json, snapshot_json, trade_json
 from .requests import decode_json, lower, parse_order, parse_replace, to_bool, to_decimal
 from .wire import Handler, json_response
@@ -131,6 +132,8 @@ class Routes:
             ("GET", "/v2/stocks/quotes/latest", self.latest_quotes),
             ("GET", "/v2/stocks/trades/latest", self.latest_trades),
             ("GET", "/v2/stocks/snapshots", self.snapshots),
+            ("GET", "/v2/stocks/bars", self.bars),
+            ("GET", "/v2/stocks/{symbol}/bars", self.symbol_bars),
             ("GET", "/v2/stocks/{symbol}/quotes/latest", self.latest_quote),
             ("GET", "/v2/stocks/{symbol}/trades/latest", self.latest_trade),
             ("GET", "/v2/stocks/{symbol}/snapshot", self.snapshot),
@@ -393,6 +396,29 @@ class Routes:
     async def snapshots(self, request: web.Request) -> web.Response:
         symbols = self._known(symbols_param(request))
         return json_response({s: snapshot_json(self.exchange.prices, self.exchange.assets[s]) for s in symbols})
+
+    def _bars(self, request: web.Request, symbols: list[str]) -> tuple[dict[str, list[Any]], str | None]:
+        timeframe = bar_data.parse_timeframe(request.query.get("timeframe"))
+        limit = query_int(request, "limit", bar_data.DEFAULT_LIMIT, bar_data.MAX_LIMIT + 1)
+        if limit > bar_data.MAX_LIMIT:
+            raise unprocessable(f"invalid limit: must be between 1 and {bar_data.MAX_LIMIT}")
+        desc = query_choice(request, "sort", ("asc", "desc"), "asc") == "desc"
+        now = self.exchange.clock.now()
+        start = query_time(request, "start") or now.astimezone(NEW_YORK).replace(hour=0, minute=0, second=0,
+                                                                                  microsecond=0)
+        end = query_time(request, "end") or now
+        source = bar_data.BarSource(self.exchange.options.seed, self.exchange.prices, now)
+        return bar_data.query_bars(source, self._known(symbols), timeframe, start, end, limit,
+                                   request.query.get("page_token") or None, desc)
+
+    async def bars(self, request: web.Request) -> web.Response:
+        found, token = self._bars(request, symbols_param(request))
+        return json_response({"bars": found, "next_page_token": token})
+
+    async def symbol_bars(self, request: web.Request) -> web.Response:
+        symbol = request.match_info["symbol"].upper()
+        found, token = self._bars(request, [symbol])
+        return json_response({"bars": found.get(symbol, []), "symbol": symbol, "next_page_token": token})
 
     def _one_symbol(self, request: web.Request) -> str:
         symbol = request.match_info["symbol"].upper()
