@@ -53,3 +53,13 @@ async def test_a_rebound_key_opens_the_ticket_and_the_help_says_so(make_sim):
         await until(pilot, lambda: isinstance(app.screen, InfoScreen), what="f1 opens the help")
         lines = screen_text(app).splitlines()
         assert any("order ticket to buy" in line and " B " in f" {line} " for line in lines)
+
+
+async def test_the_help_shows_a_refused_key_where_it_still_is(make_sim):
+    sim = make_sim()
+    app = make_app(sim, stream=False, keys={"sell": "b"})  # b is buy's: refused
+    async with app.run_test(size=(110, 70)) as pilot:
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, InfoScreen), what="the help")
+        [line] = [line for line in screen_text(app).splitlines() if "order ticket to sell" in line]
+        assert " s " in f" {line} " and " b " not in f" {line} "

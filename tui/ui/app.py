@@ -93,8 +93,8 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self._updates: list[TradeUpdate] = []  # stream events not yet applied (see on_trade_update)
         self._rejection: tuple[Problem, float] | None = None  # the status bar's REJECTED, and since when
         self._bindings_state = (False, False)  # (any positions, any orders) when last checked
-        self.keymap = dict(keys or {})
-        self._warnings += [f"Key not changed: {problem}" for problem in keymap.apply_keymap(self, self.keymap)]
+        self.keymap, refused = keymap.apply_keymap(self, keys or {})  # the help shows what was applied
+        self._warnings += [f"Key not changed: {problem}" for problem in refused]
         self.key_queue = KeySequencer(self, lambda event: App.on_event(self, event))
 
     def _later(self, delay: float, callback: Callable[[], None]) -> None:

@@ -136,11 +136,12 @@ def check(overrides: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
     return usable, problems
 
 
-def apply_keymap(app: App, overrides: Mapping[str, str]) -> list[str]:
-    """Rebind keys by id; returns what was refused (nothing refused is applied halfway)."""
+def apply_keymap(app: App, overrides: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Rebind keys by id; returns (what was applied, what was refused). Nothing refused is
+    applied halfway."""
     usable, problems = check(overrides)
     app.set_keymap(usable)
-    return problems
+    return usable, problems
 
 
 def written(keys: str, display: str = "") -> str:
