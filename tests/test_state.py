@@ -113,7 +113,7 @@ def test_the_account_part_answers_when_positions_fail(sim, broker):
     assert read.account is not None and "positions" in read.problems and "account" not in read.problems
 
 
-def test_holding_and_review_facts_come_from_one_snapshot(sim, broker):
+def test_holding_and_counts_come_from_the_snapshot(sim, broker):
     bought(sim, "MSFT", 5)
     state = AccountState(now=lambda: datetime.now(timezone.utc))
     read = load_positions(broker, state.snapshot, rows=len)

@@ -71,7 +71,6 @@ async def test_each_wrapper_reads_what_it_says():
         key.stop()
         assert compat.propagation_stopped(key)
         field = app.query_one("#field")
-        assert compat.has_pending_work(field) in (True, False)
         field.post_message(events.Blur())
         assert compat.has_pending_work(field)  # a message waits in its queue
         await pilot.pause()

@@ -25,11 +25,6 @@ from ..terms import NEW_YORK
 
 
 
-def dec(value: Any) -> Decimal | None:
-    """A figure from the server as a Decimal, or None when it is not a usable number."""
-    return number(value)
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the server last told us, as one immutable value."""
@@ -124,7 +119,7 @@ class AccountState:
         server = getattr(snap.account, "daytrade_count", None) if snap.account is not None else None
         if server is not None:
             count = int(server)
-            last_equity = dec(snap.account.last_equity) or Decimal(0)
+            last_equity = number(snap.account.last_equity) or Decimal(0)
             warning = self.legacy_pdt() and last_equity < PDT_EQUITY_THRESHOLD and count >= PDT_MAX_DAY_TRADES
             return count, False, warning
         if snap.daybook is None:
@@ -136,7 +131,7 @@ class AccountState:
 
     def position_qty(self, symbol: str) -> Decimal:
         position = self.position(symbol)
-        return (dec(position.qty) or Decimal(0)) if position is not None else Decimal(0)
+        return (number(position.qty) or Decimal(0)) if position is not None else Decimal(0)
 
     def holding(self, symbol: str) -> Holding:
         """The position in `symbol` with what its open orders hold (sells check against that)."""
@@ -159,8 +154,8 @@ class AccountState:
             side = plan.side if plan.side == "buy" else "sell"
             would = snap.daybook.would_day_trade(self.today(), plan.symbol, side, plan.qty)
         return ReviewFacts(
-            buying_power=(dec(account.buying_power) if account else None) or Decimal(0),
-            last_equity=(dec(account.last_equity) if account else None) or Decimal(0),
+            buying_power=(number(account.buying_power) if account else None) or Decimal(0),
+            last_equity=(number(account.last_equity) if account else None) or Decimal(0),
             position_qty=self.position_qty(plan.symbol), market_open=self.market_open(), live=self.live,
             legacy_pdt=self.legacy_pdt(), daytrade_count=count or 0, would_day_trade=would,
             holding=self.holding(plan.symbol), session=self.session(),

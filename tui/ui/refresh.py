@@ -82,12 +82,6 @@ class Refresher:
             if any(part.first for part in fetch.parts):
                 self.ask(fetch.name)
 
-    def start_due(self) -> None:
-        """Start the fetches whose time has come."""
-        streaming = self.app.stream_state == "listening"
-        for name in self.schedule.due(lambda n: self.fetches[n].interval(self.app.config.intervals, streaming)):
-            self.ask(name)
-
     def reconcile(self) -> None:
         """The stream (re)connected: read again what its events change, since some may have
         been lost. A fetch in flight may have been answered before the stream listened: it
@@ -99,7 +93,9 @@ class Refresher:
 
     def tick(self) -> None:
         """Every second: start what is due, and say on each pane how old its data is."""
-        self.start_due()
+        streaming = self.app.stream_state == "listening"
+        for name in self.schedule.due(lambda n: self.fetches[n].interval(self.app.config.intervals, streaming)):
+            self.ask(name)
         for part in self.parts.values():
             if part.first:  # fills share the orders pane, whose note is the orders'
                 self._mark_stale(part, self.schedule.note(part.name))
