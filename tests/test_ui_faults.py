@@ -138,7 +138,7 @@ async def test_a_refused_stream_falls_back_to_polling_and_says_so(make_sim):
             await until(pilot, lambda: app.stream_state == "unauthorized", what="stream refused")
             intervals = app.config.intervals
             assert "polling" in screen_text(app)
-            assert app.refresher.fetches["orders"].interval(intervals, False) == intervals.orders_polling == 0.5
+            assert app.refresher.fetches["orders"].interval(intervals, False, False) == intervals.orders_polling == 0.5
             from alpaca.trading.requests import LimitOrderRequest
 
             sim.client.submit_order(LimitOrderRequest(symbol="INTC", qty=1, side="buy", time_in_force="gtc",

@@ -30,6 +30,7 @@ class PositionsRead:
     rows: Any = None  # the positions made ready for the table, off the UI thread (see load_positions)
     account: Any = None
     problems: dict[str, Problem] = field(default_factory=dict)  # per part, when only one of the two failed
+    read_at: float = 0.0  # monotonic: when they were asked for (live prices after it are newer)
 
 
 @dataclass
@@ -115,3 +116,49 @@ def load_fills(broker: Any, snapshot: Snapshot, today: date) -> FillsRead:
     fills = tuple(parse_fills(broker.fills(after=after)))
     held = {p.symbol: number(p.qty) or Decimal(0) for p in snapshot.positions}
     return FillsRead(days, fills, DayTradeBook(fills, window, held), today)
+
+
+# ---- market data -----------------------------------------------------------------------
+
+TREND_TIMEFRAME = "5Min"  # the watchlist's sparkline: a session in 78 points
+TREND_DAYS_BACK = 5  # calendar days searched back for the last session (weekends, holidays)
+TREND_PER_READ = 6  # symbols whose trend one read fetches: the rest wait for the next
+
+
+@dataclass
+class QuotesRead:
+    snapshots: dict[str, Any]  # symbol -> tui.broker.market.MarketSnapshot
+    trends: dict[str, list[Any]]  # symbol -> the last session's bars
+    asked: tuple[str, ...]  # the symbols whose snapshots were asked for
+
+
+def last_session(bars: list[Any]) -> list[Any]:
+    """The bars of the latest New York day among them."""
+    if not bars:
+        return []
+    day = bars[-1].time.astimezone(NEW_YORK).date()
+    return [bar for bar in bars if bar.time.astimezone(NEW_YORK).date() == day]
+
+
+def load_quotes(broker: Any, snapshot_symbols: tuple[str, ...], trend_symbols: tuple[str, ...],
+                now: datetime) -> QuotesRead:
+    """Snapshots of `snapshot_symbols` in one request, and the intraday bars of a few of
+    `trend_symbols` (a request each; the first read of a long watchlist is spread out)."""
+    snapshots = broker.snapshots(list(snapshot_symbols)) if snapshot_symbols else {}
+    trends: dict[str, list[Any]] = {}
+    start = now - timedelta(days=TREND_DAYS_BACK)
+    for symbol in trend_symbols[:TREND_PER_READ]:
+        try:
+            trends[symbol] = last_session(broker.bars(symbol, TREND_TIMEFRAME, start))
+        except Exception:  # a sparkline is nice to have: it is tried again next read
+            continue
+    return QuotesRead(dict(snapshots), trends, snapshot_symbols)
+
+
+@dataclass
+class WatchlistsRead:
+    watchlists: tuple[Any, ...]  # tui.broker.market.Watchlist, with their symbols
+
+
+def load_watchlists(broker: Any) -> WatchlistsRead:
+    return WatchlistsRead(tuple(broker.watchlists()))

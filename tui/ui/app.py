@@ -30,11 +30,15 @@ from ..state.orders import apply_events, parse_order
 from . import compat, keymap, toasts
 from .announce import Announcer
 from .keys import KeySequencer
-from .messages import ActionDone, Fetched, JournalSettled, StreamChanged, TradeUpdate
+from .market import MarketDesk, MarketFeed
+from .messages import ActionDone, DataStreamChanged, Fetched, JournalSettled, MarketAnswer, StreamChanged, \
+    SymbolChosen, Ticks, TradeUpdate
 from .orderflow import OrderFlow
 from .refresh import Refresher
+from .screens.detail import DetailScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.main import MainScreen
+from .watchlist_actions import WatchlistActions
 from .widgets.clock import ClockPane
 from .widgets.orders import OrdersPane
 from .widgets.statusbar import StatusBar, status_of
@@ -69,9 +73,10 @@ class AlpacaApp(compat.NotificationHook, App[None]):
                  backoff: Sequence[float] = BACKOFF,
                  stream: bool = True, on_loaded: Callable[[], None] | None = None,
                  journal: Journal | None = None, warnings: Iterable[str] = (),
-                 keys: dict[str, str] | None = None) -> None:
+                 keys: dict[str, str] | None = None, market_data: bool = True) -> None:
         """backoff: pauses between tries after an ambiguous failure (tests make them short).
-        keys: a user keymap, key id -> keys (tui/ui/keymap.py)."""
+        keys: a user keymap, key id -> keys (tui/ui/keymap.py). market_data: stream prices
+        (else they come from snapshots every few seconds)."""
         super().__init__()
         self._on_loaded = on_loaded  # called once, when every pane first has data
         self.config = config
@@ -90,6 +95,9 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.refresher = Refresher(self, self.state)
         self.flow = OrderFlow(self, self.state, backoff)
         self.announcer = Announcer(self.notify, self._later, self.flow.following)
+        self.market = MarketFeed(self, enabled=market_data)
+        self.desk = MarketDesk(self)
+        self.watchlist = WatchlistActions(self)
         self._updates: list[TradeUpdate] = []  # stream events not yet applied (see on_trade_update)
         self._rejection: tuple[Problem, float] | None = None  # the status bar's REJECTED, and since when
         self._bindings_state = (False, False)  # (any positions, any orders) when last checked
@@ -133,12 +141,16 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         for warning in self._warnings:
             self.notify(warning, title="Warning", severity="warning", timeout=20)
         self.set_interval(1.0, self._heartbeat)
+        self.market.on_flush.append(self.watchlist.prices_changed)
+        self.market.on_flush.append(self.refresher.reprice)
         self.refresher.start()
 
     def after_first_round(self) -> None:
         """Every pane has answered once: now the work that start-up put off."""
         self.refresher.ask("fills")
         self._prepare_data()
+        self.market.start()
+        self.refresher.ask("watchlists")
         if self.journal is not None and self.config.mode is not Mode.DEMO:
             self._settle_journal()  # a demo's simulator died with its run: nothing to ask
         if self._on_loaded is not None:
@@ -173,6 +185,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
     @while_shown
     def _heartbeat(self) -> None:
         self.refresher.tick()
+        self.market.tick()
         self.main.query_one(ClockPane).tick()
         self.update_status()
 
@@ -217,6 +230,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
     def wake_stream(self) -> None:
         if self.stream is not None:
             self.stream.wake()
+        self.market.wake()
 
     @while_shown
     def on_stream_changed(self, message: StreamChanged) -> None:
@@ -250,6 +264,54 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         if applied.refetch_orders:
             self.refresher.ask("orders")
         self.announcer.ends(applied.news)
+
+    # ---- market data (market.py) and the watchlist (watchlist_actions.py) -------------------
+
+    def on_ticks(self, message: Ticks) -> None:
+        self.market.ticks(message)
+
+    @while_shown
+    def on_data_stream_changed(self, message: DataStreamChanged) -> None:
+        self.market.stream_changed(message)
+        self.update_status()
+
+    @while_shown
+    def on_market_answer(self, message: MarketAnswer) -> None:
+        if message.what == "assets":
+            self.market.assets_read(message)
+        elif message.what == "bars":
+            self.market.bars_read(message)
+        elif message.what == "watchlist":
+            self.market.watchlist_changed(message)
+
+    def on_symbol_chosen(self, message: SymbolChosen) -> None:
+        self.open_detail(message.symbol)
+
+    def open_detail(self, symbol: str) -> None:
+        if isinstance(self.screen, DetailScreen):
+            self.screen.dismiss(None)
+        self.push_screen(DetailScreen(symbol, self.desk))
+
+    def action_lookup(self) -> None:
+        self.watchlist.find(self.open_detail)
+
+    def action_watchlist(self) -> None:
+        self.watchlist.toggle()
+
+    def action_watch_add(self) -> None:
+        self.watchlist.find(self.watch_symbol, title="Add to the watchlist")
+
+    def watch_symbol(self, symbol: str) -> None:
+        self.watchlist.add(symbol)
+
+    def action_watch_remove(self) -> None:
+        self.watchlist.remove()
+
+    def action_watch_step(self, by: int) -> None:
+        self.market.step_watchlist(by)
+
+    def action_watch_new(self) -> None:
+        self.watchlist.create()
 
     # ---- actions: orders (orderflow.py) --------------------------------------------------
 
@@ -301,7 +363,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
     def update_status(self) -> None:
         self.main.query_one(StatusBar).show(status_of(
             self.refresher.schedule, self.stream_state, self.state.daytrade_count(), self.requests.last_minute(),
-            self._rejection))
+            self._rejection, self.market.status()))
 
     # ---- actions: navigation and information ---------------------------------------------
 
@@ -315,7 +377,8 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.push_screen(help_screen(keymap.help_rows(self.keymap)))
 
     def action_connection(self) -> None:
-        self.push_screen(connection_screen(self.config, self.stream_state, self.stream_detail))
+        self.push_screen(connection_screen(self.config, self.stream_state, self.stream_detail,
+                                           self.market.state, self.market.detail))
 
     def action_rejections(self) -> None:
         """The rejections seen this session; looking at them dismisses the status bar's."""
@@ -335,6 +398,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
     async def action_quit(self) -> None:
         if self.stream is not None:
             self.stream.stop()  # returns at once; the stream thread is a daemon
+        self.market.stop()
         self.exit()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

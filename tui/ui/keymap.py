@@ -37,6 +37,10 @@ MAIN = (
     Key("close_all", "X", "app.close_all", "Close all", "close all positions (option: cancel open orders first)",
         command="Close all positions"),
     Key("cancel_all", "C", "app.cancel_all", "Cancel all", "cancel all open orders", command="Cancel all orders"),
+    Key("lookup", "slash", "app.lookup", "Find", "find a symbol (or company name): its quote, chart, orders",
+        display="/", command="Find a symbol"),
+    Key("watchlist", "w", "app.watchlist", "Watchlist", "go to the watchlist (narrow screens: show it instead "
+        "of positions and orders; w again goes back)", command="Watchlist"),
     Key("refresh", "r", "app.refresh", "Refresh", "refresh everything now", command="Refresh"),
     Key("help", "question_mark", "app.help", "Help", "this help", display="?", command="Help"),
     Key("quit", "q", "app.quit", "Quit", "quit"),
@@ -53,6 +57,46 @@ MAIN = (
 POSITIONS = (
     Key("close_position", "x", "app.close_position", "Close", "close the selected position (all or part)",
         command="Close position"),
+    Key("position_detail", "enter", "select_cursor", "Detail", "the selected symbol's quote, chart and orders",
+        show=False, priority=False, display="Enter"),
+)
+WATCHLIST = (
+    Key("watch_add", "a", "app.watch_add", "Add", "add a symbol to this watchlist", priority=False),
+    Key("watch_remove", "d", "app.watch_remove", "Remove", "remove the selected symbol (asks first)",
+        priority=False),
+    Key("watch_next", "right_square_bracket", "app.watch_step(1)", "Next list", "next watchlist", show=False,
+        priority=False, display="]"),
+    Key("watch_previous", "left_square_bracket", "app.watch_step(-1)", "Previous list", "previous watchlist",
+        show=False, priority=False, display="["),
+    Key("watch_new", "n", "app.watch_new", "New list", "create a watchlist", show=False, priority=False,
+        command="New watchlist"),
+    Key("watch_sort", "o", "sort_next", "Sort", "sort by the next column (biggest first)", show=False,
+        priority=False),
+    Key("watch_reverse", "O", "sort_reverse", "Reverse", "reverse the sort", show=False, priority=False),
+    Key("watch_detail", "enter", "select_cursor", "Detail", "the selected symbol's quote, chart and orders",
+        show=False, priority=False, display="Enter"),
+)
+DETAIL = (
+    Key("detail_back", "escape", "back", "Back", "back to the main screen", display="Esc"),
+    Key("detail_1d", "1", "span('1D')", "1D", "chart: today (minutes)", show=False),
+    Key("detail_5d", "2", "span('5D')", "5D", "chart: five days", show=False),
+    Key("detail_1m", "3", "span('1M')", "1M", "chart: a month", show=False),
+    Key("detail_6m", "4", "span('6M')", "6M", "chart: six months", show=False),
+    Key("detail_1y", "5", "span('1Y')", "1Y", "chart: a year", show=False),
+    Key("detail_style", "c", "toggle_style", "Candles/line", "chart: candles or a line"),
+    Key("detail_buy", "b", "buy", "Buy", "order ticket to buy this symbol"),
+    Key("detail_sell", "s", "sell", "Sell", "order ticket to sell this symbol"),
+    Key("detail_watch", "a", "watch", "Watch", "add this symbol to the watchlist"),
+)
+LOOKUP = (
+    Key("lookup_open", "enter", "open", "Open", "open the highlighted symbol", display="Enter"),
+    Key("lookup_cancel", "escape", "cancel", "Cancel", "close the search", display="Esc"),
+    Key("lookup_down", "down", "move(1)", "Down", "next match", show=False, display="↓"),
+    Key("lookup_up", "up", "move(-1)", "Up", "previous match", show=False, display="↑"),
+)
+PROMPT = (
+    Key("prompt_ok", "enter", "ok", "OK", "accept", display="Enter"),
+    Key("prompt_cancel", "escape", "cancel", "Cancel", "go back, nothing done", display="Esc"),
 )
 ORDERS_TABLE = (
     Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", command="Cancel order"),
@@ -88,8 +132,9 @@ CLOSE_ALL = (
     Key("close_all_orders", "o", "toggle_orders", "Also cancel orders", "close all: also cancel open orders first"),
 )
 SECTIONS = (
-    ("Main screen", MAIN), ("Positions", POSITIONS), ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES),
-    ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL),
+    ("Main screen", MAIN), ("Positions", POSITIONS), ("Watchlist", WATCHLIST),
+    ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES), ("Symbol detail", DETAIL), ("Find a symbol", LOOKUP),
+    ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL), ("Prompts", PROMPT),
 )
 # Textual's own keys (no id of ours), listed in the help for completeness.
 BUILT_IN = (
@@ -102,14 +147,18 @@ ALL = {key.id: key for _, keys in SECTIONS for key in keys}
 
 KEY_NAME = re.compile(r"^[A-Za-z0-9_+\-]+$")
 NAMES = {"question_mark": "?", "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space",
-         "shift+tab": "Shift+Tab", "slash": "/", "full_stop": "."}
+         "shift+tab": "Shift+Tab", "slash": "/", "full_stop": ".", "left_square_bracket": "[",
+         "right_square_bracket": "]", "down": "↓", "up": "↑"}
+
+
+SYMBOL_KEYS = ("question_mark", "slash", "left_square_bracket", "right_square_bracket")
 
 
 def bindings(keys: Iterable[Key]) -> list[Binding]:
     """Textual bindings for a widget's or screen's BINDINGS."""
     # The footer writes keys Textual's way (esc, enter) except where the name is no key ("?").
     return [Binding(k.keys, k.action, k.label, show=k.show, priority=k.priority, id=k.id,
-                    key_display=k.display if k.keys == "question_mark" else None) for k in keys]
+                    key_display=k.display if k.keys in SYMBOL_KEYS else None) for k in keys]
 
 
 def check(overrides: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:

@@ -63,3 +63,35 @@ class JournalSettled(Message):
 
     settled: list[tuple[dict[str, Any], str]]
     problem: str | None
+
+
+@dataclass
+class Ticks(Message):
+    """A frame of the market-data stream, parsed on its thread (tui.broker.market ticks)."""
+
+    ticks: list
+    received: float  # monotonic
+
+
+@dataclass
+class DataStreamChanged(Message):
+    state: str
+    detail: str = ""
+
+
+@dataclass
+class MarketAnswer(Message):
+    """A market-data read or a watchlist change came back: `what` says which, `data` is its
+    result on success, `problem` on failure."""
+
+    what: str  # "assets", "bars", "watchlist"
+    data: Any = None
+    problem: Problem | None = None
+    context: Any = None  # what was asked (a timeframe, a symbol, an action's words)
+
+
+@dataclass
+class SymbolChosen(Message):
+    """Enter on a position or watchlist row: open the symbol's detail screen."""
+
+    symbol: str

@@ -31,6 +31,7 @@ from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, CloseP
 from .screens.ticket import TicketScreen
 from .widgets.orders import OrdersPane
 from .widgets.positions import PositionsTable
+from .widgets.watchlist import WatchlistTable
 
 if TYPE_CHECKING:
     from .app import AlpacaApp
@@ -59,16 +60,26 @@ class OrderFlow:
 
     # ---- the ticket (TicketDesk) ----
 
-    def open_ticket(self, side: str) -> None:
-        self.app.push_screen(TicketScreen(side, self._selected_symbol(), live=self.app.config.live, desk=self),
-                             lambda plan: self.send_order(plan) if plan is not None else None)
+    def open_ticket(self, side: str, symbol: str | None = None) -> None:
+        """symbol: the detail screen's; else the selected row's."""
+        symbol = symbol if symbol is not None and is_symbol(symbol) else self._selected_symbol()
+
+        def closed(plan: OrderPlan | None) -> None:
+            self.app.market.look_at("ticket", None)
+            if plan is not None:
+                self.send_order(plan)
+
+        self.app.push_screen(TicketScreen(side, symbol, live=self.app.config.live, desk=self), closed)
 
     def _selected_symbol(self) -> str:
-        """The selected order's (when the orders pane has the focus) or position's symbol,
-        if it is one that can be traded."""
+        """The selected order's (when the orders pane has the focus), watchlist row's (when
+        it has) or position's symbol, if it is one that can be traded."""
         pane = self.app.main.query_one(OrdersPane)
+        watchlist = self.app.main.query_one(WatchlistTable)
         if pane.has_focus_within and pane.selected_order is not None:
             symbol = pane.selected_order.symbol or ""
+        elif watchlist.has_focus:
+            symbol = watchlist.selected_symbol or ""
         else:
             symbol = self.app.main.query_one(PositionsTable).selected_symbol or ""
         return symbol if is_symbol(symbol) else ""
@@ -83,6 +94,11 @@ class OrderFlow:
         return self.state.server_now()
 
     def request_facts(self, screen: Screen, symbol: str, quote_only: bool = False) -> None:
+        self.app.market.look_at("ticket", symbol)  # its quote is streamed from now on
+        live = self.app.market.live_quote(symbol) if quote_only else None
+        if live is not None:  # the stream's, fresh: no request
+            screen.post_message(TicketFacts(symbol, None, True, live, quote_only=True))
+            return
         fetch = self._fetch_quote if quote_only else self._fetch_facts
         self.app.run_worker(partial(fetch, screen, symbol), thread=True, group="ticket",
                             name=f"{'quote' if quote_only else 'facts'} {symbol}", exit_on_error=False)
@@ -104,9 +120,11 @@ class OrderFlow:
                 return
             facts = AssetFacts(symbol, bool(asset.tradable), bool(asset.fractionable), bool(asset.shortable),
                                bool(asset.easy_to_borrow))
+            quote = self.app.market.live_quote(symbol)
             try:
-                bid, ask, last = broker.quote(symbol)
-                quote = Quote(bid, ask, last, at=self.now())
+                if quote is None:
+                    bid, ask, last = broker.quote(symbol)
+                    quote = Quote(bid, ask, last, at=self.now())
             except Exception:  # a quote is nice to have; the order does not need it
                 quote = None
             screen.post_message(TicketFacts(symbol, facts, True, quote))

@@ -9,6 +9,8 @@ To add a pane with data of its own: a loader, a Part with its show function, a F
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
@@ -16,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..broker.errors import describe
 from ..config import Intervals
 from ..state.account import AccountState
-from ..state.loaders import ClockRead, FillsRead, OrdersRead, PositionsRead, load_clock, load_fills, load_orders, \
-    load_positions
+from ..state.loaders import ClockRead, FillsRead, OrdersRead, PositionsRead, QuotesRead, WatchlistsRead, \
+    load_clock, load_fills, load_orders, load_positions, load_quotes, load_watchlists
 from ..state.orders import accept_orders
+from ..state.quotes import reprice_all
 from ..state.refresh import RefreshSchedule
 from .messages import Fetched
 from .widgets.account import AccountPane
@@ -26,6 +29,7 @@ from .widgets.clock import ClockPane
 from .widgets.orders import OrdersPane
 from .widgets.positions import COLUMNS as POSITION_COLUMNS, PositionsTable, position_rows
 from .widgets.table import RowDiffer
+from .widgets.watchlist import WatchlistTable, stale_mark
 
 RECONCILE = ("orders", "positions", "fills")  # what the stream's events change
 
@@ -48,7 +52,8 @@ class Fetch:
     name: str
     parts: tuple[Part, ...]
     load: Callable[["Refresher"], Any]  # on a worker thread: broker calls, no widgets
-    interval: Callable[[Intervals, bool], float]  # seconds between refreshes; bool: the stream is up
+    # seconds between refreshes, given (the intervals, the trade stream is up, the data stream is up)
+    interval: Callable[[Intervals, bool, bool], float]
 
 
 class Refresher:
@@ -60,7 +65,12 @@ class Refresher:
         self.parts = {part.name: part for fetch in FETCHES for part in fetch.parts}
         self.schedule = RefreshSchedule({f.name: tuple(p.name for p in f.parts) for f in FETCHES},
                                         first=[p.name for p in self.parts.values() if p.first], probe="clock")
-        self._positions_differ = RowDiffer(POSITION_COLUMNS)  # used by the positions loader only
+        # The positions' rows are made by the loader (a worker) and, between reads, again at
+        # live prices on the UI thread: one differ and one row cache, used under the lock.
+        self._positions_lock = threading.Lock()
+        self._positions_differ = RowDiffer(POSITION_COLUMNS)
+        self._position_cells: dict[str, Any] = {}
+        self.positions_read_at = 0.0  # monotonic: when the positions shown were asked for
 
     # ---- starting fetches ----
 
@@ -93,8 +103,9 @@ class Refresher:
 
     def tick(self) -> None:
         """Every second: start what is due, and say on each pane how old its data is."""
-        streaming = self.app.stream_state == "listening"
-        for name in self.schedule.due(lambda n: self.fetches[n].interval(self.app.config.intervals, streaming)):
+        streaming, live = self.app.stream_state == "listening", self.app.market.streaming
+        intervals = self.app.config.intervals
+        for name in self.schedule.due(lambda n: self.fetches[n].interval(intervals, streaming, live)):
             self.ask(name)
         for part in self.parts.values():
             if part.first:  # fills share the orders pane, whose note is the orders'
@@ -164,13 +175,53 @@ class Refresher:
     # ---- loaders (worker threads) and show functions (UI thread), by part ----
 
     def load_positions(self) -> PositionsRead:
-        return load_positions(self.app.broker, self.state.snapshot,
-                              lambda positions: self._positions_differ.diff(position_rows(positions)))
+        asked = time.monotonic()
+        read = load_positions(self.app.broker, self.state.snapshot, self._position_rows)
+        read.read_at = asked
+        return read
+
+    def _position_rows(self, positions: Any, marks: Any = None) -> Any:
+        with self._positions_lock:
+            return self._positions_differ.diff(position_rows(positions, marks, self._position_cells))
 
     def show_positions(self, read: PositionsRead) -> None:
         self.state.swap(positions=read.positions)
+        self.positions_read_at = read.read_at
         self.app.main.query_one(PositionsTable).show(read.positions, read.rows)
         self.app.sync_bindings()
+        self.app.market.replan()
+
+    def reprice(self, symbols: set[str]) -> None:
+        """Positions at the live prices that came since they were read (UI thread), with
+        each price's age when it is old."""
+        positions = self.state.positions
+        if not positions or not symbols.intersection(str(p.symbol) for p in positions):
+            return
+        market = self.app.market
+        prices = market.book.prices
+        shown = reprice_all(positions, prices, self.positions_read_at)
+        ages = market.ages()
+        read_age = time.monotonic() - self.positions_read_at
+        marks = {}
+        for p in shown:
+            symbol = str(p.symbol)
+            live = prices.get(symbol)
+            fresh = live is not None and live.received >= self.positions_read_at
+            marks[symbol] = stale_mark(ages.get(symbol, 0.0) if fresh else read_age)
+        self.app.main.query_one(PositionsTable).show(shown, self._position_rows(shown, marks))
+
+    def load_quotes(self) -> QuotesRead:
+        snapshots, trends = self.app.market.to_read()
+        return load_quotes(self.app.broker, snapshots, trends, self.state.server_now())
+
+    def show_quotes(self, read: QuotesRead) -> None:
+        self.app.market.quotes_read(read)
+
+    def load_watchlists(self) -> WatchlistsRead:
+        return load_watchlists(self.app.broker)
+
+    def show_watchlists(self, read: WatchlistsRead) -> None:
+        self.app.market.watchlists_read(read.watchlists)
 
     def show_account(self, read: PositionsRead) -> None:
         self.state.swap(account=read.account)
@@ -211,10 +262,17 @@ class Refresher:
 FETCHES = (
     Fetch("positions", (Part("positions", "positions", Refresher.show_positions),
                         Part("account", "account", Refresher.show_account)),
-          Refresher.load_positions, lambda i, streaming: i.positions if streaming else i.positions_polling),
+          # Both streams up: fills come by the trade stream, prices by the data stream.
+          Refresher.load_positions,
+          lambda i, streaming, live: (i.positions_live if live else i.positions) if streaming else i.positions_polling),
     Fetch("orders", (Part("orders", "orders", Refresher.show_orders),),
-          Refresher.load_orders, lambda i, streaming: i.orders if streaming else i.orders_polling),
-    Fetch("clock", (Part("clock", "clock", Refresher.show_clock),), Refresher.load_clock, lambda i, _: i.clock),
+          Refresher.load_orders, lambda i, streaming, _: i.orders if streaming else i.orders_polling),
+    Fetch("clock", (Part("clock", "clock", Refresher.show_clock),), Refresher.load_clock, lambda i, *_: i.clock),
     Fetch("fills", (Part("fills", "orders", Refresher.show_fills, first=False),), Refresher.load_fills,
-          lambda i, _: i.fills),
+          lambda i, *_: i.fills),
+    # Snapshots: what the data stream does not carry (every few seconds), and day figures.
+    Fetch("quotes", (Part("quotes", "watchlist", Refresher.show_quotes, first=False),), Refresher.load_quotes,
+          lambda i, *_: i.quotes),
+    Fetch("watchlists", (Part("watchlists", "watchlist", Refresher.show_watchlists, first=False),),
+          Refresher.load_watchlists, lambda i, *_: i.watchlists),
 )

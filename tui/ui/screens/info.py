@@ -68,7 +68,8 @@ def help_screen(rows: list[tuple[str, str, str, str]]) -> InfoScreen:
     return InfoScreen("Keys", table)
 
 
-def connection_screen(config: Config, stream_state: str, stream_detail: str) -> InfoScreen:
+def connection_screen(config: Config, stream_state: str, stream_detail: str, data_state: str = "off",
+                      data_detail: str = "") -> InfoScreen:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
@@ -80,6 +81,9 @@ def connection_screen(config: Config, stream_state: str, stream_detail: str) -> 
         # Whether keys are set, never the keys themselves.
         ("API keys", "configured" if config.keys_configured else "not configured"),
         ("Stream", f"{stream_state}" + (f" ({stream_detail})" if stream_detail else "")),
+        ("Data stream URL", getattr(config, "data_stream_url", "")),
+        ("Data stream", f"{data_state}" + (f" ({data_detail})" if data_detail else "")
+         + ("" if data_state == "listening" else " — prices come from snapshots every few seconds")),
     ]
     for label, value in rows:
         table.add_row(plain(label), plain(value))

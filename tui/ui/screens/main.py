@@ -23,6 +23,9 @@ from ..widgets.orders import OrdersPane
 from ..widgets.positions import PositionsTable
 from ..widgets.statusbar import StatusBar
 from ..widgets.topbar import TopBar
+from ..widgets.watchlist import WatchlistTable
+
+NARROW = 110  # columns: below this the watchlist is shown instead of positions and orders (w)
 
 
 class MainScreen(Screen):
@@ -38,11 +41,18 @@ class MainScreen(Screen):
         with Horizontal(id="top-row"):
             yield AccountPane(id="account")
             yield ClockPane(self.now, id="clock")
-        yield PositionsTable(id="positions")
-        yield OrdersPane(id="orders")
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                yield PositionsTable(id="positions")
+                yield OrdersPane(id="orders")
+            yield WatchlistTable(id="watchlist")
         with Vertical(id="bottom"):
             yield StatusBar(id="status")
             yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(PositionsTable).focus()
+
+    def on_resize(self) -> None:
+        # Narrow: the watchlist takes the place of positions and orders when asked for (w).
+        self.set_class(self.size.width < NARROW, "-narrow")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .. import keymap
+from ..messages import SymbolChosen
 
 from ..format import dec, instrument, money, price, quantity, signed_money, signed_pct, tone, word
 from .table import LiveTable, Row, TableUpdate, hidden_note
@@ -31,29 +32,49 @@ def _total(values: list[Decimal | None]) -> Decimal | None:
     return dec(sum(values, Decimal(0)))
 
 
-def position_rows(positions: Sequence[Any]) -> list[Row]:
+def position_cells(p: Any, mark: str = "") -> tuple:
+    """One position's cells; `mark` follows the price when it is old (" 15s")."""
+    side = word(p.side)
+    qty = quantity(p.qty)
+    if side == "short" and qty[:1] not in ("-", "—"):
+        qty = "-" + qty  # Alpaca signs a short's qty; never let a short read as long
+    return (
+        (instrument(p.symbol, getattr(p, "asset_class", None)), ""), (side, "down" if side == "short" else ""),
+        (qty, ""), (price(p.avg_entry_price), ""), (price(p.current_price) + mark, "dim" if mark else ""),
+        (money(p.market_value), ""),
+        (signed_money(p.unrealized_pl), tone(p.unrealized_pl)),
+        (signed_pct(p.unrealized_plpc), tone(p.unrealized_plpc)),
+        (signed_money(p.unrealized_intraday_pl), tone(p.unrealized_intraday_pl)),
+    )
+
+
+def position_rows(positions: Sequence[Any], marks: Mapping[str, str] | None = None,
+                  cache: dict[str, tuple[Any, str, tuple]] | None = None) -> list[Row]:
+    """The table's rows and a totals row. marks: symbol -> its price's age note. cache:
+    symbol -> (position, mark, cells) from the last call, reused while both are the same
+    objects (a tick reprices a few positions; the other 990 rows are not built again)."""
     rows: list[Row] = []
     values: list[Decimal | None] = []
     pls: list[Decimal | None] = []
     todays: list[Decimal | None] = []
     costs: list[Decimal | None] = []
+    marks = marks or {}
+    kept: dict[str, tuple[Any, str, tuple]] = {}
     for p in sorted(positions, key=lambda p: str(p.symbol)):
-        side = word(p.side)
-        qty = quantity(p.qty)
-        if side == "short" and qty[:1] not in ("-", "—"):
-            qty = "-" + qty  # Alpaca signs a short's qty; never let a short read as long
-        rows.append((str(p.symbol), (
-            (instrument(p.symbol, getattr(p, "asset_class", None)), ""), (side, "down" if side == "short" else ""),
-            (qty, ""), (price(p.avg_entry_price), ""), (price(p.current_price), ""), (money(p.market_value), ""),
-            (signed_money(p.unrealized_pl), tone(p.unrealized_pl)),
-            (signed_pct(p.unrealized_plpc), tone(p.unrealized_plpc)),
-            (signed_money(p.unrealized_intraday_pl), tone(p.unrealized_intraday_pl)),
-        )))
+        symbol = str(p.symbol)
+        mark = marks.get(symbol, "")
+        hit = cache.get(symbol) if cache is not None else None
+        cells = hit[2] if hit is not None and hit[0] is p and hit[1] == mark else position_cells(p, mark)
+        kept[symbol] = (p, mark, cells)
+        rows.append((symbol, cells))
         values.append(dec(p.market_value))
         pls.append(dec(p.unrealized_pl))
         todays.append(dec(p.unrealized_intraday_pl))
         cost = dec(p.cost_basis)
         costs.append(None if cost is None else abs(cost))
+    if cache is not None:
+        cache.clear()
+        cache.update(kept)
     if positions:
         total_value, total_pl, total_today, total_cost = map(_total, (values, pls, todays, costs))
         plpc = dec(total_pl / total_cost) if total_pl is not None and total_cost else None
@@ -91,6 +112,12 @@ class PositionsTable(LiveTable):
 
     def _resubtitle(self) -> None:
         retitle(self, subtitle=" · ".join(bit for bit in (self.stale_note, hidden_note(self.hidden_columns)) if bit))
+
+    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        event.stop()
+        key = event.row_key.value
+        if key and key != TOTAL_KEY:
+            self.post_message(SymbolChosen(key))
 
     @property
     def selected_symbol(self) -> str | None:

@@ -45,10 +45,15 @@ class Status:
     rejection: Problem | None = None
     rejection_age: int | None = None  # seconds since it came (minutes once past one)
     refreshing: bool = False  # a refresh the user asked for (r) is under way
+    prices: str = "off"  # the market-data stream: "listening", "connecting", "off" or why it is down
+    streamed: int = 0  # symbols it carries
+    limit: int = 0  # the data plan's symbol limit
+    polled: int = 0  # symbols read from snapshots instead
 
 
 def status_of(schedule: RefreshSchedule, stream_state: str, daytrades: tuple[int | None, bool, bool],
-              requests_per_minute: int, rejection: tuple[Problem, float] | None) -> Status:
+              requests_per_minute: int, rejection: tuple[Problem, float] | None,
+              market: tuple[str, int, int, int] = ("off", 0, 0, 0)) -> Status:
     """What the bar shows now. daytrades: (count, computed locally, warning); rejection: the
     last one and when it came (monotonic), until a success or a look at `e` clears it."""
     streaming = stream_state == "listening"
@@ -68,7 +73,22 @@ def status_of(schedule: RefreshSchedule, stream_state: str, daytrades: tuple[int
         daytrades=count, daytrades_local=local, daytrades_warning=warning, requests_per_minute=requests_per_minute,
         rejection=rejection[0] if rejection else None,
         rejection_age=None if seconds is None else int(seconds) if seconds < 60 else int(seconds // 60) * 60,
-        refreshing=schedule.refreshing)
+        refreshing=schedule.refreshing, prices=market[0], streamed=market[1], limit=market[2], polled=market[3])
+
+
+def prices_text(s: Status, compact: bool) -> Text:
+    """The data stream's segment: `● prices live 12/30` (+ how many come from snapshots),
+    or `◌ prices: snapshots` while it is down or refused."""
+    out = Text(" │ ", style="dim", no_wrap=True)
+    if s.prices == "listening":
+        out.append("● live" if compact else f"● prices live {s.streamed}/{s.limit}", style=UP)
+        if s.polled and not compact:
+            out.append(f" +{s.polled}◌", style=WARN)
+    elif s.prices == "connecting":
+        out.append("… prices" if compact else "… prices connecting", style="dim")
+    else:
+        out.append("◌ snap" if compact else "◌ prices: snapshots", style=WARN)
+    return out
 
 
 def rejection_text(problem: Problem, width: int, seconds: int | None = None) -> str:
@@ -87,7 +107,7 @@ class StatusBar(Horizontal):
     widget: a segment that changes repaints only itself, so the request counter ticking
     does not resend the whole line over a thin SSH link."""
 
-    SEGMENTS = ("connection", "daytrades", "requests", "rejection")
+    SEGMENTS = ("connection", "prices", "daytrades", "requests", "rejection")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -131,17 +151,22 @@ class StatusBar(Horizontal):
             if s.daytrades_local:
                 daytrades.append(" local", style="dim")
 
+        # A rejection needs the room: the prices segment shortens and the request count goes.
+        tight = s.rejection is not None and self.size.width < 110
+        prices = prices_text(s, compact=tight)
         requests = Text(" │ ", style="dim", no_wrap=True)
         requests.append(f"{s.requests_per_minute} req/min")
+        if tight:
+            requests = Text()
 
         rejection = Text(no_wrap=True, overflow="ellipsis")
         if s.rejection is not None:
             rejection.append(" │ ", style="dim")
-            used = connection.cell_len + daytrades.cell_len + requests.cell_len
+            used = connection.cell_len + prices.cell_len + daytrades.cell_len + requests.cell_len
             room = max(20, self.size.width - used - rejection.cell_len)
             rejection.append(rejection_text(s.rejection, room, s.rejection_age), style=f"bold {DOWN}")
 
-        texts = dict(zip(self.SEGMENTS, (connection, daytrades, requests, rejection)))
+        texts = dict(zip(self.SEGMENTS, (connection, prices, daytrades, requests, rejection)))
         self.line = Text.assemble(*texts.values(), no_wrap=True)
         if not self.is_mounted:
             return
