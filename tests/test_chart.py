@@ -9,6 +9,7 @@ long a draw takes is printed, not asserted (benchmarks measure speed, tests do n
 from __future__ import annotations
 
 import math
+import random
 import re
 import time
 from datetime import datetime, timedelta, timezone
@@ -36,12 +37,25 @@ def bar(i: int, o, h, l, c, *, step=timedelta(minutes=1), volume="100") -> Bar:
 def walk(count: int, start: Decimal, *, step=timedelta(minutes=1)) -> list[Bar]:
     """`count` bars around `start`, up and down by turns in a slow wave (no randomness)."""
     bars, close = [], start
-    tick = start / 400
+    tick = start / 2000
     for i in range(count):
         o = close
         c = o + tick * Decimal(round(3 * math.sin(i / 17) + (1 if i % 2 else -1)))
         h, l = max(o, c) + tick, min(o, c) - tick
         bars.append(Bar("X", OPEN_AT + i * step, o, h, l, c, Decimal(100)))
+        close = c
+    return bars
+
+
+def market_day(count: int = 390, start: float = 187.0, seed: int = 7) -> list[Bar]:
+    """A day of minute bars that looks like one: a seeded random walk, cent prices."""
+    rng = random.Random(seed)
+    bars, close = [], start
+    for i in range(count):
+        o = close
+        c = o * (1 + rng.gauss(0, 0.0015))
+        h, l = max(o, c) * (1 + abs(rng.gauss(0, 0.0006))), min(o, c) * (1 - abs(rng.gauss(0, 0.0006)))
+        bars.append(bar(i, *(round(v, 2) for v in (o, h, l, c))))
         close = c
     return bars
 
@@ -297,3 +311,26 @@ async def test_draw_time_for_a_day_of_minute_bars(style):
         each = (time.perf_counter() - started) / 10
     print(f"\nPriceChart {style}: 390 bars at 116×26 in {each * 1000:.2f} ms")
     assert each < 2.0  # seconds: a hang, not a benchmark
+
+
+# ---- an SVG snapshot at 80×24 --------------------------------------------------------------
+
+class DetailApp(App):
+    """The chart as the detail screen will hold it at 80×24: in a pane, two charts high."""
+
+    CSS = """
+    PriceChart { border: round $primary 50%; height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield PriceChart(id="candles")
+        yield PriceChart(id="line")
+
+    def on_mount(self) -> None:
+        bars = market_day()
+        self.query_one("#candles", PriceChart).show(bars, style="candles", label="AAPL · 1D · candles")
+        self.query_one("#line", PriceChart).show(bars, style="line", label="AAPL · 1D · line")
+
+
+def test_chart_80x24(snap_compare):
+    assert snap_compare(DetailApp(), terminal_size=(80, 24))

@@ -83,19 +83,24 @@ def resample(bars: Sequence[Bar], columns: int) -> list[Bar]:
 
 
 def price_ticks(low: Decimal, high: Decimal, count: int) -> list[Decimal]:
-    """Round prices between low and high, about `count` of them, a 1-2-2.5-5 step apart
-    (never under a cent from $1 up, where price() shows cents)."""
+    """Round prices between low and high, as near `count` of them as a 1-2-2.5-5 step
+    gives (never a step under a cent from $1 up, where price() shows cents)."""
     span = high - low
     if span <= 0 or count < 1:
         return []
-    raw = span / count
-    exponent = raw.adjusted()
-    step = next(m.scaleb(exponent) for m in NICE_STEPS if m.scaleb(exponent) >= raw)
-    if max(abs(low), abs(high)) >= 1:
-        step = max(step, CENT)
-    first = math.ceil(low / step)
-    last = math.floor(high / step)
-    return [step * k for k in range(first, last + 1)]
+    exponent = (span / count).adjusted()
+    cents = max(abs(low), abs(high)) >= 1
+    best: tuple[int, Decimal] | None = None
+    for shift in (-1, 0, 1):
+        for mantissa in NICE_STEPS:
+            step = mantissa.scaleb(exponent + shift)
+            if cents and step < CENT:
+                continue
+            fits = math.floor(high / step) - math.ceil(low / step) + 1
+            if best is None or abs(fits - count) < best[0] or (abs(fits - count) == best[0] and step > best[1]):
+                best = (abs(fits - count), step)
+    step = best[1] if best else CENT
+    return [step * k for k in range(math.ceil(low / step), math.floor(high / step) + 1)]
 
 
 def time_label(at: datetime, span_days: float) -> str:
@@ -187,13 +192,15 @@ class PriceChart(Widget):
             self._cache_key = key
         if 0 <= y < len(self._lines):
             return self._lines[y]
-        return Strip.blank(width)
+        return Strip.blank(width, self.rich_style)
 
     # ---- drawing ----------------------------------------------------------------------
 
     def _styles(self) -> dict[str, Style]:
-        return {name: self.get_component_rich_style(f"price-chart--{name}", partial=True)
-                for name in ("up", "down", "flat", "axis", "label", "empty")}
+        styles = {name: self.get_component_rich_style(f"price-chart--{name}", partial=True)
+                  for name in ("up", "down", "flat", "axis", "label", "empty")}
+        styles["base"] = self.rich_style
+        return styles
 
     def build(self, width: int, height: int) -> list[Strip]:
         """Every line of the chart at this size (what render_line caches)."""
@@ -374,6 +381,7 @@ class PriceChart(Widget):
 
     @staticmethod
     def _strip(runs: list[tuple[str, str]], width: int, styles: dict[str, Style]) -> Strip:
+        """One line from its runs, over the widget's own style (its background)."""
         segments = []
         for text, name in runs:
             if not text:
@@ -383,7 +391,7 @@ class PriceChart(Widget):
             else:
                 style = styles.get(name) if name else None
             segments.append(Segment(text, style))
-        return Strip(segments).adjust_cell_length(width)
+        return Strip(segments).adjust_cell_length(width).apply_style(styles["base"])
 
 
 def _runs(chars: list[str], tones: list[str]) -> list[tuple[str, str]]:
