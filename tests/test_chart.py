@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import random
 import re
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -108,6 +110,13 @@ def test_sparkline_skips_what_is_not_a_number():
 def test_sparkline_decimals_and_resampling_to_the_last_of_each_group():
     values = [Decimal(v) for v in (1, 9, 2, 7, 3, 5)]  # groups (1,9) (2,7) (3,5): read 9 7 5
     assert sparkline(values, 3) == "█▅▁"  # 7 is halfway: level 3.5 of 0-7, rounded to ▅
+
+
+def test_sparkline_module_is_pure():
+    """The watchlist's column can be made off the UI thread: no Textual, no Rich."""
+    code = "import sys, tui.ui.sparkline; print(','.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert [m for m in out.stdout.strip().split(",") if m.split(".")[0] in ("textual", "rich")] == []
 
 
 # ---- resampling bars -------------------------------------------------------------------

@@ -11,8 +11,9 @@ against Textual 8.2.8 (it installs without moving the pin) and rejected:
 - its labels are not ours: prices to one decimal (189.5), 1,790,000 as 1813323.2, no
   thousands separators; dates as 04/12/2026 09:30, which overlap at 76 columns
   ("12:44 04/12/2026 14:21"); a title row;
-- its colours are terminal palette colours baked into ANSI text (candles color(1)/
-  color(2), a line color(12)) on a background copied from the theme at mount;
+- its colours default to terminal palette colours (candles color(1)/color(2), a line
+  color(12)); they can be set (candlestick colors=, theme "auto" paints the theme's
+  $surface), but only as RGB baked into ANSI text at each build, not through CSS;
 - it is not kept up: last release 1.0.1 on 2024-11-30, pinned to plotext <6 while plotext
   6.0 (2026-08) and 6.1 (2026-09) are out; importing it rewrites plotext's global themes.
 
