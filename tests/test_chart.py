@@ -305,6 +305,20 @@ async def test_tiny_sizes_do_not_fail():
                 assert all(line.cell_length == width for line in lines)
 
 
+async def test_a_theme_change_redraws_in_its_colours():
+    app = ChartApp()
+    async with app.run_test(size=(76, 10)) as pilot:
+        chart = app.query_one(PriceChart)
+        chart.show(market_day(), style="candles", label="X")
+        app.theme = "textual-dark"
+        await pilot.pause()
+        dark = {segment.style.bgcolor for segment in chart.render_line(1)}
+        app.theme = "textual-light"
+        await pilot.pause()
+        light = {segment.style.bgcolor for segment in chart.render_line(1)}
+    assert len(dark) == len(light) == 1 and dark != light  # one background, the theme's
+
+
 @pytest.mark.parametrize("style", ["candles", "line"])
 async def test_draw_time_for_a_day_of_minute_bars(style):
     """A sanity print of a draw's cost (390 minute bars at 116×26); only a generous bound."""

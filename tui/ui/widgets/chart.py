@@ -187,7 +187,7 @@ class PriceChart(Widget):
 
     def render_line(self, y: int) -> Strip:
         width, height = self.size
-        key = (width, height, self._version)
+        key = (width, height, self._version, self.app.theme)
         if key != self._cache_key:
             self._lines = self.build(width, height)
             self._cache_key = key
