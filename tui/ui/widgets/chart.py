@@ -165,7 +165,10 @@ class PriceChart(Widget):
 
     def add_bar(self, bar: Bar) -> None:
         """A live bar: it replaces the last one when it has the same time, else it is
-        appended. One older than the last is ignored (a late, out-of-order message)."""
+        appended. One older than the last is ignored (a late, out-of-order message).
+        The bar is of the chart's timeframe: for 1D that is the minute bar itself; for
+        coarser charts the caller folds the minute bar into the current period's bar first
+        (same time, high/low widened, close updated) and passes that."""
         bars = self._bars
         if bars and bar.time == bars[-1].time:
             bars[-1] = bar
