@@ -1,10 +1,11 @@
 """Historical stock bars (GET /v2/stocks/bars, /v2/stocks/{symbol}/bars), made up but consistent.
 
 Daily closes are a seeded walk run backwards from the symbol's previous close (so the last
-bar before today closes at prev_close); today's bar runs from DayStats.open to the last
-price. Minute bars inside a day go from the day's open to its close with seeded noise held
-inside the day's high/low (touching both), so aggregating a day's minutes gives its daily
-bar. Every random draw is seeded by the simulator's seed, the symbol and the bar's start.
+bar before today closes at prev_close). A past day's minute bars go from the day's open to
+its close with seeded noise held inside the day's high/low (touching both), so aggregating
+them gives its daily bar. Today's minutes are drawn up to the moment the PriceBook began
+recording prints, then are the recorded prints (BarSource); today's daily bar is their sum.
+Every random draw is seeded by the simulator's seed, the symbol and the bar's start.
 Intraday bars are generated a day at a time and only until a page is full.
 """
 
