@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import pytest
 import requests
 from alpaca.data.historical import StockHistoricalDataClient
@@ -120,3 +123,36 @@ def test_thirty_snapshots_stay_cheap(bsim):
         body = requests.get(url, params={"symbols": ",".join(symbols)}, headers=HEADERS, timeout=10).json()
     assert len(body) == 30
     assert (time.perf_counter() - started) / 5 < 0.1
+
+
+def test_the_streams_minute_bar_is_the_one_bars_and_the_snapshot_serve(bsim):
+    auth = {"action": "auth", "key": KEY, "secret": SECRET}
+
+    async def scenario() -> dict:
+        async with aiohttp.ClientSession() as session:
+            ws = await session.ws_connect(bsim.url.replace("http://", "ws://") + "/v2/iex")
+            await ws.receive_json(timeout=2)
+            await ws.send_str(json.dumps(auth))
+            await ws.receive_json(timeout=2)
+            await ws.send_str(json.dumps({"action": "subscribe", "bars": ["AAPL"]}))
+            await ws.receive_json(timeout=2)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, bsim.advance, 65)  # 18:01:05
+            for price in ("250.10", "251.30", "249.90"):
+                await loop.run_in_executor(None, bsim.set_price, "AAPL", price)
+            await loop.run_in_executor(None, bsim.advance, 60)  # 18:02:05: the 18:01 minute is over
+            await loop.run_in_executor(None, bsim.set_price, "AAPL", "250.00")
+            [bar] = await ws.receive_json(timeout=3)
+            await ws.close()
+            return bar
+
+    streamed = asyncio.run(scenario())
+    assert streamed["T"] == "b" and streamed["t"].startswith("2025-06-11T18:01:00")
+    minutes = bars(bsim, TimeFrame.Minute, datetime(2025, 6, 11, 18, 1, tzinfo=UTC))
+    served = minutes[0]
+    assert served.timestamp == datetime(2025, 6, 11, 18, 1, tzinfo=UTC)
+    assert (served.open, served.high, served.low, served.close, served.volume, served.trade_count, served.vwap) == (
+        streamed["o"], streamed["h"], streamed["l"], streamed["c"], streamed["v"], streamed["n"], streamed["vw"])
+    assert (streamed["o"], streamed["h"], streamed["l"], streamed["c"]) == (250.10, 251.30, 249.90, 249.90)
+    snap = snapshot(bsim)
+    assert same(snap.minute_bar, minutes[-1]) and snap.minute_bar.close == 250.00

@@ -33,7 +33,9 @@ class Quote:
 
 @dataclass
 class DayStats:
-    """Today's bar and yesterday's close, for snapshots and intraday P&L."""
+    """Yesterday's close (for intraday P&L and the history's last close), the walk's range
+    since the record began, and the simulated fills' volume. Snapshots and bars do not read
+    open/high/low/volume: they add up today's minute bars (bars.BarSource)."""
 
     prev_close: Decimal
     open: Decimal
