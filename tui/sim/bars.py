@@ -127,16 +127,20 @@ def _walk_minutes(seed: int, symbol: str, opened: datetime, count: int, o: float
     return bars
 
 
-@functools.lru_cache(maxsize=512)
-def _past_minutes(seed: int, symbol: str, db: DayBar) -> tuple[dict[str, Any], ...]:
-    """A past day's 390 (or early-close 210) minute bars: they add up to its daily bar."""
+def _past_minutes(seed: int, symbol: str, db: DayBar) -> list[dict[str, Any]]:
+    """A past day's 390 (or early-close 210) minute bars: they add up to its daily bar.
+    Not cached: a year of minutes passes through here (see last_minute)."""
     opened = db.day.open.astimezone(UTC)
     count = int((db.day.close.astimezone(UTC) - opened).total_seconds() // 60)
-    return tuple(_walk_minutes(seed, symbol, opened, count, db.o, db.h, db.l, db.c, db.v, db.n,
-                               opened.isoformat()))
+    return _walk_minutes(seed, symbol, opened, count, db.o, db.h, db.l, db.c, db.v, db.n, opened.isoformat())
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=256)
+def _last_past_minute(seed: int, symbol: str, db: DayBar) -> dict[str, Any]:
+    return _past_minutes(seed, symbol, db)[-1]
+
+
+@functools.lru_cache(maxsize=64)  # one a symbol a day; the simulator has 43 symbols
 def _backfill(seed: int, symbol: str, opened: datetime, count: int, prev_close: float,
               reached: float) -> tuple[dict[str, Any], ...]:
     """Today's minutes before the simulator's record of prints begins: a seeded walk from an
@@ -249,7 +253,14 @@ class BarSource:
         """The day's 1-minute bars, open to close (today: up to now)."""
         if db.day.date == self.today.date:
             return self.today_minutes(symbol)
-        return list(_past_minutes(self.seed, symbol, db))
+        return _past_minutes(self.seed, symbol, db)
+
+    def last_minute(self, symbol: str, db: DayBar) -> dict[str, Any] | None:
+        """The day's last minute bar (for snapshots: cached for past days)."""
+        if db.day.date == self.today.date:
+            minutes = self.today_minutes(symbol)
+            return minutes[-1] if minutes else None
+        return _last_past_minute(self.seed, symbol, db)
 
     # ---- series ----
 

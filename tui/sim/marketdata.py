@@ -36,11 +36,11 @@ def snapshot_json(prices: PriceBook, asset: Asset, bars: BarSource) -> dict[str,
     """The snapshot as the bars tell it (see docs/simulator.md, Market data): dailyBar and
     prevDailyBar are the last two daily bars /bars gives, minuteBar the last minute bar."""
     day, previous = bars.latest_days(asset.symbol)
-    minutes = bars.minutes(asset.symbol, day) if day is not None else []
+    minute = bars.last_minute(asset.symbol, day) if day is not None else None
     return {
         "latestTrade": trade_json(prices, asset),
         "latestQuote": quote_json(prices, asset),
-        "minuteBar": bar_json(minutes[-1]) if minutes else None,
+        "minuteBar": bar_json(minute) if minute is not None else None,
         "dailyBar": _day_json(day),
         "prevDailyBar": _day_json(previous),
     }
