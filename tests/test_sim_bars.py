@@ -53,7 +53,8 @@ def test_last_close_before_today_is_the_previous_close(bsim):
     bars = get(bsim, "/v2/stocks/AAPL/bars", timeframe="1Day", start="2025-06-01").json()["bars"]
     assert bars[-2]["c"] == float(day.prev_close)
     assert bars[-2]["t"] == "2025-06-10T04:00:00Z"
-    assert bars[-1]["o"] == float(day.open) and bars[-1]["c"] == last
+    minutes = get(bsim, "/v2/stocks/AAPL/bars", timeframe="1Min", start="2025-06-11").json()["bars"]
+    assert bars[-1]["o"] == minutes[0]["o"] and bars[-1]["c"] == last
     snapshot = get(bsim, "/v2/stocks/AAPL/snapshot").json()
     assert bars[-2]["c"] == snapshot["prevDailyBar"]["c"]
 
@@ -115,7 +116,8 @@ def test_hour_bars_aggregate_minute_bars(bsim):
 def test_today_minute_bars_stop_now_and_end_at_the_last_price(bsim):
     last = float(bsim.call(lambda: bsim.exchange.prices.quote("AAPL").last))
     bars = get(bsim, "/v2/stocks/AAPL/bars", timeframe="1Min", start="2025-06-11").json()["bars"]
-    assert bars[0]["t"] == "2025-06-11T13:30:00Z" and bars[-1]["t"] == "2025-06-11T18:00:00Z"
+    # Still prices since the start at 18:00:00: no print yet in the 18:00 minute, so no bar for it.
+    assert bars[0]["t"] == "2025-06-11T13:30:00Z" and bars[-1]["t"] == "2025-06-11T17:59:00Z"
     assert bars[-1]["c"] == last
 
 

@@ -9,11 +9,13 @@ request budget.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
+from urllib.parse import quote as quote_path
 
 import requests
 import urllib3
@@ -21,8 +23,10 @@ from requests.adapters import HTTPAdapter
 
 from ..config import Config
 from ..numbers import EARLIEST, moment, number
+from ..text import clean, is_symbol
 from . import deferred_pandas
 from .errors import Redirected
+from .market import AssetInfo, Bar, MarketSnapshot, QuoteTick, TradeTick, Watchlist
 from .ratelimit import Budget
 from .sdk_compat import disable_retries, install_session
 
@@ -34,6 +38,11 @@ if TYPE_CHECKING:  # alpaca-py is imported lazily: it costs ~0.35 s of start-up
 ORDERS_PAGE = 500  # the server's maximum page
 FILLS_PAGE = 100  # the activities endpoint's maximum page
 MAX_PAGES = 40
+BARS_PAGE = 10000  # the data API's maximum page
+MAX_BAR_PAGES = 10
+SNAPSHOT_BATCH = 200  # symbols per snapshot request: keeps the URL short
+TIMEFRAMES = ("1Min", "5Min", "15Min", "1Hour", "1Day", "1Week", "1Month")
+_WATCHLIST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 # ---- a deadline for the whole request -----------------------------------------------------
@@ -263,20 +272,130 @@ class Broker:
 
     def quote(self, symbol: str) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
         """(bid, ask, last) from one snapshot request; None where the feed has nothing."""
-        from alpaca.data.requests import StockSnapshotRequest
-
-        snaps = self.data.get_stock_snapshot(StockSnapshotRequest(symbol_or_symbols=symbol))
-        snap = snaps.get(symbol) if isinstance(snaps, dict) else None
+        snap = self.snapshots([symbol]).get(symbol)
         if snap is None:
             return None, None, None
+        quote, trade = snap.quote, snap.trade
+        return (quote.bid if quote else None, quote.ask if quote else None, trade.price if trade else None)
 
-        def dec(value: Any) -> Decimal | None:
-            figure = number(value)  # NaN, inf and 1e400 are no price: None, shown as a dash
-            return figure if figure else None  # 0 means no quote, as in the feed
+    # ---- market data ---------------------------------------------------------------------
+    #
+    # Read raw through the data client (its session: timeouts, deadline, no redirects) and
+    # turned into tui.broker.market's plain values here, field by field: alpaca-py's models
+    # would fail a whole answer on one unreadable field (or an asset enum it does not know).
 
-        quote, trade = snap.latest_quote, snap.latest_trade
-        return (dec(quote.bid_price) if quote else None, dec(quote.ask_price) if quote else None,
-                dec(trade.price) if trade else None)
+    @property
+    def _feed(self) -> str:
+        return str(getattr(self.config, "data_feed", None) or "iex")
+
+    def snapshots(self, symbols: Sequence[str]) -> dict[str, MarketSnapshot]:
+        """Snapshots by symbol, one request per 200 symbols; symbols the feed does not know
+        are left out (as the server leaves them out)."""
+        wanted = list(dict.fromkeys(s for s in symbols if is_symbol(s)))
+        out: dict[str, MarketSnapshot] = {}
+        for i in range(0, len(wanted), SNAPSHOT_BATCH):
+            batch = wanted[i:i + SNAPSHOT_BATCH]
+            body = self.data.get("/stocks/snapshots", {"symbols": ",".join(batch), "feed": self._feed})
+            if not isinstance(body, dict):
+                continue
+            if "snapshots" in body and isinstance(body["snapshots"], dict):  # the multi-symbol shape some versions use
+                body = body["snapshots"]
+            for symbol in batch:
+                raw = body.get(symbol)
+                if isinstance(raw, dict):
+                    out[symbol] = _snapshot(symbol, raw)
+        return out
+
+    def bars(self, symbol: str, timeframe: str, start: datetime, end: datetime | None = None,
+             limit: int = 10000) -> list[Bar]:
+        """Up to `limit` bars of `timeframe` (one of TIMEFRAMES) from `start`, oldest first,
+        following page tokens for at most MAX_BAR_PAGES pages. Unreadable bars are dropped."""
+        if timeframe not in TIMEFRAMES:
+            raise ValueError(f"unknown timeframe: {timeframe!r}")
+        if not is_symbol(symbol):
+            raise ValueError(f"not a symbol: {symbol!r}")
+        params: dict[str, Any] = {"timeframe": timeframe, "start": _rfc3339(start), "feed": self._feed,
+                                  "sort": "asc"}
+        if end is not None:
+            params["end"] = _rfc3339(end)
+        out: list[Bar] = []
+        path = f"/stocks/{quote_path(symbol, safe='')}/bars"
+        for _ in range(MAX_BAR_PAGES):
+            wanted = limit - len(out)
+            if wanted <= 0:
+                break
+            params["limit"] = min(wanted, BARS_PAGE)
+            body = self.data.get(path, params)
+            if not isinstance(body, dict):
+                break
+            page = body.get("bars")
+            if isinstance(page, dict):  # the multi-symbol shape
+                page = page.get(symbol)
+            for raw in page if isinstance(page, list) else ():
+                bar = _bar(symbol, raw)
+                if bar is not None:
+                    out.append(bar)
+            token = body.get("next_page_token")
+            if not token or not isinstance(token, str):
+                break
+            params["page_token"] = token
+        return out[:limit]
+
+    # ---- assets and watchlists ---------------------------------------------------------
+
+    def assets(self) -> list[AssetInfo]:
+        """Every active us_equity asset (Alpaca's list is ~12,000 long: one request)."""
+        from alpaca.trading.enums import AssetClass, AssetStatus
+        from alpaca.trading.requests import GetAssetsRequest
+
+        params = GetAssetsRequest(status=AssetStatus.ACTIVE, asset_class=AssetClass.US_EQUITY).to_request_fields()
+        body = self.trading.get("/assets", params)
+        found = (_asset(raw) for raw in (body if isinstance(body, list) else ()))
+        return [asset for asset in found if asset is not None]
+
+    def watchlists(self) -> list[Watchlist]:
+        """The account's watchlists with their symbols. Alpaca's list leaves the assets out:
+        then each is read by id (one request each; one deleted meanwhile is left out)."""
+        body = self.trading.get("/watchlists")
+        out: list[Watchlist] = []
+        for raw in body if isinstance(body, list) else ():
+            if not isinstance(raw, dict):
+                continue
+            if not isinstance(raw.get("assets"), list):
+                wid = raw.get("id")
+                if not isinstance(wid, str) or not _WATCHLIST_ID.fullmatch(wid):
+                    continue
+                raw = self._or_none(lambda: self.trading.get(f"/watchlists/{wid}"))
+            listed = _watchlist(raw)
+            if listed is not None:
+                out.append(listed)
+        return out
+
+    def watchlist(self, watchlist_id: str) -> Watchlist:
+        return self._must(self.trading.get(f"/watchlists/{_wid(watchlist_id)}"))
+
+    def create_watchlist(self, name: str, symbols: Sequence[str] = ()) -> Watchlist:
+        return self._must(self.trading.post("/watchlists", {"name": name, "symbols": list(symbols)}))
+
+    def rename_watchlist(self, watchlist_id: str, name: str) -> Watchlist:
+        """A new name; the symbols stay (the PUT carries the name only)."""
+        return self._must(self.trading.put(f"/watchlists/{_wid(watchlist_id)}", {"name": name}))
+
+    def add_to_watchlist(self, watchlist_id: str, symbol: str) -> Watchlist:
+        return self._must(self.trading.post(f"/watchlists/{_wid(watchlist_id)}", {"symbol": symbol}))
+
+    def remove_from_watchlist(self, watchlist_id: str, symbol: str) -> Watchlist:
+        return self._must(self.trading.delete(f"/watchlists/{_wid(watchlist_id)}/{quote_path(symbol, safe='')}"))
+
+    def delete_watchlist(self, watchlist_id: str) -> None:
+        self.trading.delete(f"/watchlists/{_wid(watchlist_id)}")
+
+    @staticmethod
+    def _must(raw: Any) -> Watchlist:
+        listed = _watchlist(raw)
+        if listed is None:
+            raise ValueError("the server answered with no readable watchlist")
+        return listed
 
     def order_by_client_id(self, client_order_id: str) -> Order | None:
         """The order sent with this client_order_id, or None when the server has none."""
@@ -329,3 +448,77 @@ class Broker:
 
     def close_all(self, cancel_orders: bool) -> list[Any]:
         return list(self.trading.close_all_positions(cancel_orders=cancel_orders) or [])
+
+
+# ---- market data from the wire: plain values, bounded ----------------------------------------
+
+def _rfc3339(when: datetime) -> str:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _price(value: Any) -> Decimal | None:
+    figure = number(value)  # NaN, inf and 1e400 are no price: None, shown as a dash
+    return figure if figure is not None and figure > 0 else None  # 0 means no quote, as in the feed
+
+
+def _get(raw: Any, key: str) -> Any:
+    return raw.get(key) if isinstance(raw, dict) else None
+
+
+def _quote(symbol: str, raw: Any) -> QuoteTick | None:
+    if not isinstance(raw, dict):
+        return None
+    return QuoteTick(symbol, _price(raw.get("bp")), _price(raw.get("ap")), number(raw.get("bs")),
+                     number(raw.get("as")), moment(raw.get("t")))
+
+
+def _trade(symbol: str, raw: Any) -> TradeTick | None:
+    if not isinstance(raw, dict):
+        return None
+    return TradeTick(symbol, _price(raw.get("p")), number(raw.get("s")), moment(raw.get("t")))
+
+
+def _bar(symbol: str, raw: Any) -> Bar | None:
+    """A bar, or None when its time or any of open, high, low, close is unreadable."""
+    if not isinstance(raw, dict):
+        return None
+    time = moment(raw.get("t"))
+    o, h, l, c = (_price(raw.get(k)) for k in ("o", "h", "l", "c"))  # noqa: E741
+    if time is None or o is None or h is None or l is None or c is None:
+        return None
+    volume = number(raw.get("v"))
+    return Bar(symbol, time, o, h, l, c, volume if volume is not None and volume >= 0 else Decimal(0))
+
+
+def _snapshot(symbol: str, raw: dict) -> MarketSnapshot:
+    return MarketSnapshot(symbol, _quote(symbol, raw.get("latestQuote")), _trade(symbol, raw.get("latestTrade")),
+                          _bar(symbol, raw.get("minuteBar")), _bar(symbol, raw.get("dailyBar")),
+                          _bar(symbol, raw.get("prevDailyBar")))
+
+
+def _asset(raw: Any) -> AssetInfo | None:
+    symbol = _get(raw, "symbol")
+    if not is_symbol(symbol):
+        return None
+    return AssetInfo(symbol, clean(raw.get("name"), one_line=True, limit=200),
+                     clean(raw.get("exchange"), one_line=True, limit=20), raw.get("tradable") is True,
+                     raw.get("fractionable") is True, raw.get("shortable") is True)
+
+
+def _watchlist(raw: Any) -> Watchlist | None:
+    wid = _get(raw, "id")
+    if not isinstance(wid, str) or not _WATCHLIST_ID.fullmatch(wid):
+        return None
+    assets = raw.get("assets")
+    symbols = tuple(dict.fromkeys(a["symbol"] for a in (assets if isinstance(assets, list) else ())
+                                  if isinstance(a, dict) and is_symbol(a.get("symbol"))))
+    return Watchlist(wid, clean(raw.get("name"), one_line=True, limit=64), symbols, moment(raw.get("updated_at")))
+
+
+def _wid(watchlist_id: str) -> str:
+    """An id to put in a URL path: only what a watchlist id is made of."""
+    if not isinstance(watchlist_id, str) or not _WATCHLIST_ID.fullmatch(watchlist_id):
+        raise ValueError(f"not a watchlist id: {watchlist_id!r}")
+    return watchlist_id

@@ -5,10 +5,11 @@ Market data uses JSON numbers and single-letter keys, unlike the trading API's s
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from .assets import Asset
+from .bars import BarSource, DayBar, bar_json
 from ..terms import NEW_YORK
 from .fmt import ts
 from .prices import PriceBook
@@ -31,19 +32,22 @@ def trade_json(prices: PriceBook, asset: Asset) -> dict[str, Any]:
             "c": ["@"], "i": prices.next_trade_id(), "z": TAPES.get(asset.exchange, "B")}
 
 
-def snapshot_json(prices: PriceBook, asset: Asset) -> dict[str, Any]:
-    q, day = prices.quote(asset.symbol), prices.day(asset.symbol)
-    now = q.time.astimezone(NEW_YORK)
-    minute = now.replace(second=0, microsecond=0)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    last, prev = float(q.last), float(day.prev_close)
+def snapshot_json(prices: PriceBook, asset: Asset, bars: BarSource) -> dict[str, Any]:
+    """The snapshot as the bars tell it (see docs/simulator.md, Market data): dailyBar and
+    prevDailyBar are the last two daily bars /bars gives, minuteBar the last minute bar."""
+    day, previous = bars.latest_days(asset.symbol)
+    minute = bars.last_minute(asset.symbol, day) if day is not None else None
     return {
         "latestTrade": trade_json(prices, asset),
         "latestQuote": quote_json(prices, asset),
-        "minuteBar": {"t": ts(minute), "o": last, "h": last, "l": last, "c": last, "v": q.last_size,
-                      "n": 1, "vw": last},
-        "dailyBar": {"t": ts(midnight), "o": float(day.open), "h": float(day.high), "l": float(day.low),
-                     "c": last, "v": day.volume, "n": day.trades, "vw": float((day.high + day.low) / 2)},
-        "prevDailyBar": {"t": ts(midnight - timedelta(days=1)), "o": prev, "h": prev, "l": prev, "c": prev,
-                         "v": 0, "n": 0, "vw": prev},
+        "minuteBar": bar_json(minute) if minute is not None else None,
+        "dailyBar": _day_json(day),
+        "prevDailyBar": _day_json(previous),
     }
+
+
+def _day_json(db: DayBar | None) -> dict[str, Any] | None:
+    if db is None:
+        return None
+    midnight = datetime.combine(db.day.date, datetime.min.time(), NEW_YORK)
+    return bar_json({"t": midnight, "o": db.o, "h": db.h, "l": db.l, "c": db.c, "v": db.v, "n": db.n})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from .fmt import CENT, PRICE_4DP, round_price
@@ -33,7 +33,9 @@ class Quote:
 
 @dataclass
 class DayStats:
-    """Today's bar and yesterday's close, for snapshots and intraday P&L."""
+    """Yesterday's close (for intraday P&L and the history's last close), the walk's range
+    since the record began, and the simulated fills' volume. Snapshots and bars do not read
+    open/high/low/volume: they add up today's minute bars (bars.BarSource)."""
 
     prev_close: Decimal
     open: Decimal
@@ -43,12 +45,41 @@ class DayStats:
     trades: int = 0
 
 
+@dataclass
+class MinuteTrades:
+    """One minute of the walk's prints for one symbol, as the data stream's minute bar counts
+    them: every price step (and every price set) is a trade of the quote's last_size."""
+
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: int
+    trades: int
+    value: Decimal  # sum of price * size, for the volume-weighted price
+
+    def add(self, price: Decimal, size: int) -> None:
+        self.high, self.low, self.close = max(self.high, price), min(self.low, price), price
+        self.volume += size
+        self.trades += 1
+        self.value += price * size
+
+
+def minute_of(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
 class PriceBook:
     def __init__(self, reference: dict[str, Decimal], *, seed: int, moving: bool, now: datetime) -> None:
         self._rng = random.Random(f"{seed}:prices")
         self.moving = moving
         self._quotes: dict[str, Quote] = {}
         self._days: dict[str, DayStats] = {}
+        # Since the trading day began (or the book was made): each symbol's prints by minute,
+        # and where the walk stood when the record began (time, price). Historical bars
+        # draw today's minutes before that moment and serve the recorded ones after it.
+        self._minutes: dict[str, dict[datetime, MinuteTrades]] = {}
+        self._anchors: dict[str, tuple[datetime, Decimal]] = {}
         self._trade_ids = 0
         for symbol, prev_close in reference.items():
             self.add(symbol, prev_close, now)
@@ -58,6 +89,8 @@ class PriceBook:
         last = max(round_price(prev_close * (1 + gap)), PRICE_4DP)
         self._days[symbol] = DayStats(prev_close=prev_close, open=last, high=last, low=last)
         self._quotes[symbol] = self._quote(symbol, last, now)
+        self._minutes[symbol] = {}
+        self._anchors[symbol] = (now, last)
 
     def __contains__(self, symbol: str) -> bool:
         return symbol in self._quotes
@@ -67,6 +100,14 @@ class PriceBook:
 
     def day(self, symbol: str) -> DayStats:
         return self._days[symbol]
+
+    def anchor(self, symbol: str) -> tuple[datetime, Decimal]:
+        """(when, price): where the record of today's prints begins."""
+        return self._anchors[symbol]
+
+    def minutes(self, symbol: str) -> dict[datetime, MinuteTrades]:
+        """Today's recorded prints by minute (UTC minute start), oldest first. Read only."""
+        return self._minutes[symbol]
 
     def step(self, now: datetime) -> None:
         """One step of the random walk for every symbol (live prices only)."""
@@ -91,11 +132,14 @@ class PriceBook:
         """Every symbol's last price: taken at the regular close, tomorrow's previous close."""
         return {symbol: quote.last for symbol, quote in self._quotes.items()}
 
-    def roll_day(self, closes: dict[str, Decimal]) -> None:
-        """A new trading day: the prices noted at the last close become the previous closes."""
+    def roll_day(self, closes: dict[str, Decimal], now: datetime | None = None) -> None:
+        """A new trading day: the prices noted at the last close become the previous closes,
+        and the record of prints starts again."""
         for symbol, quote in self._quotes.items():
             last = quote.last
             self._days[symbol] = DayStats(prev_close=closes.get(symbol, last), open=last, high=last, low=last)
+            self._minutes[symbol] = {}
+            self._anchors[symbol] = (now or quote.time, last)
 
     def next_trade_id(self) -> int:
         self._trade_ids += 1
@@ -106,7 +150,13 @@ class PriceBook:
         day = self._days[symbol]
         day.high = max(day.high, last)
         day.low = min(day.low, last)
-        self._quotes[symbol] = self._quote(symbol, last, now)
+        quote = self._quotes[symbol] = self._quote(symbol, last, now)
+        minute, record = minute_of(now), self._minutes[symbol]
+        bar = record.get(minute)
+        if bar is None:
+            record[minute] = MinuteTrades(last, last, last, last, quote.last_size, 1, last * quote.last_size)
+        else:
+            bar.add(last, quote.last_size)
 
     def _quote(self, symbol: str, last: Decimal, now: datetime) -> Quote:
         # Half a basis point either side, at least one tick: tight like a liquid large cap.

@@ -84,7 +84,7 @@ def _begin_day(ex: Exchange, at: datetime) -> None:
     equity, closes = days.closing or (ex.equity(), ex.prices.closes())
     days.closing = None
     ex.last_equity = equity
-    ex.prices.roll_day(closes)
+    ex.prices.roll_day(closes, at)
     for pos in ex.positions.values():
         pos.intraday_basis = pos.qty * closes.get(pos.symbol, ex.prices.quote(pos.symbol).last)
     if ex.hours.mode == "nyse":

@@ -395,7 +395,12 @@ class Routes:
 
     async def snapshots(self, request: web.Request) -> web.Response:
         symbols = self._known(symbols_param(request))
-        return json_response({s: snapshot_json(self.exchange.prices, self.exchange.assets[s]) for s in symbols})
+        bars = self._bar_source()
+        return json_response({s: snapshot_json(self.exchange.prices, self.exchange.assets[s], bars)
+                              for s in symbols})
+
+    def _bar_source(self) -> bar_data.BarSource:
+        return bar_data.BarSource(self.exchange.options.seed, self.exchange.prices, self.exchange.clock.now())
 
     def _bars(self, request: web.Request, symbols: list[str]) -> tuple[dict[str, list[Any]], str | None]:
         timeframe = bar_data.parse_timeframe(request.query.get("timeframe"))
@@ -436,7 +441,8 @@ class Routes:
 
     async def snapshot(self, request: web.Request) -> web.Response:
         symbol = self._one_symbol(request)
-        return json_response({"symbol": symbol, **snapshot_json(self.exchange.prices, self.exchange.assets[symbol])})
+        return json_response({"symbol": symbol, **snapshot_json(self.exchange.prices, self.exchange.assets[symbol],
+                                                                self._bar_source())})
 
     # ---- simulator controls (not part of Alpaca's API) ----
 
