@@ -5,12 +5,13 @@ refusals, reconnecting and stopping."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 import requests
@@ -21,22 +22,18 @@ from tui.broker.market import Bar, QuoteTick, Tick, TradeTick
 from tui.sim.datastream import Subscription
 from .conftest import KEY, SECRET, wait_for
 from .harness.simulator import HEADERS, SimHandle, start_simulator
+from .test_stream_client import Recorder, serve, timed_stop, until
 
 S = StreamState
 CONNECTION_LIMIT = "connection limit exceeded (406): another program holds the data stream"
 
 
-class Recorder:
-    """What the stream reports, and on which threads."""
+class TickRecorder(Recorder):
+    """What the stream reports (test_stream_client's Recorder), with the ticks by frame."""
 
     def __init__(self) -> None:
-        self.states: list[tuple[StreamState, str]] = []
+        super().__init__()
         self.frames: list[list[Tick]] = []
-        self.threads: set[threading.Thread] = set()
-
-    def on_state(self, state: StreamState, detail: str) -> None:
-        self.states.append((state, detail))
-        self.threads.add(threading.current_thread())
 
     def on_ticks(self, ticks: list[Tick]) -> None:
         self.frames.append(ticks)
@@ -49,44 +46,42 @@ class Recorder:
     def of(self, kind: type, symbol: str) -> list[Any]:
         return [t for t in self.ticks if isinstance(t, kind) and t.symbol == symbol]
 
-    def count(self, state: StreamState) -> int:
-        return sum(1 for s, _ in self.states if s is state)
-
-    def details(self, state: StreamState) -> list[str]:
-        return [d for s, d in self.states if s is state]
-
     def join(self, timeout: float = 5.0) -> None:
-        for thread in self.threads:
-            if thread.name == "market-data":
-                thread.join(timeout)
-                assert not thread.is_alive(), "the stream thread did not end"
+        """Wait for the stream's thread (if it ever ran) to end."""
+        for thread in [t for t in self.threads if t.name == MarketDataStream.thread_name]:
+            thread.join(timeout)
+            assert not thread.is_alive(), "the stream thread did not end"
 
 
-OpenStream = Callable[..., "tuple[MarketDataStream, Recorder]"]
+class Streams:
+    """The streams a test opened (quick retries unless told otherwise), to stop at its end."""
+
+    def __init__(self) -> None:
+        self.opened: list[tuple[MarketDataStream, TickRecorder]] = []
+
+    def open(self, url: str, watch: list[str] | None = None, key: str = KEY, secret: str = SECRET,
+             **options: Any) -> tuple[MarketDataStream, TickRecorder]:
+        """A started stream watching `watch` (set before start: subscribed once it connects)."""
+        rec = TickRecorder()
+        stream = MarketDataStream(url, key, secret, rec.on_ticks, rec.on_state,
+                                  **{"backoff_min": 0.05, "backoff_max": 0.2, **options})
+        stream.watch(watch or [])
+        self.opened.append((stream, rec))
+        stream.start()
+        return stream, rec
+
+    def close(self) -> None:
+        for stream, _ in self.opened:
+            stream.stop()  # all asked at once: each returns at once
+        for _, rec in self.opened:
+            rec.join()
 
 
 @pytest.fixture
-def open_stream() -> Iterator[OpenStream]:
-    """Start streams (quick retries unless told otherwise) watching `watch`; all stopped after the test."""
-    made: list[tuple[MarketDataStream, Recorder]] = []
-
-    def start(url: str, watch: list[str] | None = None, key: str = KEY, secret: str = SECRET,
-              **options: Any) -> tuple[MarketDataStream, Recorder]:
-        recorder = Recorder()
-        options.setdefault("backoff_min", 0.05)
-        options.setdefault("backoff_max", 0.2)
-        stream = MarketDataStream(url, key, secret, recorder.on_ticks, recorder.on_state, **options)
-        if watch is not None:
-            stream.watch(watch)  # before start: subscribed once it connects
-        made.append((stream, recorder))
-        stream.start()
-        return stream, recorder
-
-    yield start
-    for stream, _ in made:
-        stream.stop()
-    for _, recorder in made:
-        recorder.join()
+def open_stream() -> Iterator[Callable[..., tuple[MarketDataStream, TickRecorder]]]:
+    streams = Streams()
+    yield streams.open
+    streams.close()
 
 
 def data_url(sim: SimHandle, feed: str = "iex") -> str:
@@ -102,12 +97,6 @@ def post_price(sim: SimHandle, symbol: str, price: str) -> None:
 def server_symbol_limit(sim: SimHandle, limit: int) -> None:
     """What --data-symbol-limit sets, changed while the simulator runs."""
     sim.call(setattr, sim.background.simulator.datastream, "symbol_limit", limit)
-
-
-def timed_stop(stream: MarketDataStream) -> float:
-    began = time.monotonic()
-    stream.stop()
-    return time.monotonic() - began
 
 
 # ---- against the simulator -----------------------------------------------------------------
@@ -248,7 +237,7 @@ def test_stop_while_listening_returns_at_once(sim, open_stream):
 
 
 def test_stop_before_start():
-    rec = Recorder()
+    rec = TickRecorder()
     stream = MarketDataStream("ws://127.0.0.1:1/v2/iex", KEY, SECRET, rec.on_ticks, rec.on_state)
     stream.watch(["AAPL"])
     stream.stop()
@@ -264,7 +253,7 @@ def test_symbols_are_cleaned_and_junk_dropped():
     assert [symbol_of(s) for s in ("aapl", " BRK.B ", "BTC/USD", "AA\x1bPL", "[/]", "", "ＡＡＰＬ", 7, None,
                                    "A" * 30)] == ["AAPL", "BRK.B", "BTC/USD", None, None, None, None, None, None,
                                                   None]
-    rec = Recorder()
+    rec = TickRecorder()
     stream = MarketDataStream("ws://127.0.0.1:1/v2/iex", KEY, SECRET, rec.on_ticks, rec.on_state)
     stream.watch(["msft", "\x1b[31mRED", "MSFT", "AAPL", 5])  # type: ignore[list-item]
     assert stream._wanted == ("MSFT", "AAPL")
@@ -289,22 +278,20 @@ def test_ticks_are_bounded():
 
 # ---- against a scripted server ---------------------------------------------------------------
 
-async def until(predicate: Callable[[], Any], timeout: float = 5.0) -> None:
-    """wait_for for async tests: the scripted server shares the test's loop, so don't block it."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
+@contextlib.asynccontextmanager
+async def scripted(script: Callable[[web.Request, web.WebSocketResponse], Awaitable[Any]]) -> AsyncIterator[str]:
+    """A websocket server on the test's loop running script(request, ws) for each client; yields its URL."""
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await script(request, ws)
+        return ws
 
-
-async def serve(handler: Callable[[web.Request], Any]) -> tuple[web.AppRunner, str]:
-    app = web.Application()
-    app.router.add_get("/v2/iex", handler)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"ws://127.0.0.1:{runner.addresses[0][1]}/v2/iex"
+    runner, url = await serve(handler)
+    try:
+        yield url
+    finally:
+        await runner.cleanup()
 
 
 async def hello(ws: web.WebSocketResponse) -> dict[str, Any]:
@@ -334,16 +321,12 @@ async def test_only_the_difference_is_sent_and_json_is_asked_for(open_stream):
     seen: list[Any] = []
     handshake: list[Any] = []
 
-    async def handler(request: web.Request) -> web.WebSocketResponse:
+    async def script(request: web.Request, ws: web.WebSocketResponse) -> None:
         handshake.append(request.headers.get("Content-Type"))
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
         handshake.append(await hello(ws))
         await answer_subscriptions(ws, seen)
-        return ws
 
-    runner, url = await serve(handler)
-    try:
+    async with scripted(script) as url:
         stream, rec = open_stream(url, watch=["AAPL", "MSFT", "NVDA"])
         await until(lambda: stream.streamed == ("AAPL", "MSFT", "NVDA"))
         stream.watch(["MSFT", "NVDA", "TSLA"])
@@ -357,8 +340,6 @@ async def test_only_the_difference_is_sent_and_json_is_asked_for(open_stream):
         assert handshake == [None, {"action": "auth", "key": KEY, "secret": SECRET}]  # JSON, not msgpack
         stream.stop()
         await until(lambda: stream.state is S.STOPPED)
-    finally:
-        await runner.cleanup()
 
 
 HOSTILE_FRAMES = [
@@ -377,9 +358,7 @@ HOSTILE_FRAMES = [
 async def test_hostile_frames_never_crash_and_yield_no_bad_ticks(open_stream):
     seen: list[Any] = []
 
-    async def handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
+    async def script(_request: web.Request, ws: web.WebSocketResponse) -> None:
         await hello(ws)
 
         async def junk() -> None:
@@ -389,10 +368,8 @@ async def test_hostile_frames_never_crash_and_yield_no_bad_ticks(open_stream):
             await ws.send_str('[{"T": "t", "S": "AAPL", "p": 101.5, "s": 100, "t": "2026-03-02T15:00:00Z"}]')
 
         await answer_subscriptions(ws, seen, junk)
-        return ws
 
-    runner, url = await serve(handler)
-    try:
+    async with scripted(script) as url:
         stream, rec = open_stream(url, watch=["AAPL"])
         await until(lambda: rec.frames)
         await asyncio.sleep(0.1)
@@ -404,8 +381,6 @@ async def test_hostile_frames_never_crash_and_yield_no_bad_ticks(open_stream):
         await until(lambda: stream.streamed == ("AAPL", "MSFT"))
         stream.stop()
         await until(lambda: stream.state is S.STOPPED)
-    finally:
-        await runner.cleanup()
 
 
 @pytest.mark.parametrize("code, state, detail", [
@@ -416,57 +391,39 @@ async def test_hostile_frames_never_crash_and_yield_no_bad_ticks(open_stream):
     (404, S.DISCONNECTED, "authentication timed out (404)"),
 ])
 async def test_errors_at_authentication(open_stream, code, state, detail):
-    async def handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
+    async def script(_request: web.Request, ws: web.WebSocketResponse) -> None:
         await ws.send_str('[{"T":"success","msg":"connected"}]')
         await ws.receive()
         await ws.send_str(json.dumps([{"T": "error", "code": code, "msg": f"echo {SECRET}"}]))
         await ws.close()
-        return ws
 
-    runner, url = await serve(handler)
-    try:
-        stream, rec = open_stream(url, backoff_max=0.05)
+    async with scripted(script) as url:
+        _, rec = open_stream(url, backoff_max=0.05)
         await until(lambda: rec.count(state) >= 2)  # and it tries again
         assert set(rec.details(state)) == {detail}
         assert {s for s, _ in rec.states} == {S.CONNECTING, state}
         assert all(SECRET not in d for _, d in rec.states)
-    finally:
-        await runner.cleanup()
 
 
 async def test_a_server_that_never_welcomes_times_out_and_retries(open_stream):
-    async def handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
+    async def script(_request: web.Request, ws: web.WebSocketResponse) -> None:
         await ws.receive()  # says nothing
-        return ws
 
-    runner, url = await serve(handler)
-    try:
+    async with scripted(script) as url:
         stream, rec = open_stream(url, connect_timeout=0.2)
         await until(lambda: rec.count(S.DISCONNECTED) >= 2)
         assert set(rec.details(S.DISCONNECTED)) == {"no welcome from the server"}
         stream.stop()
         await until(lambda: stream.state is S.STOPPED)
-    finally:
-        await runner.cleanup()
 
 
 async def test_an_unanswered_subscribe_drops_the_connection(open_stream):
-    async def handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
+    async def script(_request: web.Request, ws: web.WebSocketResponse) -> None:
         await hello(ws)
         async for _ in ws:
             pass  # never answers
-        return ws
 
-    runner, url = await serve(handler)
-    try:
-        stream, rec = open_stream(url, watch=["AAPL"], connect_timeout=0.2)
+    async with scripted(script) as url:
+        _, rec = open_stream(url, watch=["AAPL"], connect_timeout=0.2)
         await until(lambda: rec.count(S.DISCONNECTED) >= 1)
         assert rec.details(S.DISCONNECTED)[0] == "no reply to subscribe"
-    finally:
-        await runner.cleanup()
