@@ -14,8 +14,8 @@ exceeded) means the plan allows fewer symbols than we thought: the limit is lowe
 subscription made again within it, each refusal lowering it further, so it never loops.
 
 Frames are parsed here, on the stream's thread, into tui.broker.market's ticks through
-tui.numbers (NaN, 1e999 or junk become None; a trade without a price, a quote without a
-bid or an ask and a bar without open, high, low, close or time are dropped) and only for
+tui.numbers (NaN, 1e999 or junk become None; a trade without a price, a quote with neither a
+bid nor an ask and a bar without open, high, low, close or time are dropped) and only for
 plausible symbols the app watches. Junk is ignored, never fatal. No Textual here.
 """
 
@@ -78,12 +78,10 @@ def _quote(item: dict[str, Any], symbol: str) -> QuoteTick | None:
 
 
 def _bar(item: dict[str, Any], symbol: str) -> Bar | None:
-    prices = [_amount(item.get(key)) for key in ("o", "h", "l", "c")]
+    open_, high, low, close = (_amount(item.get(key)) for key in ("o", "h", "l", "c"))
     time = moment(item.get("t"))
-    if time is None or any(price is None for price in prices):
+    if time is None or open_ is None or high is None or low is None or close is None:
         return None
-    open_, high, low, close = prices
-    assert open_ is not None and high is not None and low is not None and close is not None
     return Bar(symbol, time, open_, high, low, close, _amount(item.get("v")) or Decimal(0))
 
 
