@@ -16,8 +16,8 @@ def test_nothing_below_the_ui_imports_textual():
     loaded = imported_after(
         "tui.sim.server, tui.sim.runner, tui.daytrades, tui.cli, tui.config, tui.terms, tui.sessions, "
         "tui.broker.client, tui.broker.errors, tui.broker.activity, tui.broker.ticket, tui.broker.stream, "
-        "tui.broker.delivery, tui.broker.market, tui.state.account, tui.state.orders, tui.state.loaders, "
-        "tui.state.refresh")
+        "tui.broker.delivery, tui.broker.market, tui.broker.datastream, tui.broker.wsclient, "
+        "tui.state.account, tui.state.orders, tui.state.loaders, tui.state.refresh, tui.state.quotes")
     assert sorted(m for m in loaded if m == "textual" or m.startswith("textual.")) == []
 
 

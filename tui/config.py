@@ -14,10 +14,17 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
+from .text import clean
+
 PAPER_URL = "https://paper-api.alpaca.markets"
 LIVE_URL = "https://api.alpaca.markets"
 DATA_URL = "https://data.alpaca.markets"
 LIVE_HOSTS = frozenset({"api.alpaca.markets"})
+# Alpaca serves the market-data websocket on its own host, not on the REST data host.
+DATA_STREAM_HOSTS = {"data.alpaca.markets": "stream.data.alpaca.markets",
+                     "data.sandbox.alpaca.markets": "stream.data.sandbox.alpaca.markets"}
+DATA_FEEDS = ("iex", "sip", "delayed_sip")
+MAX_DATA_SYMBOLS = 10_000
 
 
 class Mode(str, Enum):
@@ -64,12 +71,20 @@ class Config:
     # The whole request, answer included: a server that trickles a byte at a time never
     # trips the per-read timeout, and an order must not hang on one (client.py).
     request_deadline: float = 15.0
+    data_feed: str = "iex"  # the market-data stream's feed: iex (free plan), sip, delayed_sip
+    data_symbol_limit: int = 30  # symbols the plan may stream at once (the free plan's 30)
 
     @property
     def stream_url(self) -> str:
-        parts = urlsplit(self.base_url)
-        scheme = "wss" if parts.scheme == "https" else "ws"
-        return f"{scheme}://{parts.netloc}/stream"
+        return f"{websocket_origin(self.base_url)}/stream"
+
+    @property
+    def data_stream_url(self) -> str:
+        """The market-data websocket: Alpaca's stream host for its data host, else the
+        data host itself (a simulator serves both on one port)."""
+        stream_host = DATA_STREAM_HOSTS.get(host_of(self.data_url))
+        origin = f"wss://{stream_host}" if stream_host else websocket_origin(self.data_url)
+        return f"{origin}/v2/{self.data_feed}"
 
     @property
     def live(self) -> bool:
@@ -112,6 +127,13 @@ def host_of(url: str) -> str:
         return normal_host(urlsplit(url).hostname or "")
     except ValueError:
         return ""
+
+
+def websocket_origin(url: str) -> str:
+    """ws(s)://host[:port] of an http(s) URL: wss for https."""
+    parts = urlsplit(url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return f"{scheme}://{parts.netloc}"
 
 
 def is_loopback(host: str) -> bool:
@@ -173,6 +195,30 @@ def check_key(variable: str, value: str) -> str:
     return value
 
 
+def data_feed(value: str) -> str:
+    """ALPACA_DATA_FEED: iex (the default), sip or delayed_sip."""
+    feed = value.strip().lower() or "iex"
+    if feed not in DATA_FEEDS:
+        raise ConfigError(f"ALPACA_DATA_FEED must be one of {', '.join(DATA_FEEDS)}, not {clean_value(value)!r}")
+    return feed
+
+
+def data_symbol_limit(value: str) -> int:
+    """ALPACA_DATA_SYMBOL_LIMIT: how many symbols the plan streams at once, 1 to 10000 (default 30)."""
+    text = value.strip()
+    if not text:
+        return 30
+    if not (text.isascii() and text.isdigit() and len(text) <= 6 and 1 <= int(text) <= MAX_DATA_SYMBOLS):
+        raise ConfigError(f"ALPACA_DATA_SYMBOL_LIMIT must be a whole number from 1 to {MAX_DATA_SYMBOLS}, "
+                          f"not {clean_value(value)!r}")
+    return int(text)
+
+
+def clean_value(value: str) -> str:
+    """A setting's value as an error message may quote it: printable, short."""
+    return clean(value, one_line=True, limit=40)
+
+
 def load_env(dotenv_path: Path | None = None) -> dict[str, str]:
     """The process environment over a .env file (the environment wins, as usual)."""
     from dotenv import dotenv_values
@@ -216,6 +262,8 @@ def from_env(env: Mapping[str, str], *, live: bool) -> Config | None:
                           "add --live to trade real money, or use the paper endpoint")
     if live and base and not is_live_url(base_url) and is_alpaca_host(base_url):
         raise ConfigError(f"--live was given but ALPACA_BASE_URL is the paper endpoint ({base_url})")
+    feed = data_feed(env.get("ALPACA_DATA_FEED", ""))
+    limit = data_symbol_limit(env.get("ALPACA_DATA_SYMBOL_LIMIT", ""))
     if not (key and secret):
         return None
     data = env.get("ALPACA_DATA_URL", "").strip()
@@ -223,4 +271,5 @@ def from_env(env: Mapping[str, str], *, live: bool) -> Config | None:
         data_url = normalise_base_url(data, "ALPACA_DATA_URL")
     else:
         data_url = DATA_URL if is_alpaca_host(base_url) else base_url
-    return Config(Mode.LIVE if live else Mode.PAPER, base_url, data_url, key, secret)
+    return Config(Mode.LIVE if live else Mode.PAPER, base_url, data_url, key, secret,
+                  data_feed=feed, data_symbol_limit=limit)
