@@ -48,6 +48,8 @@ class Intervals:
     The account is read with the positions (one refresh, two requests), so the two agree.
     Idle requests per minute, far inside Alpaca's 200: with the stream
     2 * 60/15 + 60/20 + 60/60 + 60/60 = 13; polling 2 * 60/5 + 60/5 + 1 + 1 = 38 at most.
+    With both streams up: 2 * 60/30 + 60/30 + 1 + 1 + 2 * 60/120 (the watchlists: the list,
+    then each) + 60/300 (streamed symbols' day figures) = 9.2 for one watchlist.
     """
 
     account: float = 15.0
@@ -57,6 +59,13 @@ class Intervals:
     positions_polling: float = 5.0  # ... and positions, whose fills no longer arrive by themselves
     clock: float = 60.0
     fills: float = 60.0
+    # With the data stream up too, prices move by themselves: positions are read only to
+    # reconcile. Snapshots for what the stream does not carry; the watchlists for changes
+    # made on Alpaca's apps.
+    positions_live: float = 30.0
+    orders_live: float = 30.0
+    quotes: float = 5.0
+    watchlists: float = 120.0
 
 
 @dataclass(frozen=True)

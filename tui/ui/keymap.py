@@ -40,7 +40,7 @@ MAIN = (
     Key("lookup", "slash", "app.lookup", "Find", "find a symbol (or company name): its quote, chart, orders",
         display="/", command="Find a symbol"),
     Key("watchlist", "w", "app.watchlist", "Watchlist", "go to the watchlist (narrow screens: show it instead "
-        "of positions and orders; w again goes back)", command="Watchlist"),
+        "of positions and orders; w again goes back)", show=False, command="Watchlist"),
     Key("refresh", "r", "app.refresh", "Refresh", "refresh everything now", command="Refresh"),
     Key("help", "question_mark", "app.help", "Help", "this help", display="?", command="Help"),
     Key("quit", "q", "app.quit", "Quit", "quit"),

@@ -204,8 +204,7 @@ class DetailScreen(Screen[None]):
 
     def _draw(self) -> None:
         chart = self.query_one(PriceChart)
-        label = f"{self.symbol} · {self.span} · {self.style_name}"
-        chart.show(self.bars, style=self.style_name, label=label)
+        chart.show(self.bars, style=self.style_name)  # the border says what it is
         self._retitle("" if self.bars else "no bars in this span")
 
     def _retitle(self, note: str) -> None:

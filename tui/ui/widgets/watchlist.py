@@ -31,7 +31,7 @@ COLUMNS = [
 DROP_ORDER = ("bid", "ask", "volume", "change", "trend", "pct", "last")
 SORTS = tuple(key for key, _, _ in COLUMNS)
 LABELS = {key: label for key, label, _ in COLUMNS}
-TREND_CELLS = 16
+TREND_CELLS = 10
 POLLED_MARK = " ◌"  # read from snapshots, not streamed
 
 
