@@ -26,6 +26,7 @@ from .ui_support import FROZEN_AT, QUIET, loaded, make_app, until
 # minute depends on how start-up raced the stream, and the data age on how long the test took.
 PINNED_REQUESTS_PER_MINUTE = 23
 PINNED_DATA_AGE = 0.0
+PINNED_STREAMED = 10  # the data stream's symbols: the sample's positions, orders and watchlist
 
 # The order typed into the ticket: a symbol held in the sample portfolio, 10 shares.
 SYMBOL, QTY = "MSFT", "10"
@@ -42,7 +43,8 @@ def pin_status(app: Any) -> None:
     show = bar.show
 
     def pinned(status: Status) -> None:
-        show(replace(status, data_age=PINNED_DATA_AGE, requests_per_minute=PINNED_REQUESTS_PER_MINUTE))
+        show(replace(status, data_age=PINNED_DATA_AGE, requests_per_minute=PINNED_REQUESTS_PER_MINUTE,
+                     prices="listening", streamed=PINNED_STREAMED, limit=30, polled=0))
 
     bar.show = pinned
     bar.show(bar.status)  # re-render whatever it already shows with the pinned values
@@ -52,7 +54,21 @@ async def main_screen(pilot: Any) -> None:
     await until(pilot, lambda: pilot.app.main.query(StatusBar), what="the status bar mounted")
     pin_status(pilot.app)
     await loaded(pilot)
+    await until(pilot, lambda: watchlist_shown(pilot.app), what="the watchlist with prices and trends")
     await pilot.pause()
+
+
+def watchlist_shown(app: Any) -> bool:
+    """Every watchlist symbol has its price and its day's trend (one read brings them)."""
+    from tui.ui.widgets.watchlist import WatchlistTable
+
+    market = app.market
+    symbols = market.watchlist_symbols()
+    shown = app.main.query_one(WatchlistTable)
+    return bool(symbols) and market.streaming and set(symbols) <= set(market.plan.streamed) \
+        and all(market.book.get(s) is not None and market.book.get(s).minutes for s in symbols) \
+        and shown.row_count == len(symbols) and all(str(shown.get_row(s)[1]) != "—" for s in symbols) \
+        and not any("◌" in str(shown.get_row(s)[0]) for s in symbols)
 
 
 async def ticket_screen(pilot: Any) -> None:

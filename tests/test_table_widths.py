@@ -16,6 +16,7 @@ from alpaca.trading.models import Order, Position
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 
 from tui.broker.activity import FillRow
@@ -38,8 +39,9 @@ class Panes(App[None]):
     CSS_PATH = APP_CSS
 
     def compose(self) -> ComposeResult:
-        yield PositionsTable(id="positions")
-        yield OrdersPane(id="orders")
+        with Horizontal(id="panes"), Vertical(id="left"):
+            yield PositionsTable(id="positions")
+            yield OrdersPane(id="orders")
 
 
 # ---- what a row must show ----------------------------------------------------------------

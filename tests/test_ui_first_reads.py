@@ -6,7 +6,8 @@ from .ui_support import QUIET, loaded, make_app
 
 async def test_start_up_reads_each_resource_once(make_sim):
     sim = make_sim(portfolio="sample")
-    app = make_app(sim, intervals=QUIET, stream=False)  # no timers, no stream: only start-up reads
+    # no timers, no streams, no market data (its start-up reads: test_ui_market.py): only start-up reads
+    app = make_app(sim, intervals=QUIET, stream=False, market_data=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, stream=False)
         await pilot.pause(0.3)

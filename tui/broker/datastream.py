@@ -122,10 +122,13 @@ class MarketDataStream(WebSocketClient):
                  on_ticks: Callable[[list[Tick]], None],
                  on_state: Callable[[StreamState, str], None],
                  *, symbol_limit: int = 30, connect_timeout: float = 5.0, heartbeat: float = 20.0,
-                 backoff_min: float = 1.0, backoff_max: float = 30.0) -> None:
+                 backoff_min: float = 1.0, backoff_max: float = 30.0,
+                 on_subscribed: Callable[[tuple[str, ...]], None] | None = None) -> None:
+        """on_subscribed: given the symbols streamed each time the server acknowledges a change."""
         super().__init__(url, key_id, secret_key, on_state, connect_timeout=connect_timeout,
                          heartbeat=heartbeat, backoff_min=backoff_min, backoff_max=backoff_max)
         self._on_ticks = on_ticks
+        self._on_subscribed = on_subscribed
         self._limit = max(0, int(symbol_limit))
         self._wanted: tuple[str, ...] = ()
         self._wanted_set: frozenset[str] = frozenset()
@@ -238,8 +241,11 @@ class MarketDataStream(WebSocketClient):
                 continue  # junk is ignored, never fatal
             kind = item.get("T")
             if kind == "subscription":
+                before = self._streamed
                 self._set_server({name: _symbols(item.get(name)) for name in CHANNELS})
                 self._answer(0)
+                if self._streamed != before and self._on_subscribed is not None:
+                    self._deliver("on_subscribed", self._on_subscribed, self._streamed)
             elif kind == "error":
                 self._answer(self._error(item))
             else:

@@ -122,7 +122,7 @@ def load_fills(broker: Any, snapshot: Snapshot, today: date) -> FillsRead:
 
 TREND_TIMEFRAME = "5Min"  # the watchlist's sparkline: a session in 78 points
 TREND_DAYS_BACK = 5  # calendar days searched back for the last session (weekends, holidays)
-TREND_PER_READ = 6  # symbols whose trend one read fetches: the rest wait for the next
+TREND_PER_READ = 12  # symbols whose trend one read fetches: the rest wait for the next
 
 
 @dataclass

@@ -32,7 +32,7 @@ from .announce import Announcer
 from .keys import KeySequencer
 from .market import MarketDesk, MarketFeed
 from .messages import ActionDone, DataStreamChanged, Fetched, JournalSettled, MarketAnswer, StreamChanged, \
-    SymbolChosen, Ticks, TradeUpdate
+    Subscribed, SymbolChosen, Ticks, TradeUpdate
 from .orderflow import OrderFlow
 from .refresh import Refresher
 from .screens.detail import DetailScreen
@@ -269,6 +269,11 @@ class AlpacaApp(compat.NotificationHook, App[None]):
 
     def on_ticks(self, message: Ticks) -> None:
         self.market.ticks(message)
+
+    @while_shown
+    def on_subscribed(self, _message: Subscribed) -> None:
+        self.market.subscribed()
+        self.update_status()
 
     @while_shown
     def on_data_stream_changed(self, message: DataStreamChanged) -> None:

@@ -21,7 +21,7 @@ from ..broker.market import AssetInfo, Bar, Watchlist
 from ..state.quotes import STALE_AFTER, Plan, QuoteBook, plan_symbols
 from ..terms import NEW_YORK
 from ..broker.ticket import Quote
-from .messages import DataStreamChanged, MarketAnswer, Ticks
+from .messages import DataStreamChanged, MarketAnswer, Subscribed, Ticks
 
 if TYPE_CHECKING:
     from .app import AlpacaApp
@@ -118,7 +118,7 @@ class MarketFeed:
             self._trend_read.add(symbol)
             self.book.apply_minutes(symbol, bars)
             self._dirty.add(symbol)
-        self.schedule_flush()
+        self.flush()  # an answer every few seconds at most: shown at once
 
     # ---- the stream ----
 
@@ -136,6 +136,7 @@ class MarketFeed:
             config.data_stream_url, config.key_id, config.secret_key,
             on_ticks=lambda ticks: post(Ticks(ticks, time.monotonic())),
             on_state=lambda state, detail: post(DataStreamChanged(str(state.value), detail)),
+            on_subscribed=lambda streamed: post(Subscribed(streamed)),
             symbol_limit=self.limit)
         self.app.call_from_thread(self.replan)  # the plan so far, before it connects
         self.stream.start()
@@ -148,6 +149,11 @@ class MarketFeed:
         if self.stream is not None:
             self.stream.wake()
 
+    def subscribed(self) -> None:
+        """The server took a new set of symbols: they are streamed, the rest polled."""
+        if self.streaming:
+            self.replan()
+
     def stream_changed(self, message: DataStreamChanged) -> None:
         self.state, self.detail = message.state, message.detail
         if self.stream is not None:
@@ -157,8 +163,6 @@ class MarketFeed:
             self.app.refresher.ask("quotes")  # prices from snapshots until it is back
 
     def ticks(self, message: Ticks) -> None:
-        if self.stream is not None and set(self.plan.streamed) != set(self.stream.streamed) and self.streaming:
-            self.replan()  # the server acknowledged a new subscription
         self._dirty |= self.book.apply_ticks(message.ticks, message.received)
         self.schedule_flush()
 
@@ -255,6 +259,8 @@ class MarketFeed:
         self._dirty.update(self.watchlist_symbols())
         self.replan()
         self.flush(everything=True)
+        if any(s not in self.book.prices or s not in self._trend_read for s in self.watchlist_symbols()):
+            self.app.refresher.ask("quotes")
 
     def change_watchlist(self, words: str, call: Callable[[Any], Any]) -> None:
         """A watchlist action (add, remove, create) off the UI thread; its answer comes back

@@ -80,6 +80,13 @@ class DataStreamChanged(Message):
 
 
 @dataclass
+class Subscribed(Message):
+    """The data stream's server acknowledged a new set of symbols."""
+
+    streamed: tuple
+
+
+@dataclass
 class MarketAnswer(Message):
     """A market-data read or a watchlist change came back: `what` says which, `data` is its
     result on success, `problem` on failure."""

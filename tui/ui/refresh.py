@@ -32,6 +32,7 @@ from .widgets.table import RowDiffer
 from .widgets.watchlist import WatchlistTable, stale_mark
 
 RECONCILE = ("orders", "positions", "fills")  # what the stream's events change
+MARKET = ("quotes", "watchlists")  # not read when the app runs without market data
 
 if TYPE_CHECKING:
     from .app import AlpacaApp
@@ -76,6 +77,8 @@ class Refresher:
 
     def ask(self, part: str) -> None:
         """Fetch `part` now, unless its fetch is running (it then runs once more)."""
+        if part in MARKET and not self.app.market.enabled:
+            return
         name = self.schedule.start(part)
         if name is not None:
             self.app.run_worker(partial(self._run, self.fetches[name]), thread=True, group=f"fetch-{name}",
@@ -106,7 +109,8 @@ class Refresher:
         streaming, live = self.app.stream_state == "listening", self.app.market.streaming
         intervals = self.app.config.intervals
         for name in self.schedule.due(lambda n: self.fetches[n].interval(intervals, streaming, live)):
-            self.ask(name)
+            if name not in MARKET or self.app.market.enabled:
+                self.ask(name)
         for part in self.parts.values():
             if part.first:  # fills share the orders pane, whose note is the orders'
                 self._mark_stale(part, self.schedule.note(part.name))

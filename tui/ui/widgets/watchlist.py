@@ -174,7 +174,7 @@ class WatchlistTable(LiveTable):
         self.show(*self._shown)
 
     def _resubtitle(self) -> None:
-        bits = [f"by {LABELS[self.sort]} {'↓' if self.descending else '↑'}"]
+        bits = [f"by {LABELS[self.sort]} {'↓' if self.descending else '↑'}"] if self.sort != "symbol" else []
         if self.polled_count:
             bits.append("◌ snapshots")
         note = hidden_note(self.hidden_columns)
