@@ -89,3 +89,17 @@ def test_hostile_figures_leave_the_position_as_the_server_said():
     p = position()
     assert repriced(p, None) is p
     assert repriced(p, D("1e20")) is p  # value out of bounds: not a figure to show
+
+
+def test_the_account_is_revalued_with_its_positions(make_sim):
+    from tui.state.account import revalued
+
+    sim = make_sim(portfolio="sample")
+    account, positions = sim.client.get_account(), sim.client.get_all_positions()
+    moved = [repriced(p, D(p.current_price) * 2) if p.symbol == "NVDA" else p for p in positions]
+    after = revalued(account, moved)
+    nvda = next(p for p in positions if p.symbol == "NVDA")
+    assert D(after.equity) == D(account.equity) + D(nvda.market_value)
+    assert D(after.long_market_value) == D(account.long_market_value) + D(nvda.market_value)
+    assert D(after.short_market_value) == D(account.short_market_value)
+    assert revalued(account, [*moved, repriced(nvda, None).model_copy(update={"market_value": "nan"})]) is account

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from ..broker.activity import DayTradeBook, FillRow
 from ..broker.errors import Problem
@@ -160,3 +160,19 @@ class AccountState:
             legacy_pdt=self.legacy_pdt(), daytrade_count=count or 0, would_day_trade=would,
             holding=self.holding(plan.symbol), session=self.session(),
         )
+
+
+def revalued(account: Any, positions: Sequence[Any]) -> Any:
+    """The account with its market values and equity at the positions' (live) values:
+    equity = cash + long + short market value, as the server computes it. The account as
+    read when a value is unknown (a total that leaves a position out is a wrong figure)."""
+    cash, copy = number(getattr(account, "cash", None)), getattr(account, "model_copy", None)
+    values = [number(getattr(p, "market_value", None)) for p in positions]
+    if cash is None or copy is None or any(value is None for value in values):
+        return account
+    long = sum((v for v in values if v is not None and v > 0), Decimal(0))
+    short = sum((v for v in values if v is not None and v < 0), Decimal(0))
+    equity = number(cash + long + short)
+    if equity is None:
+        return account
+    return copy(update={"long_market_value": str(long), "short_market_value": str(short), "equity": str(equity)})

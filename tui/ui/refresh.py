@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..broker.errors import describe
 from ..config import Intervals
-from ..state.account import AccountState
+from ..state.account import AccountState, revalued
 from ..state.loaders import ClockRead, FillsRead, OrdersRead, PositionsRead, QuotesRead, WatchlistsRead, \
     load_clock, load_fills, load_orders, load_positions, load_quotes, load_watchlists
 from ..state.orders import accept_orders
@@ -213,6 +213,9 @@ class Refresher:
             fresh = live is not None and live.received >= self.positions_read_at
             marks[symbol] = stale_mark(ages.get(symbol, 0.0) if fresh else read_age)
         self.app.main.query_one(PositionsTable).show(shown, self._position_rows(shown, marks))
+        account = self.state.account
+        if account is not None:  # equity and market values move with the prices too
+            self.app.main.query_one(AccountPane).show(revalued(account, shown))
 
     def load_quotes(self) -> QuotesRead:
         snapshots, trends = self.app.market.to_read()
