@@ -7,10 +7,13 @@ frozen on a Monday morning and still prices (the same setup as tests/test_snapsh
 steps it reuses, including the status bar's pinned data age and request count), so the
 files only change when the UI does:
 
-    screenshots/main.svg         the main screen, 100×30
-    screenshots/main-80x24.svg   the main screen at the smallest supported size
-    screenshots/ticket.svg       the order ticket: b, MSFT, Tab, 10
-    screenshots/review.svg       the review after Enter
+    screenshots/main.svg             the main screen with the watchlist beside the panes, 120×34
+    screenshots/main-80x24.svg       the main screen at the smallest supported size
+    screenshots/watchlist-80x24.svg  w at 80×24: the watchlist in place of positions and orders
+    screenshots/detail.svg           NVDA's detail screen (Enter on its row), 120×34
+    screenshots/detail-80x24.svg     the same at 80×24, the chart as a line (c)
+    screenshots/ticket.svg           the order ticket: b, MSFT, Tab, 10
+    screenshots/review.svg           the review after Enter
 """
 
 from __future__ import annotations
@@ -33,9 +36,38 @@ from tui.sim.runner import BackgroundSimulator  # noqa: E402
 from tui.sim.server import ServerOptions  # noqa: E402
 
 OUT = ROOT / "screenshots"
+
+
+async def watchlist_screen(pilot: Any) -> None:
+    await main_screen(pilot)
+    await pilot.press("w")
+    await pilot.pause()
+
+
+async def detail_screen(pilot: Any, line: bool = False) -> None:
+    """Enter on NVDA in the positions (AAPL AMD MSFT NVDA): its detail, the 1D chart drawn."""
+    from tests.ui_support import until
+    from tui.ui.screens.detail import DetailScreen
+
+    await main_screen(pilot)
+    await pilot.press("2", "j", "j", "j", "enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, DetailScreen) and pilot.app.screen.bars
+                and not pilot.app.screen.loading, what="the detail screen with its chart")
+    if line:
+        await pilot.press("c")
+    await pilot.pause()
+
+
+async def detail_line(pilot: Any) -> None:
+    await detail_screen(pilot, line=True)
+
+
 SHOTS: list[tuple[str, tuple[int, int], Callable[[Any], Awaitable[None]]]] = [
-    ("main.svg", (100, 30), main_screen),
+    ("main.svg", (120, 34), main_screen),
     ("main-80x24.svg", (80, 24), main_screen),
+    ("watchlist-80x24.svg", (80, 24), watchlist_screen),
+    ("detail.svg", (120, 34), detail_screen),
+    ("detail-80x24.svg", (80, 24), detail_line),
     ("ticket.svg", (100, 30), ticket_screen),
     ("review.svg", (100, 30), review_screen),
 ]

@@ -57,6 +57,9 @@ class DetailDesk(Protocol):
 
     def watch(self, symbol: str) -> None: ...
 
+    def with_assets(self, then: Callable[[Any, Any], None]) -> None:
+        """Call then(assets, problem) once the day's asset list is read (its name and exchange)."""
+
 
 def bucket(time: datetime, timeframe: str) -> datetime:
     """The start of the bar of `timeframe` that a minute at `time` belongs to."""
@@ -170,6 +173,7 @@ class DetailScreen(Screen[None]):
         self.desk.listen(self.symbol, self.refresh_figures, self._minute)
         self.refresh_figures()
         self.action_span(self.span)
+        self.desk.with_assets(lambda _assets, _problem: self.refresh_figures() if self.is_attached else None)
 
     def on_unmount(self) -> None:
         self.desk.listen(self.symbol, None, None)
