@@ -382,8 +382,12 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.push_screen(help_screen(keymap.help_rows(self.keymap)))
 
     def action_connection(self) -> None:
-        self.push_screen(connection_screen(self.config, self.stream_state, self.stream_detail,
-                                           self.market.state, self.market.detail))
+        market = self.market
+        plan = (f"{len(market.plan.streamed)} symbols streamed (at most {market.limit}), "
+                f"{len(market.plan.polled)} from snapshots")
+        detail = market.detail if market.detail not in ("", market.state) else ""
+        self.push_screen(connection_screen(self.config, self.stream_state, self.stream_detail, market.state,
+                                           "; ".join(bit for bit in (plan, detail) if bit)))
 
     def action_rejections(self) -> None:
         """The rejections seen this session; looking at them dismisses the status bar's."""

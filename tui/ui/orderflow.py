@@ -94,11 +94,12 @@ class OrderFlow:
         return self.state.server_now()
 
     def request_facts(self, screen: Screen, symbol: str, quote_only: bool = False) -> None:
-        self.app.market.look_at("ticket", symbol)  # its quote is streamed from now on
-        live = self.app.market.live_quote(symbol) if quote_only else None
-        if live is not None:  # the stream's, fresh: no request
-            screen.post_message(TicketFacts(symbol, None, True, live, quote_only=True))
-            return
+        if quote_only:  # the symbol was found: its quote is streamed from now on (not each prefix typed)
+            self.app.market.look_at("ticket", symbol)
+            live = self.app.market.live_quote(symbol)
+            if live is not None:  # the stream's, fresh: no request
+                screen.post_message(TicketFacts(symbol, None, True, live, quote_only=True))
+                return
         fetch = self._fetch_quote if quote_only else self._fetch_facts
         self.app.run_worker(partial(fetch, screen, symbol), thread=True, group="ticket",
                             name=f"{'quote' if quote_only else 'facts'} {symbol}", exit_on_error=False)

@@ -80,7 +80,7 @@ def connection_screen(config: Config, stream_state: str, stream_detail: str, dat
         ("Stream URL", config.stream_url),
         # Whether keys are set, never the keys themselves.
         ("API keys", "configured" if config.keys_configured else "not configured"),
-        ("Stream", f"{stream_state}" + (f" ({stream_detail})" if stream_detail else "")),
+        ("Stream", f"{stream_state}" + (f" ({stream_detail})" if stream_detail not in ("", stream_state) else "")),
         ("Data stream URL", getattr(config, "data_stream_url", "")),
         ("Data stream", f"{data_state}" + (f" ({data_detail})" if data_detail else "")
          + ("" if data_state == "listening" else " — prices come from snapshots every few seconds")),
