@@ -32,8 +32,10 @@ SNAPSHOT_AGAIN = 300.0  # seconds: streamed symbols' day figures (volume, range)
 
 
 class MarketFeed:
-    def __init__(self, app: AlpacaApp, enabled: bool = True) -> None:
+    def __init__(self, app: AlpacaApp, enabled: bool = True, backoff: tuple[float, float] | None = None) -> None:
+        """backoff: the stream's (shortest, longest) pause before reconnecting; None: its own."""
         self.app = app
+        self.backoff = backoff
         self.enabled = enabled
         self.book = QuoteBook()
         self.stream: Any = None
@@ -137,7 +139,8 @@ class MarketFeed:
             on_ticks=lambda ticks: post(Ticks(ticks, time.monotonic())),
             on_state=lambda state, detail: post(DataStreamChanged(str(state.value), detail)),
             on_subscribed=lambda streamed: post(Subscribed(streamed)),
-            symbol_limit=self.limit)
+            symbol_limit=self.limit,
+            **({"backoff_min": self.backoff[0], "backoff_max": self.backoff[1]} if self.backoff else {}))
         self.app.call_from_thread(self.replan)  # the plan so far, before it connects
         self.stream.start()
 
