@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..broker.errors import describe
 from ..broker.market import AssetInfo, Bar, Watchlist
-from ..state.quotes import STALE_AFTER, Plan, QuoteBook, plan_symbols
+from ..state.quotes import STALE_AFTER, Plan, QuoteBook, plan_symbols, reprice_all
 from ..terms import NEW_YORK
 from ..broker.ticket import Quote
 from .messages import DataStreamChanged, MarketAnswer, Subscribed, Ticks
@@ -338,7 +338,11 @@ class MarketDesk:
         return next((a for a in assets[1] if a.symbol == symbol), None) if assets else None
 
     def position(self, symbol: str) -> Any | None:
-        return self.app.state.position(symbol)
+        """The position valued at the live price, as the Positions pane shows it."""
+        position = self.app.state.position(symbol)
+        if position is None:
+            return None
+        return reprice_all([position], self.feed.book.prices, self.app.refresher.positions_read_at)[0]
 
     def open_orders(self, symbol: str) -> list[Any]:
         return [o for o in self.app.state.orders.values() if o.symbol == symbol]
