@@ -107,7 +107,7 @@ async def test_lookup_by_part_of_the_company_name_opens_it(make_sim):
         await detail_shown(pilot, "NVDA")
 
 
-async def test_spans_and_style_change_the_chart_and_b_opens_the_ticket(make_sim):
+async def test_spans_and_style_change_the_chart(make_sim):
     sim = make_sim(portfolio="sample")
     app = market_app(sim)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -133,6 +133,16 @@ async def test_spans_and_style_change_the_chart_and_b_opens_the_ticket(make_sim)
         assert chart.chart_style == "line"
         await pilot.press("c")
         await until(pilot, lambda: "NVDA · 1D · candles" in screen_text(app), what="candles again")
+        await back_to_main(pilot)
+
+
+async def test_b_and_s_on_the_detail_open_the_ticket_for_it(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = market_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await live(pilot)
+        open_detail(app, "NVDA")
+        screen = await detail_shown(pilot, "NVDA")
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen), what="the ticket")
         ticket = app.screen
