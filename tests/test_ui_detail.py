@@ -238,3 +238,52 @@ def test_detail_80x24(make_sim, snap_compare):
 
 def test_detail_120x40(make_sim, snap_compare):
     assert snap_compare(detail_app(make_sim), terminal_size=(120, 40), run_before=nvda_detail)
+
+
+async def find_from_the_palette(pilot, symbol: str) -> None:
+    """ctrl+p, "Find a symbol", then the symbol and Enter in the lookup."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await until(pilot, lambda: type(app.screen).__name__ == "CommandPalette", what="the palette")
+    await pilot.press(*"Find a symbol")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, LookupScreen), what="the lookup from the palette")
+    await pilot.press(*symbol, "enter")
+
+
+async def test_a_detail_opened_from_another_keeps_its_symbol_streamed(make_sim):
+    """The palette's "Find a symbol" on a detail opens another in its place: the new symbol stays in the plan (the old
+    screen leaving must not take the new one's place away) and its prices keep moving."""
+    sim = make_sim(portfolio="sample")
+    app = market_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot)
+        await pilot.press("slash", *"NVDA", "enter")
+        await detail_shown(pilot, "NVDA")
+        await find_from_the_palette(pilot, "INTC")
+        await detail_shown(pilot, "INTC")
+        await pilot.pause(0.2)
+        assert app.market.focus.get("detail") == "INTC"
+        await until(pilot, lambda: "INTC" in app.market.plan.streamed, what="INTC streamed")
+        await run_blocking(sim.set_price, "INTC", "55.55")
+        await until(pilot, lambda: "Last 55.55" in quote_text(app), what="INTC's pushed price")
+        await back_to_main(pilot)
+        assert "detail" not in app.market.focus
+
+
+async def test_the_same_symbol_opened_again_from_its_detail_keeps_moving(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = market_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot)
+        await pilot.press("slash", *"NVDA", "enter")
+        first = await detail_shown(pilot, "NVDA")
+        await find_from_the_palette(pilot, "NVDA")
+        await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen is not first,
+                    what="a new NVDA detail")
+        await detail_shown(pilot, "NVDA")
+        await pilot.pause(0.2)
+        await run_blocking(sim.set_price, "NVDA", "200.00")
+        await until(pilot, lambda: "Last 200.00" in quote_text(app), what="the pushed price on the new screen")
+        assert app.market.focus.get("detail") == "NVDA"
