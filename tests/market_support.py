@@ -79,13 +79,13 @@ async def watchlist_loaded(pilot: Any, count: int = len(SAMPLE_WATCHLIST)) -> No
                 and app.main.query_one(WatchlistTable).loaded, what=f"the watchlist's {count} rows")
 
 
-async def live(pilot: Any, streamed: int = SAMPLE_PLAN) -> None:
+async def live(pilot: Any, streamed: int = SAMPLE_PLAN, watched: int = len(SAMPLE_WATCHLIST)) -> None:
     """Every pane loaded, the data stream up and carrying `streamed` symbols, the watchlist shown."""
     app = pilot.app
     await loaded(pilot)
     await until(pilot, lambda: app.market.streaming and len(app.market.plan.streamed) == streamed,
                 what=f"{streamed} symbols streamed")
-    await watchlist_loaded(pilot)
+    await watchlist_loaded(pilot, watched)
     await until(pilot, lambda: all(app.market.book.get(s) is not None for s in app.market.plan.wanted),
                 what="every symbol priced")
     await pilot.pause(0.05)

@@ -6,6 +6,7 @@ the same keys typed slowly do."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from tui.ui.screens.prompt import PromptScreen
 from tui.ui.widgets.watchlist import WatchlistTable
 
 from .harness.simulator import HEADERS
-from .market_support import SAMPLE_WATCHLIST, live, market_app, run_blocking, watch_cells, watchlist_loaded
+from .market_support import MARKET_QUIET, SAMPLE_WATCHLIST, live, market_app, run_blocking, watch_cells, watchlist_loaded
 from .ui_support import burst, screen_text, settled, typed_slowly, until
 
 SIZES = [pytest.param((120, 40), id="120x40"), pytest.param((80, 24), id="80x24")]
@@ -280,3 +281,34 @@ async def test_a_then_a_symbol_adds_it_burst_or_slow(make_sim, how):
         await until(pilot, lambda: "TSLA" in rows(app), what="TSLA added")
         assert (await run_blocking(server_watchlists, sim))["Primary"] == [*SAMPLE_WATCHLIST, "TSLA"]
         assert not isinstance(app.screen, LookupScreen)
+
+
+async def test_without_a_watchlist_a_makes_one_with_the_symbol(make_sim):
+    sim = make_sim()  # an empty account: no watchlist
+    app = market_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await live(pilot, streamed=0, watched=0)
+        await until(pilot, lambda: title(app) == "Watchlist · none: n to create one", what="none yet")
+        await pilot.press("w", "a", *"AMD", "enter")
+        await until(pilot, lambda: rows(app) == ["AMD"], what="AMD in a new watchlist")
+        assert title(app) == "Watchlist · Watchlist (1)"
+        assert (await run_blocking(server_watchlists, sim)) == {"Watchlist": ["AMD"]}
+        await until(pilot, lambda: watch_cells(app, "AMD")[1] not in ("—", ""), what="AMD priced")
+        await until(pilot, lambda: app.market.plan.streamed == ("AMD",), what="AMD streamed")
+
+
+async def test_a_change_made_on_another_app_shows_at_the_next_read(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = market_app(sim, intervals=replace(MARKET_QUIET, watchlists=0.5))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot)
+        primary = (await run_blocking(lambda: requests.get(f"{sim.url}/v2/watchlists", headers=HEADERS,
+                                                           timeout=5).json()))[0]["id"]
+        answer = await run_blocking(lambda: requests.post(f"{sim.url}/v2/watchlists/{primary}",
+                                                          json={"symbol": "INTC"}, headers=HEADERS, timeout=5))
+        assert answer.status_code == 200, answer.text
+        await until(pilot, lambda: "INTC" in rows(app), what="INTC added elsewhere, shown")
+        await until(pilot, lambda: watch_cells(app, "INTC")[1] not in ("—", ""), what="INTC priced")
+        await until(pilot, lambda: "INTC" in app.market.plan.streamed, what="INTC streamed")
+        await run_blocking(sim.set_price, "INTC", "55.55")
+        await until(pilot, lambda: watch_cells(app, "INTC")[1] == "55.55", what="INTC's pushed price")

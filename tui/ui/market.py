@@ -181,8 +181,8 @@ class MarketFeed:
         dirty, self._dirty = self._dirty, set()
         if everything:
             dirty |= set(self.plan.wanted)
-        if not dirty or not self.app.is_running:
-            return
+        if not self.app.is_running or not (dirty or everything):
+            return  # everything: also with no symbols at all (the watchlist pane says there is none)
         for show in list(self.on_flush):
             show(dirty)
 
