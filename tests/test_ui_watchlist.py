@@ -312,3 +312,24 @@ async def test_a_change_made_on_another_app_shows_at_the_next_read(make_sim):
         await until(pilot, lambda: "INTC" in app.market.plan.streamed, what="INTC streamed")
         await run_blocking(sim.set_price, "INTC", "55.55")
         await until(pilot, lambda: watch_cells(app, "INTC")[1] == "55.55", what="INTC's pushed price")
+
+
+async def test_without_the_asset_list_a_whole_symbol_typed_still_adds(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = market_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot)
+        await to_watchlist(pilot)
+        await run_blocking(lambda: sim.set_faults(fail_rate=1.0, fail_statuses=[500]))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, LookupScreen) and app.screen.assets == (),
+                    what="the asset list not read")
+        await until(pilot, lambda: "cannot read the asset list" in screen_text(app), what="it says so")
+        await run_blocking(lambda: sim.set_faults(fail_rate=0.0))
+        await pilot.press(*"a$", "enter")
+        await until(pilot, lambda: "nothing matches 'A$'" in screen_text(app) or "nothing matches 'a$'"
+                    in screen_text(app), what="not a symbol")
+        app.screen.query_one("#lookup-input").value = ""
+        await pilot.press(*"intc", "enter")
+        await until(pilot, lambda: "INTC" in rows(app), what="INTC added as typed")
+        assert (await run_blocking(server_watchlists, sim))["Primary"] == [*SAMPLE_WATCHLIST, "INTC"]
