@@ -287,3 +287,23 @@ async def test_the_same_symbol_opened_again_from_its_detail_keeps_moving(make_si
         await run_blocking(sim.set_price, "NVDA", "200.00")
         await until(pilot, lambda: "Last 200.00" in quote_text(app), what="the pushed price on the new screen")
         assert app.market.focus.get("detail") == "NVDA"
+
+
+async def test_the_symbol_on_screen_is_streamed_first_within_a_small_limit(make_sim):
+    """Limit 3: the detail's symbol takes the first streamed place (a position goes to
+    snapshots meanwhile) and gets it back when the detail closes."""
+    sim = make_sim(portfolio="sample")
+    sim.background.simulator.datastream.symbol_limit = 3
+    app = market_app(sim, limit=3, quotes=0.3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot, streamed=3)
+        assert app.market.plan.streamed == ("AAPL", "AMD", "MSFT")
+        open_detail(app, "INTC")
+        await detail_shown(pilot, "INTC")
+        await until(pilot, lambda: app.market.plan.streamed == ("INTC", "AAPL", "AMD"), what="INTC streamed first")
+        await until(pilot, lambda: "● live" in quote_text(app), what="the detail says live")
+        await run_blocking(sim.set_price, "INTC", "55.55")
+        await until(pilot, lambda: "Last 55.55" in quote_text(app), what="INTC's pushed price")
+        await back_to_main(pilot)
+        await until(pilot, lambda: app.market.plan.streamed == ("AAPL", "AMD", "MSFT"), what="MSFT back")
+        assert "INTC" not in app.market.plan.wanted

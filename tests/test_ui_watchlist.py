@@ -333,3 +333,16 @@ async def test_without_the_asset_list_a_whole_symbol_typed_still_adds(make_sim):
         await pilot.press(*"intc", "enter")
         await until(pilot, lambda: "INTC" in rows(app), what="INTC added as typed")
         assert (await run_blocking(server_watchlists, sim))["Primary"] == [*SAMPLE_WATCHLIST, "INTC"]
+
+
+async def test_esc_on_the_name_prompt_creates_nothing(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = market_app(sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await live(pilot)
+        await to_watchlist(pilot)
+        await pilot.press("n", *"Later", "escape")
+        await until(pilot, lambda: not isinstance(app.screen, PromptScreen), what="the prompt closed")
+        await pilot.pause(0.2)
+        assert (await run_blocking(server_watchlists, sim)) == {"Primary": list(SAMPLE_WATCHLIST)}
+        assert title(app) == "Watchlist · Primary (8)"
