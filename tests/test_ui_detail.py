@@ -279,7 +279,9 @@ async def test_the_same_symbol_opened_again_from_its_detail_keeps_moving(make_si
         await live(pilot)
         await pilot.press("slash", *"NVDA", "enter")
         first = await detail_shown(pilot, "NVDA")
-        await find_from_the_palette(pilot, "NVDA")
+        app.call_later(app.run_action, "lookup")  # what the palette's "Find a symbol" runs
+        await until(pilot, lambda: isinstance(app.screen, LookupScreen), what="the lookup")
+        await pilot.press(*"NVDA", "enter")
         await until(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen is not first,
                     what="a new NVDA detail")
         await detail_shown(pilot, "NVDA")
