@@ -209,3 +209,19 @@ async def test_a_ticket_for_a_streamed_symbol_takes_the_feeds_quote_without_a_re
         await until(pilot, lambda: ticket.asset_symbol == "NVDA" and ticket.quote is not None, what="NVDA's quote")
         assert ticket.quote.last == Decimal("200.00")
         assert asked == [], f"snapshots asked for {asked}"
+
+
+async def test_on_a_narrow_screen_the_status_says_snapshots_too(make_sim):
+    sim = make_sim(portfolio="sample")
+    session, other = await hold_the_data_stream(sim.port)
+    try:
+        app = market_app(sim, quotes=0.3)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await loaded(pilot)
+            await until(pilot, lambda: "406" in app.market.detail, what="the 406 refusal")
+            await until(pilot, lambda: "◌ prices: snapshots" in status(app) or "◌ snap" in status(app),
+                        what="snapshots on the narrow status bar")
+            assert "● prices live" not in status(app)
+    finally:
+        await other.close()
+        await session.close()

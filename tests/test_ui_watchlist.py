@@ -17,6 +17,7 @@ from tui.ui.screens.confirm import ConfirmScreen
 from tui.ui.screens.detail import DetailScreen
 from tui.ui.screens.lookup import LookupScreen
 from tui.ui.screens.prompt import PromptScreen
+from tui.ui.widgets.positions import PositionsTable
 from tui.ui.widgets.watchlist import WatchlistTable
 
 from .harness.simulator import HEADERS
@@ -346,3 +347,16 @@ async def test_esc_on_the_name_prompt_creates_nothing(make_sim):
         await pilot.pause(0.2)
         assert (await run_blocking(server_watchlists, sim)) == {"Primary": list(SAMPLE_WATCHLIST)}
         assert title(app) == "Watchlist · Primary (8)"
+
+
+async def test_w_twice_on_a_narrow_screen_goes_back_to_positions(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = market_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await live(pilot)
+        assert "Positions (6)" in screen_text(app) and "Watchlist ·" not in screen_text(app)
+        await to_watchlist(pilot)
+        await pilot.press("w")
+        await until(pilot, lambda: not app.main.has_class("-watching"), what="back")
+        assert "Positions (6)" in screen_text(app) and "Watchlist ·" not in screen_text(app)
+        assert app.main.query_one(PositionsTable).has_focus
