@@ -73,10 +73,12 @@ class AlpacaApp(compat.NotificationHook, App[None]):
                  backoff: Sequence[float] = BACKOFF,
                  stream: bool = True, on_loaded: Callable[[], None] | None = None,
                  journal: Journal | None = None, warnings: Iterable[str] = (),
-                 keys: dict[str, str] | None = None, market_data: bool = True) -> None:
+                 keys: dict[str, str] | None = None, market_data: bool = True,
+                 data_backoff: tuple[float, float] | None = None) -> None:
         """backoff: pauses between tries after an ambiguous failure (tests make them short).
         keys: a user keymap, key id -> keys (tui/ui/keymap.py). market_data: stream prices
-        (else they come from snapshots every few seconds)."""
+        (else they come from snapshots every few seconds). data_backoff: the data stream's
+        (shortest, longest) pause before reconnecting (tests make them short)."""
         super().__init__()
         self._on_loaded = on_loaded  # called once, when every pane first has data
         self.config = config
@@ -95,7 +97,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.refresher = Refresher(self, self.state)
         self.flow = OrderFlow(self, self.state, backoff)
         self.announcer = Announcer(self.notify, self._later, self.flow.following)
-        self.market = MarketFeed(self, enabled=market_data)
+        self.market = MarketFeed(self, enabled=market_data, backoff=data_backoff)
         self.desk = MarketDesk(self)
         self.watchlist = WatchlistActions(self)
         self._updates: list[TradeUpdate] = []  # stream events not yet applied (see on_trade_update)

@@ -32,8 +32,10 @@ SNAPSHOT_AGAIN = 300.0  # seconds: streamed symbols' day figures (volume, range)
 
 
 class MarketFeed:
-    def __init__(self, app: AlpacaApp, enabled: bool = True) -> None:
+    def __init__(self, app: AlpacaApp, enabled: bool = True, backoff: tuple[float, float] | None = None) -> None:
+        """backoff: the stream's (shortest, longest) pause before reconnecting; None: its own."""
         self.app = app
+        self.backoff = backoff
         self.enabled = enabled
         self.book = QuoteBook()
         self.stream: Any = None
@@ -137,7 +139,8 @@ class MarketFeed:
             on_ticks=lambda ticks: post(Ticks(ticks, time.monotonic())),
             on_state=lambda state, detail: post(DataStreamChanged(str(state.value), detail)),
             on_subscribed=lambda streamed: post(Subscribed(streamed)),
-            symbol_limit=self.limit)
+            symbol_limit=self.limit,
+            **({"backoff_min": self.backoff[0], "backoff_max": self.backoff[1]} if self.backoff else {}))
         self.app.call_from_thread(self.replan)  # the plan so far, before it connects
         self.stream.start()
 
@@ -178,8 +181,8 @@ class MarketFeed:
         dirty, self._dirty = self._dirty, set()
         if everything:
             dirty |= set(self.plan.wanted)
-        if not dirty or not self.app.is_running:
-            return
+        if not self.app.is_running or not (dirty or everything):
+            return  # everything: also with no symbols at all (the watchlist pane says there is none)
         for show in list(self.on_flush):
             show(dirty)
 
@@ -335,7 +338,7 @@ class MarketDesk:
         return next((a for a in assets[1] if a.symbol == symbol), None) if assets else None
 
     def position(self, symbol: str) -> Any | None:
-        """The position valued at the live price, as the positions pane shows it."""
+        """The position valued at the live price, as the Positions pane shows it."""
         position = self.app.state.position(symbol)
         if position is None:
             return None

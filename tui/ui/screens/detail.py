@@ -152,7 +152,7 @@ class DetailScreen(Screen[None]):
     BINDINGS = keymap.bindings(keymap.DETAIL)
 
     def __init__(self, symbol: str, desk: DetailDesk) -> None:
-        super().__init__(id="detail")
+        super().__init__(classes="detail")  # no id: a new one may come while the last is leaving
         self.symbol = symbol
         self.desk = desk
         self.span = "1D"

@@ -76,6 +76,7 @@ class LookupScreen(ModalScreen[str | None]):
         self.assets: tuple[AssetInfo, ...] | None = None
         self.found: list[AssetInfo] = []
         self.waiting = False  # Enter came before the asset list
+        self.problem = ""  # why there is no asset list (kept on screen while typing)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="lookup"):
@@ -93,7 +94,7 @@ class LookupScreen(ModalScreen[str | None]):
         if not self.is_attached:
             return
         if assets is None:
-            self._note(f"cannot read the asset list: {problem}. Type a whole symbol and press Enter.", WARN)
+            self.problem = f"cannot read the asset list: {problem}. Type a whole symbol and press Enter."
             self.assets = ()
         else:
             self.assets = assets
@@ -118,7 +119,9 @@ class LookupScreen(ModalScreen[str | None]):
         options.add_options([Option(option_text(asset), id=asset.symbol) for asset in self.found])
         if self.found:
             options.highlighted = 0
-        if self.assets is not None:
+        if self.problem:
+            self._note(self.problem, WARN)  # no list to match against: what to do instead
+        elif self.assets is not None:
             if typed.strip() and not self.found:
                 self._note(f"nothing matches {typed.strip()!r}", WARN)
             else:
