@@ -76,8 +76,9 @@ class AlpacaApp(compat.NotificationHook, App[None]):
                  keys: dict[str, str] | None = None, market_data: bool = True,
                  data_backoff: tuple[float, float] | None = None) -> None:
         """backoff: pauses between tries after an ambiguous failure (tests make them short).
-        keys: a user keymap, key id -> keys (tui/ui/keymap.py). market_data: stream prices
-        (else they come from snapshots every few seconds). data_backoff: the data stream's
+        keys: a user keymap, key id -> keys (tui/ui/keymap.py). market_data: False runs
+        without any market data (no data stream, snapshots or watchlists), as tests that
+        count the trading requests need. data_backoff: the data stream's
         (shortest, longest) pause before reconnecting (tests make them short)."""
         super().__init__()
         self._on_loaded = on_loaded  # called once, when every pane first has data
