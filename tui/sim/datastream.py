@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Callable
@@ -28,7 +28,7 @@ from aiohttp import WSMsgType, web
 
 from .engine import Exchange
 from .marketdata import EXCHANGE_CODES, TAPES
-from .prices import Quote
+from .prices import MinuteTrades, Quote
 from .wire import MAX_BODY_BYTES
 
 AUTH_TIMEOUT = 10.0  # seconds a client has to authenticate
@@ -86,23 +86,11 @@ def symbol_count(channels: dict[str, list[str]]) -> int:
 
 
 @dataclass
-class MinuteBar:
-    """One symbol's trades in one minute, while the minute lasts."""
+class MinuteBar(MinuteTrades):
+    """One symbol's trades in one minute, while the minute lasts: counted as the price
+    record counts them (prices.py), so the stream's bars equal /bars' minutes."""
 
-    minute: datetime
-    open: Decimal
-    high: Decimal
-    low: Decimal
-    close: Decimal
-    volume: int
-    trades: int
-    value: Decimal  # sum of price * size, for the volume-weighted price
-
-    def add(self, price: Decimal, size: int) -> None:
-        self.high, self.low, self.close = max(self.high, price), min(self.low, price), price
-        self.volume += size
-        self.trades += 1
-        self.value += price * size
+    minute: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=timezone.utc))
 
     def message(self, symbol: str) -> dict[str, Any]:
         return {"T": "b", "S": symbol, "o": float(self.open), "h": float(self.high), "l": float(self.low),
@@ -310,8 +298,8 @@ class MarketDataStream:
             bar = None
         if bar is None:
             price = quote.last
-            conn.bars[quote.symbol] = MinuteBar(minute, price, price, price, price, quote.last_size, 1,
-                                                price * quote.last_size)
+            conn.bars[quote.symbol] = MinuteBar(price, price, price, price, quote.last_size, 1,
+                                                price * quote.last_size, minute=minute)
         else:
             bar.add(quote.last, quote.last_size)
         return out
