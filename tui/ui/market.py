@@ -4,8 +4,8 @@ watchlists, the asset list for symbol lookup, and chart bars.
 The stream carries the plan's symbols (tui/state/quotes.py plan_symbols: the symbol on
 screen, positions, open orders, then the watchlist, within the data plan's limit). Ticks
 come as `Ticks` messages; they change the quote book at once, and the panes at most once
-every RENDER_EVERY: a tick after a quiet RENDER_EVERY is painted at once (a lone price move
-shows without delay), ticks within RENDER_EVERY of a paint together at its end (30 symbols
+every RENDER_EVERY: a tick more than RENDER_EVERY after the last ticks painted is painted at
+once (a lone price move shows without delay), ticks within it together at its end (30 symbols
 at 10 quotes a second must not repaint a cell 10 times a second over an SSH link). Symbols
 beyond the limit, and every symbol while the stream is down or refused, are read from
 snapshots by the "quotes" fetch (tui/ui/refresh.py).
@@ -52,7 +52,7 @@ class MarketFeed:
         self._trend_read: set[str] = set()
         self._dirty: set[str] = set()
         self._flush_due: Any = None  # the timer of the coming coalesced paint, if one is set
-        self._painted = float("-inf")  # when the panes last got new prices (monotonic)
+        self._painted = float("-inf")  # when ticks were last painted (monotonic)
         self._ticks = 0
         self._replies: dict[tuple[str, str], Callable[[MarketAnswer], None]] = {}  # chart reads waiting
         self.on_flush: list[Callable[[set[str]], None]] = []  # the panes and screens that show prices
@@ -172,18 +172,22 @@ class MarketFeed:
     # ---- painting, coalesced ----
 
     def schedule_flush(self) -> None:
-        """Paint now if the last paint is RENDER_EVERY old (leading edge), else once when it
-        is, with whatever has changed by then."""
+        """Paint now if ticks were last painted RENDER_EVERY ago or more (leading edge), else
+        once when they were, with whatever has changed by then. Other paints (answers, ages)
+        do not count: they come every few seconds at most."""
         if self._flush_due is not None or not self._dirty:
             return
-        wait = self._painted + RENDER_EVERY - time.monotonic()
+        now = time.monotonic()
+        wait = self._painted + RENDER_EVERY - now
         if wait <= 0:
+            self._painted = now
             self.flush()
         else:
             self._flush_due = self.app.set_timer(wait, self._coalesced)
 
     def _coalesced(self) -> None:
         self._flush_due = None  # this timer has fired: nothing to stop
+        self._painted = time.monotonic()
         self.flush()
 
     def flush(self, everything: bool = False) -> None:
@@ -195,7 +199,6 @@ class MarketFeed:
             dirty |= set(self.plan.wanted)
         if not dirty or not self.app.is_running:
             return
-        self._painted = time.monotonic()
         for show in list(self.on_flush):
             show(dirty)
 
