@@ -1,6 +1,6 @@
 """Run every benchmark, print a table and write JSON: `python -m benchmarks` (or `make bench`).
 
-  python -m benchmarks [--quick] [--only NAME ...] [--json PATH]
+  python -m benchmarks [--quick] [--long] [--only NAME ...] [--json PATH]
 
 Each benchmark starts its own simulator and app processes and measures them from
 outside (pseudo-terminal output rendered by a terminal emulator, a loopback proxy, /proc),
@@ -18,7 +18,7 @@ import platform
 import sys
 import time
 
-SUITE = ("startup", "fill_latency", "request_budget", "scale", "terminal_output", "simulator")
+SUITE = ("startup", "fill_latency", "request_budget", "scale", "terminal_output", "market_data", "simulator")
 
 
 def machine() -> dict:
@@ -33,10 +33,14 @@ def verdict(met: bool | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter windows and fewer runs (a smoke test)")
+    parser.add_argument("--long", action="store_true",
+                        help="market_data's memory growth over the full 30 minutes (same as BENCH_LONG=1)")
     parser.add_argument("--only", nargs="+", choices=SUITE, metavar="NAME", help=f"some of: {', '.join(SUITE)}")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     args = parser.parse_args(argv)
 
+    if args.long:
+        os.environ["BENCH_LONG"] = "1"
     started = time.monotonic()
     results, failures = [], {}
     for name in args.only or SUITE:

@@ -4,7 +4,9 @@ inside Alpaca's 200.
 
 Counted from outside the app: it talks to the simulator through a loopback proxy that
 counts every REST request it forwards. Without the stream the proxy refuses the
-websocket, so the app falls back to polling as it would when the stream is down."""
+websocket, so the app falls back to polling as it would when the stream is down. The
+market-data stream's websocket (/v2/iex, on the same host as the REST API here) is passed
+through in both runs and counted apart: it is not a REST request."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import aiohttp
 from aiohttp import WSMsgType, web
 
 from benchmarks.common import Result, SimulatorProcess, app_against
+from tui.sim.datastream import DATA_STREAM_PATHS
 
 STREAM_PATHS = ("/stream", "/stream/")
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
@@ -34,14 +37,16 @@ class CountingProxy:
     """An HTTP + websocket proxy to `upstream` on a free loopback port, on its own thread
     and event loop, that notes each REST request it forwards as (time, "METHOD path").
 
-    With allow_stream=False it answers the stream's websocket upgrade with 404 (and counts
-    the attempts apart), as a server whose stream is down would."""
+    With allow_stream=False it answers the trade_updates websocket upgrade with 404 (and
+    counts the attempts apart), as a server whose stream is down would. The market-data
+    stream's websocket is always passed, and its connections counted apart."""
 
     def __init__(self, upstream: str, allow_stream: bool) -> None:
         self.upstream = upstream.rstrip("/")
         self.allow_stream = allow_stream
         self.requests: list[tuple[float, str]] = []
         self.stream_attempts = 0
+        self.data_stream_connects = 0
         self.url = ""
         self._lock = threading.Lock()
         self._ready = threading.Event()
@@ -102,6 +107,10 @@ class CountingProxy:
                 with self._lock:
                     self.stream_attempts += 1
                 return web.Response(status=404, text="stream refused by the benchmark's proxy")
+            return await self._websocket(request)
+        if request.path in DATA_STREAM_PATHS and request.headers.get("Upgrade", "").lower() == "websocket":
+            with self._lock:
+                self.data_stream_connects += 1
             return await self._websocket(request)
         with self._lock:
             self.requests.append((time.monotonic(), f"{request.method} {request.path}"))

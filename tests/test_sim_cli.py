@@ -144,6 +144,8 @@ def test_seed_makes_runs_reproducible():
     (["--cash", "lots"], "not a number"),
     (["--start-at", "yesterday"], "not an ISO 8601 time"),
     (["--rate-limit", "1.5"], "not a whole number"),
+    (["--quote-rate", "0"], "above 0 and at most 20"),
+    (["--quote-rate", "50"], "from 0 to 20"),
     (["--bogus"], "unrecognized arguments"),
 ])
 def test_bad_flags_are_clear_errors(flags, message):
@@ -151,6 +153,32 @@ def test_bad_flags_are_clear_errors(flags, message):
     assert result.returncode == 2
     assert message in result.stderr and "usage:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def quotes_per_second(sim: SimulatorProcess, symbol: str, seconds: float) -> float:
+    """Quotes for `symbol` a second on the data stream, counted over `seconds`."""
+    with connect(f"ws://127.0.0.1:{sim.port}/v2/iex") as ws:
+        assert json.loads(ws.recv(timeout=5))[0]["msg"] == "connected"
+        ws.send(json.dumps({"action": "auth", "key": KEY, "secret": SECRET}))
+        assert json.loads(ws.recv(timeout=5))[0]["msg"] == "authenticated"
+        ws.send(json.dumps({"action": "subscribe", "quotes": [symbol]}))
+        assert json.loads(ws.recv(timeout=5))[0]["T"] == "subscription"
+        count, end = 0, time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            try:
+                frame = ws.recv(timeout=left)
+            except TimeoutError:
+                break
+            count += sum(1 for m in json.loads(frame) if m["T"] == "q" and m["S"] == symbol)
+    return count / seconds
+
+
+def test_quote_rate_sets_how_many_quotes_a_symbol_gets_a_second(run):
+    fast, default = run("--quote-rate", "10"), run()
+    fast.wait_listening()
+    default.wait_listening()
+    assert 8 <= quotes_per_second(fast, "AAPL", 3) <= 11
+    assert 0.5 <= quotes_per_second(default, "AAPL", 3) <= 1.4
 
 
 def test_version():

@@ -72,6 +72,15 @@ def _rate(text: str) -> float:
     return _number(text, 0, 1)
 
 
+def _quote_rate(text: str) -> float:
+    from .sim.engine import MAX_QUOTE_RATE
+
+    value = _number(text, 0, MAX_QUOTE_RATE)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0 and at most {MAX_QUOTE_RATE:g}: {text!r}")
+    return value
+
+
 def _seconds(text: str) -> float:
     return _number(text, 0, above=True)
 
@@ -118,6 +127,9 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
                         help="symbols (trades + quotes) per market-data stream connection (default 30)")
     parser.add_argument("--prices", choices=("live", "static"), default="live",
                         help="live: a seeded random walk; static: prices stand still (default live)")
+    parser.add_argument("--quote-rate", type=_quote_rate, default=1.0, metavar="N",
+                        help="with --prices live: walk steps, so quotes per symbol, a second (up to 20; "
+                             "default 1)")
     parser.add_argument("--start-at", type=_moment, metavar="TIME",
                         help="start the simulated clock at this ISO 8601 time (New York if no offset); "
                              "it then runs at normal speed")
@@ -153,7 +165,7 @@ def server_options(args: argparse.Namespace):
         raise SystemExit("alpaca-tui sim: give both --api-key and --secret-key, or neither")
     engine = EngineOptions(
         seed=args.seed, cash=args.cash, market=args.market, pdt=args.pdt, portfolio=args.portfolio,
-        prices=args.prices, positions=args.positions, open_orders=args.open_orders,
+        prices=args.prices, quote_rate=args.quote_rate, positions=args.positions, open_orders=args.open_orders,
     )
     statuses = {} if args.fail_statuses is None else {"fail_statuses": args.fail_statuses}
     faults = FaultOptions(latency_ms=args.latency_ms, fail_rate=args.fail_rate,

@@ -34,7 +34,8 @@ from .model import FRACTION, ZERO, FillActivity, Order, Position
 from .prices import PriceBook, Quote
 from .requests import OrderSpec, ReplaceSpec, validate
 
-PRICE_STEP_SECONDS = 1.0
+PRICE_STEP_SECONDS = 1.0  # between the walk's steps at the default quote_rate of 1
+MAX_QUOTE_RATE = 20.0  # the engine ticks every 50 ms (server.TICK_SECONDS): at most one step a tick
 EQUITY_SAMPLE_SECONDS = 60.0
 MAX_CASH = Decimal(10**12)  # beyond it, dollar amounts outgrow Decimal's 28 digits of exact cents
 
@@ -49,6 +50,7 @@ class EngineOptions:
     pdt: str = "current"  # "current" (no PDT fields, since 2026-07-06) or "legacy"
     portfolio: str = "empty"  # "empty" or "sample"
     prices: str = "live"  # "live" random walk, or "static"
+    quote_rate: float = 1.0  # live prices: walk steps (quotes per symbol) a second, up to MAX_QUOTE_RATE
     fill_delay: float = 0.02  # seconds between acceptance and the first execution
     partial_fill_share: float = 0.10  # as at Alpaca's paper service: ~1 order in 10 fills partially first
     positions: int = 0  # extra synthetic positions, for scale tests
@@ -74,7 +76,8 @@ class Exchange:
         self.assets: dict[str, Asset] = dict(asset_db.UNIVERSE)
         self.assets_by_id: dict[str, Asset] = {a.id: a for a in self.assets.values()}
         self.prices = PriceBook(
-            {s: a.price for s, a in self.assets.items()}, seed=opts.seed, moving=opts.prices == "live", now=now
+            {s: a.price for s, a in self.assets.items()}, seed=opts.seed, moving=opts.prices == "live", now=now,
+            step_seconds=self._step_seconds(opts.quote_rate),
         )
         self.book = OrderBook()
         self.positions: dict[str, Position] = {}
@@ -374,8 +377,13 @@ class Exchange:
         """Advance the market: roll the day if it ended, move prices, execute what can."""
         now, mono = self.clock.now(), self.clock.monotonic()
         rollover.catch_up(self, now)
-        if mono - self._last_price_step >= PRICE_STEP_SECONDS:
-            self._last_price_step = mono
+        step = self.prices.step_seconds
+        if mono - self._last_price_step >= step:
+            # On the step's own schedule, so ticks a little late do not slow the rate down;
+            # a tick far behind (a busy loop) starts the schedule again rather than catch up.
+            self._last_price_step += step
+            if mono - self._last_price_step >= step:
+                self._last_price_step = mono
             if self.hours.prices_move(now):  # no session, no trades: quotes stand still
                 self.prices.step(now)
                 if self.prices.moving and self.quote_listeners:
@@ -385,6 +393,12 @@ class Exchange:
             self.equity_history.append((now, self.equity()))
             del self.equity_history[:-10000]
         matching.match(self, now, mono)
+
+    @staticmethod
+    def _step_seconds(quote_rate: float) -> float:
+        if not 0 < quote_rate <= MAX_QUOTE_RATE:
+            raise ValueError(f"quote_rate must be above 0 and at most {MAX_QUOTE_RATE:g}")
+        return PRICE_STEP_SECONDS / quote_rate
 
     def set_price(self, symbol: str, price: Decimal) -> Quote:
         asset = self._asset(symbol)

@@ -6,6 +6,7 @@ endpoints serve the same numbers, so what a client sees is what it gets.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +14,8 @@ from decimal import Decimal
 
 from .fmt import CENT, PRICE_4DP, round_price
 
-# Per-step volatility of the walk: about 0.04% a step keeps a 1 s step realistic intraday.
+# The walk's volatility per 1 s step: about 0.04% keeps it realistic intraday (faster steps
+# take a share of it: PriceBook.step_seconds).
 STEP_SIGMA = 0.0004
 # The opening gap from the previous close, so a demo starts with a day P&L that is not zero.
 OPENING_GAP_SIGMA = 0.008
@@ -70,9 +72,14 @@ def minute_of(moment: datetime) -> datetime:
 
 
 class PriceBook:
-    def __init__(self, reference: dict[str, Decimal], *, seed: int, moving: bool, now: datetime) -> None:
+    def __init__(self, reference: dict[str, Decimal], *, seed: int, moving: bool, now: datetime,
+                 step_seconds: float = 1.0) -> None:
         self._rng = random.Random(f"{seed}:prices")
         self.moving = moving
+        # Seconds between the walk's steps; a step's volatility scales with its square root,
+        # so prices wander as much per second whatever the step rate.
+        self.step_seconds = step_seconds
+        self._sigma = STEP_SIGMA * math.sqrt(step_seconds)
         self._quotes: dict[str, Quote] = {}
         self._days: dict[str, DayStats] = {}
         # Since the trading day began (or the book was made): each symbol's prints by minute,
@@ -115,7 +122,7 @@ class PriceBook:
             return
         gauss = self._rng.gauss
         for symbol, quote in self._quotes.items():
-            move = Decimal(str(round(gauss(0, STEP_SIGMA), 6)))
+            move = Decimal(str(round(gauss(0, self._sigma), 6)))
             self._set_last(symbol, quote.last * (1 + move), now)
 
     def set_price(self, symbol: str, price: Decimal, now: datetime) -> Quote:

@@ -3,10 +3,12 @@ watchlists, the asset list for symbol lookup, and chart bars.
 
 The stream carries the plan's symbols (tui/state/quotes.py plan_symbols: the symbol on
 screen, positions, open orders, then the watchlist, within the data plan's limit). Ticks
-come as `Ticks` messages; they change the quote book at once, and the panes at most every
-RENDER_EVERY: 30 symbols at 10 quotes a second must not repaint a cell 10 times a second
-over an SSH link. Symbols beyond the limit, and every symbol while the stream is down or
-refused, are read from snapshots by the "quotes" fetch (tui/ui/refresh.py).
+come as `Ticks` messages; they change the quote book at once, and the panes at most once
+every RENDER_EVERY: a tick more than RENDER_EVERY after the last ticks painted is painted at
+once (a lone price move shows without delay), ticks within it together at its end (30 symbols
+at 10 quotes a second must not repaint a cell 10 times a second over an SSH link). Symbols
+beyond the limit, and every symbol while the stream is down or refused, are read from
+snapshots by the "quotes" fetch (tui/ui/refresh.py).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .messages import DataStreamChanged, MarketAnswer, Subscribed, Ticks
 if TYPE_CHECKING:
     from .app import AlpacaApp
 
-RENDER_EVERY = 0.5  # seconds: the most often a streamed price repaints
+RENDER_EVERY = 0.5  # seconds: the most often streamed prices repaint
 AGES_EVERY = 5  # seconds between repaints of prices' ages (they move in 5 s steps)
 SNAPSHOT_AGAIN = 300.0  # seconds: streamed symbols' day figures (volume, range) are read again this often
 
@@ -51,7 +53,8 @@ class MarketFeed:
         self._snapshot_read: dict[str, float] = {}  # symbol -> when its snapshot was last asked (monotonic)
         self._trend_read: set[str] = set()
         self._dirty: set[str] = set()
-        self._flush_due = False
+        self._flush_due: Any = None  # the timer of the coming coalesced paint, if one is set
+        self._painted = float("-inf")  # when ticks were last painted (monotonic)
         self._ticks = 0
         self._replies: dict[tuple[str, str], Callable[[MarketAnswer], None]] = {}  # chart reads waiting
         self.on_flush: list[Callable[[set[str]], None]] = []  # the panes and screens that show prices
@@ -172,12 +175,28 @@ class MarketFeed:
     # ---- painting, coalesced ----
 
     def schedule_flush(self) -> None:
-        if not self._flush_due and self._dirty:
-            self._flush_due = True
-            self.app.set_timer(RENDER_EVERY, self.flush)
+        """Paint now if ticks were last painted RENDER_EVERY ago or more (leading edge), else
+        once when they were, with whatever has changed by then. Other paints (answers, ages)
+        do not count: they come every few seconds at most."""
+        if self._flush_due is not None or not self._dirty:
+            return
+        now = time.monotonic()
+        wait = self._painted + RENDER_EVERY - now
+        if wait <= 0:
+            self._painted = now
+            self.flush()
+        else:
+            self._flush_due = self.app.set_timer(wait, self._coalesced)
+
+    def _coalesced(self) -> None:
+        self._flush_due = None  # this timer has fired: nothing to stop
+        self._painted = time.monotonic()
+        self.flush()
 
     def flush(self, everything: bool = False) -> None:
-        self._flush_due = False
+        if self._flush_due is not None:  # painted now: the coalesced paint has nothing left to do
+            self._flush_due.stop()
+            self._flush_due = None
         dirty, self._dirty = self._dirty, set()
         if everything:
             dirty |= set(self.plan.wanted)
