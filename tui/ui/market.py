@@ -3,10 +3,10 @@ watchlists, the asset list for symbol lookup, and chart bars.
 
 The stream carries the plan's symbols (tui/state/quotes.py plan_symbols: the symbol on
 screen, positions, open orders, then the watchlist, within the data plan's limit). Ticks
-come as `Ticks` messages; they change the quote book at once, and the panes at most once
-every RENDER_EVERY: a tick more than RENDER_EVERY after the last ticks painted is painted at
-once (a lone price move shows without delay), ticks within it together at its end (30 symbols
-at 10 quotes a second must not repaint a cell 10 times a second over an SSH link). Symbols
+come as `Ticks` messages; they change the quote book at once, and the panes as follows: a
+tick RENDER_EVERY or more after the last ticks painted is painted at once (a lone price move
+shows without delay); ticks that follow sooner are painted together BUSY_EVERY after it (30
+symbols at 10 quotes a second must not repaint a cell 10 times a second over an SSH link). Symbols
 beyond the limit, and every symbol while the stream is down or refused, are read from
 snapshots by the "quotes" fetch (tui/ui/refresh.py).
 """
@@ -28,7 +28,8 @@ from .messages import DataStreamChanged, MarketAnswer, Subscribed, Ticks
 if TYPE_CHECKING:
     from .app import AlpacaApp
 
-RENDER_EVERY = 0.5  # seconds: the most often streamed prices repaint
+RENDER_EVERY = 0.5  # seconds: a tick this long after the last paint is painted at once
+BUSY_EVERY = 1.0  # seconds between paints while ticks keep coming
 AGES_EVERY = 5  # seconds between repaints of prices' ages (they move in 5 s steps)
 SNAPSHOT_AGAIN = 300.0  # seconds: streamed symbols' day figures (volume, range) are read again this often
 
@@ -181,12 +182,13 @@ class MarketFeed:
         if self._flush_due is not None or not self._dirty:
             return
         now = time.monotonic()
-        wait = self._painted + RENDER_EVERY - now
-        if wait <= 0:
+        if now - self._painted >= RENDER_EVERY:
             self._painted = now
             self.flush()
         else:
-            self._flush_due = self.app.set_timer(wait, self._coalesced)
+            # A steady flow (30 symbols at 10 quotes a second) paints once a second: each
+            # paint sends every changed cell, and an SSH link has a budget.
+            self._flush_due = self.app.set_timer(self._painted + BUSY_EVERY - now, self._coalesced)
 
     def _coalesced(self) -> None:
         self._flush_due = None  # this timer has fired: nothing to stop
