@@ -205,13 +205,12 @@ class Refresher:
         prices = market.book.prices
         shown = reprice_all(positions, prices, self.positions_read_at)
         ages = market.ages()
-        read_age = time.monotonic() - self.positions_read_at
-        marks = {}
+        marks = {}  # a price from the positions' own read says nothing: the status bar's data age covers it
         for p in shown:
             symbol = str(p.symbol)
             live = prices.get(symbol)
-            fresh = live is not None and live.received >= self.positions_read_at
-            marks[symbol] = stale_mark(ages.get(symbol, 0.0) if fresh else read_age)
+            if live is not None and live.received >= self.positions_read_at:
+                marks[symbol] = stale_mark(ages.get(symbol, 0.0))
         self.app.main.query_one(PositionsTable).show(shown, self._position_rows(shown, marks))
         account = self.state.account
         if account is not None:  # equity and market values move with the prices too
