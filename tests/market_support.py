@@ -79,6 +79,15 @@ async def watchlist_loaded(pilot: Any, count: int = len(SAMPLE_WATCHLIST)) -> No
                 and app.main.query_one(WatchlistTable).loaded, what=f"the watchlist's {count} rows")
 
 
+def priced_by_the_feed(app: Any) -> list[str]:
+    """The symbols the feed prices: all but positions the stream does not carry and no other
+    pane shows (the positions' own refresh prices those)."""
+    market = app.market
+    elsewhere = set(market.watchlist_symbols()) | set(market.focus.values()) \
+        | {str(o.symbol) for o in app.state.orders.values()} | set(market.plan.streamed)
+    return [s for s in market.plan.wanted if s in elsewhere]
+
+
 async def live(pilot: Any, streamed: int = SAMPLE_PLAN, watched: int = len(SAMPLE_WATCHLIST)) -> None:
     """Every pane loaded, the data stream up and carrying `streamed` symbols, the watchlist shown."""
     app = pilot.app
@@ -86,7 +95,7 @@ async def live(pilot: Any, streamed: int = SAMPLE_PLAN, watched: int = len(SAMPL
     await until(pilot, lambda: app.market.streaming and len(app.market.plan.streamed) == streamed,
                 what=f"{streamed} symbols streamed")
     await watchlist_loaded(pilot, watched)
-    await until(pilot, lambda: all(app.market.book.get(s) is not None for s in app.market.plan.wanted),
+    await until(pilot, lambda: all(app.market.book.get(s) is not None for s in priced_by_the_feed(app)),
                 what="every symbol priced")
     await pilot.pause(0.05)
 

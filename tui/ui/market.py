@@ -58,6 +58,7 @@ class MarketFeed:
         self._flush_due: Any = None  # the timer of the coming coalesced paint, if one is set
         self._painted = float("-inf")  # when ticks were last painted (monotonic)
         self._ticks = 0
+        self._deferred: set[str] = set()  # symbols whose paint waits for the positions being read
         self._replies: dict[tuple[str, str], Callable[[MarketAnswer], None]] = {}  # chart reads waiting
         self.on_flush: list[Callable[[set[str]], None]] = []  # the panes and screens that show prices
 
@@ -66,6 +67,12 @@ class MarketFeed:
     @property
     def streaming(self) -> bool:
         return self.state == "listening"
+
+    @property
+    def carries_positions(self) -> bool:
+        """Every position's price comes from the stream (their REST refresh can then be rarer)."""
+        streamed = set(self.plan.streamed)
+        return self.streaming and all(str(p.symbol) in streamed for p in self.app.state.positions)
 
     def watchlist_symbols(self) -> tuple[str, ...]:
         for watchlist in self.watchlists:
@@ -109,12 +116,18 @@ class MarketFeed:
         now = time.monotonic()
         plan = self.plan
         streamed = set(plan.streamed)
-        due = [s for s in plan.wanted if s not in streamed or s not in self.book.prices
-               or now - self._snapshot_read.get(s, 0.0) > SNAPSHOT_AGAIN]
-        # One request's worth: symbols with no other price first (a position's price also
-        # comes with the positions' own refresh), so 1,000 positions cost one request in 5 s.
-        held = {str(p.symbol) for p in self.app.state.positions}
-        snap = tuple(sorted(due, key=lambda s: s in held)[:SNAPSHOT_BATCH])
+        shown_elsewhere = set(self.watchlist_symbols()) | set(self.focus.values()) \
+            | {str(o.symbol) for o in self.app.state.orders.values()}
+        only_held = {str(p.symbol) for p in self.app.state.positions} - shown_elsewhere
+
+        def due(symbol: str) -> bool:
+            if symbol in streamed:  # once for its day figures, then now and then
+                return symbol not in self.book.prices or now - self._snapshot_read.get(symbol, 0.0) > SNAPSHOT_AGAIN
+            # A position the stream does not carry, and shown nowhere else, is priced by the
+            # positions' own refresh (1,000 positions must not cost snapshots every 5 s).
+            return symbol not in only_held
+
+        snap = tuple(s for s in plan.wanted if due(s))[:SNAPSHOT_BATCH]
         watched = set(self.watchlist_symbols())
         trends = tuple(s for s in plan.wanted if s in watched and s not in self._trend_read)
         return snap, trends
@@ -211,6 +224,16 @@ class MarketFeed:
             return  # everything: also with no symbols at all (the watchlist pane says there is none)
         for show in list(self.on_flush):
             show(dirty)
+
+    def defer(self, symbols: set[str]) -> None:
+        """Paint these symbols' prices at the next paint (the positions are being read)."""
+        self._deferred |= symbols
+
+    def flush_deferred(self) -> None:
+        if self._deferred:
+            self._dirty |= self._deferred
+            self._deferred = set()
+            self.schedule_flush()
 
     def tick(self) -> None:
         """Every second: every AGES_EVERY, repaint what shows an age (it moves on its own)."""

@@ -53,7 +53,8 @@ class Fetch:
     name: str
     parts: tuple[Part, ...]
     load: Callable[["Refresher"], Any]  # on a worker thread: broker calls, no widgets
-    # seconds between refreshes, given (the intervals, the trade stream is up, the data stream is up)
+    # seconds between refreshes, given (the intervals, the trade stream is up, the data stream
+    # carries every position's price)
     interval: Callable[[Intervals, bool, bool], float]
 
 
@@ -106,7 +107,7 @@ class Refresher:
 
     def tick(self) -> None:
         """Every second: start what is due, and say on each pane how old its data is."""
-        streaming, live = self.app.stream_state == "listening", self.app.market.streaming
+        streaming, live = self.app.stream_state == "listening", self.app.market.carries_positions
         intervals = self.app.config.intervals
         for name in self.schedule.due(lambda n: self.fetches[n].interval(intervals, streaming, live)):
             if name not in MARKET or self.app.market.enabled:
@@ -194,6 +195,7 @@ class Refresher:
         self.app.main.query_one(PositionsTable).show(read.positions, read.rows)
         self.app.sync_bindings()
         self.app.market.replan()
+        self.app.market.flush_deferred()
 
     def reprice(self, symbols: set[str]) -> None:
         """Positions at the live prices that came since they were read (UI thread), with
@@ -202,6 +204,11 @@ class Refresher:
         if not positions or not symbols.intersection(str(p.symbol) for p in positions):
             return
         market = self.app.market
+        if self.schedule.in_flight("positions"):
+            # The loader diffs its rows against the ones shown; rows made now would make its
+            # answer a full redraw of 1,000 rows. The new positions are repriced when shown.
+            market.defer(symbols)
+            return
         prices = market.book.prices
         shown = reprice_all(positions, prices, self.positions_read_at)
         ages = market.ages()

@@ -48,30 +48,43 @@ def position_cells(p: Any, mark: str = "") -> tuple:
     )
 
 
+def position_figures(p: Any) -> tuple[Decimal | None, ...]:
+    """(market value, unrealized P&L, today's P&L, |cost basis|): what the totals add up."""
+    cost = dec(p.cost_basis)
+    return dec(p.market_value), dec(p.unrealized_pl), dec(p.unrealized_intraday_pl), \
+        None if cost is None else abs(cost)
+
+
+Cached = tuple[Any, str, tuple, tuple]  # (position, mark, cells, figures)
+
+
 def position_rows(positions: Sequence[Any], marks: Mapping[str, str] | None = None,
-                  cache: dict[str, tuple[Any, str, tuple]] | None = None) -> list[Row]:
+                  cache: dict[str, list[Cached]] | None = None) -> list[Row]:
     """The table's rows and a totals row. marks: symbol -> its price's age note. cache:
-    symbol -> (position, mark, cells) from the last call, reused while both are the same
-    objects (a tick reprices a few positions; the other 990 rows are not built again)."""
+    symbol -> the rows made for it by the last calls (two: the positions read and the ones
+    shown may be either), reused while position and mark are the same (a tick reprices a
+    few positions; the other 990 rows are not built again)."""
     rows: list[Row] = []
     values: list[Decimal | None] = []
     pls: list[Decimal | None] = []
     todays: list[Decimal | None] = []
     costs: list[Decimal | None] = []
     marks = marks or {}
-    kept: dict[str, tuple[Any, str, tuple]] = {}
+    kept: dict[str, list[Cached]] = {}
     for p in sorted(positions, key=lambda p: str(p.symbol)):
         symbol = str(p.symbol)
         mark = marks.get(symbol, "")
-        hit = cache.get(symbol) if cache is not None else None
-        cells = hit[2] if hit is not None and hit[0] is p and hit[1] == mark else position_cells(p, mark)
-        kept[symbol] = (p, mark, cells)
+        earlier = cache.get(symbol, []) if cache is not None else []
+        entry = next((e for e in earlier if e[0] is p and e[1] == mark), None)
+        if entry is None:
+            entry = (p, mark, position_cells(p, mark), position_figures(p))
+        kept[symbol] = [entry] + [e for e in earlier if e is not entry][:1]
+        _, _, cells, (value, pl, today, cost) = entry
         rows.append((symbol, cells))
-        values.append(dec(p.market_value))
-        pls.append(dec(p.unrealized_pl))
-        todays.append(dec(p.unrealized_intraday_pl))
-        cost = dec(p.cost_basis)
-        costs.append(None if cost is None else abs(cost))
+        values.append(value)
+        pls.append(pl)
+        todays.append(today)
+        costs.append(cost)
     if cache is not None:
         cache.clear()
         cache.update(kept)
