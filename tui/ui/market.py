@@ -96,6 +96,8 @@ class MarketFeed:
             self.book.forget(every)
             self._dirty.update(every)
             self.schedule_flush()
+            if self.enabled and any(s not in self.book.prices for s in self.to_read()[0]):
+                self.app.refresher.ask("quotes")  # new symbols: their first price and day now
 
     def look_at(self, role: str, symbol: str | None) -> None:
         """A screen shows `symbol` (None: no longer): it is streamed first."""
