@@ -386,7 +386,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
 
     def action_connection(self) -> None:
         market = self.market
-        plan = (f"{len(market.plan.streamed)} symbols streamed (at most {market.limit}), "
+        plan = (f"{len(market.plan.streamed)} symbols streamed of at most {market.limit}, "
                 f"{len(market.plan.polled)} from snapshots")
         detail = market.detail if market.detail not in ("", market.state) else ""
         self.push_screen(connection_screen(self.config, self.stream_state, self.stream_detail, market.state,
