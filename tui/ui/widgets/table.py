@@ -25,6 +25,7 @@ from ..compat import TableInternals
 from textual.widgets.data_table import Column, RowKey
 from ..format import DOWN, UP, WARN
 
+CELL_RENDERS = 1024  # rendered cells kept per table
 Cell = tuple[str, str]  # (text, tone: "" | "up" | "down" | "flat" | "dim" | "warn")
 Row = tuple[str, Sequence[Cell]]  # (row key, cells)
 
@@ -157,7 +158,9 @@ class LiveTable(TableInternals):
         self._row_keys: dict[str, RowKey] = {}
         self._generation: int | None = None  # the TableUpdate shown, if the last change came as one
         # Rendered cells by the cell object itself (a changed cell is a new CellText): see _render_cell.
-        self._cell_renders: LRUCache[tuple, list[list[Segment]]] = LRUCache(4096)
+        # Sized for the cells a big screen shows (at 120×40 about 40 rows of 9) and their
+        # cursor and hover states: every entry is memory held for good once the cache fills.
+        self._cell_renders: LRUCache[tuple, list[list[Segment]]] = LRUCache(CELL_RENDERS)
 
     def on_mount(self) -> None:
         self._ensure_columns()
