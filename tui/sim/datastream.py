@@ -90,7 +90,7 @@ class MinuteBar(MinuteTrades):
     """One symbol's trades in one minute, while the minute lasts: counted as the price
     record counts them (prices.py), so the stream's bars equal /bars' minutes."""
 
-    minute: datetime = field(default_factory=lambda: datetime.min.replace(tzinfo=timezone.utc))
+    minute: datetime = field(kw_only=True)  # after the inherited fields, so named
 
     def message(self, symbol: str) -> dict[str, Any]:
         return {"T": "b", "S": symbol, "o": float(self.open), "h": float(self.high), "l": float(self.low),

@@ -45,7 +45,7 @@ class MarketFeed:
         self.stream: Any = None
         self.state = "connecting" if enabled else "off"
         self.detail = ""
-        self.limit = app.config.data_symbol_limit if hasattr(app.config, "data_symbol_limit") else 30
+        self.limit = app.config.data_symbol_limit
         self.focus: dict[str, str] = {}  # who looks at a symbol ("detail", "ticket") -> the symbol
         self.plan = Plan()
         self.watchlists: tuple[Watchlist, ...] = ()
@@ -74,11 +74,15 @@ class MarketFeed:
         streamed = set(self.plan.streamed)
         return self.streaming and all(str(p.symbol) in streamed for p in self.app.state.positions)
 
+    @property
+    def current(self) -> Watchlist | None:
+        """The watchlist shown (the first when none was chosen)."""
+        chosen = next((w for w in self.watchlists if w.id == self.current_watchlist), None)
+        return chosen or (self.watchlists[0] if self.watchlists else None)
+
     def watchlist_symbols(self) -> tuple[str, ...]:
-        for watchlist in self.watchlists:
-            if watchlist.id == self.current_watchlist:
-                return watchlist.symbols
-        return self.watchlists[0].symbols if self.watchlists else ()
+        current = self.current
+        return current.symbols if current else ()
 
     def replan(self) -> None:
         """Tell the stream which symbols to carry; the rest are polled."""
@@ -310,7 +314,6 @@ class MarketFeed:
         ids = [w.id for w in self.watchlists]
         if self.current_watchlist not in ids:
             self.current_watchlist = ids[0] if ids else None
-        self._dirty.update(self.watchlist_symbols())
         self.replan()
         self.flush(everything=True)
         if any(s not in self.book.prices or s not in self._trend_read for s in self.watchlist_symbols()):

@@ -68,7 +68,7 @@ class WatchlistActions:
 
     def add(self, symbol: str) -> None:
         market = self.app.market
-        current = next((w for w in market.watchlists if w.id == market.current_watchlist), None)
+        current = market.current
         if not is_symbol(symbol):
             self.app.notify(f"not a symbol: {clean(symbol, one_line=True)!r}", severity="warning")
             return
@@ -83,7 +83,7 @@ class WatchlistActions:
 
     def remove(self) -> None:
         market = self.app.market
-        current = next((w for w in market.watchlists if w.id == market.current_watchlist), None)
+        current = market.current
         symbol = self.pane.selected_symbol
         if current is None or not symbol:
             return

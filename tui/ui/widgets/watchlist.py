@@ -127,13 +127,6 @@ class WatchlistTable(LiveTable):
         if self.current is not None:
             self.current_id = self.current.id
 
-    def step(self, by: int) -> None:
-        """Switch to the next (1) or previous (-1) watchlist."""
-        if len(self.watchlists) > 1:
-            ids = [w.id for w in self.watchlists]
-            index = ids.index(self.current.id) if self.current and self.current.id in ids else 0
-            self.current_id = ids[(index + by) % len(ids)]
-
     def next_sort(self, reverse_only: bool = False) -> None:
         if reverse_only:
             self.descending = not self.descending
