@@ -28,7 +28,9 @@ def test_the_apps_bindings_are_the_keymaps():
     from tui.ui.screens.lookup import LookupScreen
     from tui.ui.screens.prompt import PromptScreen
 
-    bound = {b.id for cls in (MainScreen, PositionsTable, OrdersTable, OrdersPane, LiveTable, TicketScreen,
+    from tui.ui.app import AlpacaApp
+
+    bound = {b.id for cls in (AlpacaApp, MainScreen, PositionsTable, OrdersTable, OrdersPane, LiveTable, TicketScreen,
                               ReviewScreen, ConfirmScreen, CloseAllScreen, WatchlistTable, DetailScreen, LookupScreen,
                               PromptScreen) for b in cls.BINDINGS}
     assert bound == set(keymap.ALL)

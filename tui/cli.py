@@ -191,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "else audit.jsonl in your data directory")
     parser.add_argument("--live", action="store_true",
                         help="trade the LIVE account (real money); you will be asked to type LIVE")
+    parser.add_argument("--full-redraw", action="store_true",
+                        help="send the terminal every cell Textual redraws, not only those that changed "
+                             "(for a terminal that shows leftovers; Ctrl+L redraws once)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sim = commands.add_parser("sim", help="run the Alpaca-compatible exchange simulator",
                               description="Serve Alpaca's Trading API v2, latest market data and the "
@@ -207,7 +210,7 @@ def run_sim(args: argparse.Namespace) -> int:
                        until_stdin_closes=args.until_stdin_closes)
 
 
-def run_demo(seed: int, audit_log: str | None = None) -> int:
+def run_demo(seed: int, audit_log: str | None = None, **options) -> int:
     """The app against the sample portfolio on a simulator in a child process (demo.py).
     The broker, made on the first refresh off the UI thread, waits for the simulator only
     after its own imports, so start-up costs the slower of the two instead of their sum."""
@@ -224,7 +227,7 @@ def run_demo(seed: int, audit_log: str | None = None) -> int:
         return broker
 
     try:
-        return run_app(demo_config(simulator.url), audit_log, broker_factory=broker_when_ready)
+        return run_app(demo_config(simulator.url), audit_log, broker_factory=broker_when_ready, **options)
     finally:
         simulator.stop()
 
@@ -263,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.live:
             print("alpaca-tui: --demo and --live cannot go together", file=sys.stderr)
             return 2
-        return run_demo(args.seed, args.audit_log)
+        return run_demo(args.seed, args.audit_log, full_redraw=args.full_redraw)
     from .config import ConfigError, dotenv_warning, from_env, load_env
 
     try:
@@ -278,14 +281,14 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print("alpaca-tui: no ALPACA_API_KEY / ALPACA_SECRET_KEY in the environment or .env: "
               "starting the demo.", flush=True)
-        return run_demo(args.seed, args.audit_log)
+        return run_demo(args.seed, args.audit_log, full_redraw=args.full_redraw)
     warning = dotenv_warning()
     if warning:
         print(f"alpaca-tui: warning: {warning}", file=sys.stderr)
     if config.live and not confirm_live():
         print("alpaca-tui: not confirmed; nothing was sent.", file=sys.stderr)
         return 1
-    return run_app(config, args.audit_log, warnings=(warning,) if warning else ())
+    return run_app(config, args.audit_log, warnings=(warning,) if warning else (), full_redraw=args.full_redraw)
 
 
 def entry() -> None:

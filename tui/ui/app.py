@@ -14,7 +14,9 @@ from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, Callable, Iterable, Sequence
 
-from textual import events, work
+from textual import constants, events, work
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -35,12 +37,14 @@ from .messages import ActionDone, DataStreamChanged, Fetched, JournalSettled, Ma
     Subscribed, SymbolChosen, Ticks, TradeUpdate
 from .orderflow import OrderFlow
 from .refresh import Refresher
+from .screen_diff import ScreenDiff
 from .screens.detail import DetailScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.main import MainScreen
 from .watchlist_actions import WatchlistActions
 from .widgets.clock import ClockPane
 from .widgets.orders import OrdersPane
+from .terminal_driver import diffing
 from .widgets.statusbar import StatusBar, status_of
 
 FLUSH_EVERY = 1 / 30  # seconds: stream events are applied together, at most this often
@@ -67,6 +71,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "alpaca-tui"
     ENABLE_COMMAND_PALETTE = True
+    BINDINGS = keymap.bindings(keymap.APP)
 
     def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
                  broker_factory: Callable[[Config, Budget], Any] | None = None,
@@ -74,12 +79,15 @@ class AlpacaApp(compat.NotificationHook, App[None]):
                  stream: bool = True, on_loaded: Callable[[], None] | None = None,
                  journal: Journal | None = None, warnings: Iterable[str] = (),
                  keys: dict[str, str] | None = None, market_data: bool = True,
-                 data_backoff: tuple[float, float] | None = None) -> None:
+                 data_backoff: tuple[float, float] | None = None, full_redraw: bool = False) -> None:
         """backoff: pauses between tries after an ambiguous failure (tests make them short).
         keys: a user keymap, key id -> keys (tui/ui/keymap.py). market_data: False runs
         without any market data (no data stream, snapshots or watchlists), as tests that
         count the trading requests need. data_backoff: the data stream's
-        (shortest, longest) pause before reconnecting (tests make them short)."""
+        (shortest, longest) pause before reconnecting (tests make them short). full_redraw:
+        send the terminal everything Textual draws, not only the cells that changed."""
+        # Before App.__init__, which asks get_driver_class() for the terminal's driver.
+        self.screen_diff = None if full_redraw else ScreenDiff()
         super().__init__()
         self._on_loaded = on_loaded  # called once, when every pane first has data
         self.config = config
@@ -372,6 +380,23 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.main.query_one(StatusBar).show(status_of(
             self.refresher.schedule, self.stream_state, self.state.daytrade_count(), self.requests.last_minute(),
             self._rejection, self.market.status()))
+
+    # ---- the terminal --------------------------------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform, sending only the cells that changed (Linux
+        and macOS; Windows and a TEXTUAL_DRIVER of one's own are left as they are)."""
+        base = super().get_driver_class()
+        if self.screen_diff is None or not issubclass(base, LinuxDriver) or constants.DRIVER:
+            return base
+        return diffing(base, self.screen_diff)
+
+    def action_redraw(self) -> None:
+        """Everything drawn again, for a terminal that something else wrote on (a `wall`
+        message, a stray print over SSH): the filter forgets what it sent, Textual repaints."""
+        if self.screen_diff is not None:
+            self.screen_diff.forget()
+        self.screen.refresh()
 
     # ---- actions: navigation and information ---------------------------------------------
 

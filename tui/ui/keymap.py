@@ -30,6 +30,11 @@ class Key:
     command: str = ""  # its title in the command palette (Ctrl+P), if it is one there
 
 
+# Every screen.
+APP = (
+    Key("redraw", "ctrl+l", "app.redraw", "Redraw", "draw the whole screen again (if something else wrote on it)",
+        show=False, display="Ctrl+L", command="Redraw the screen"),
+)
 # The main screen, anywhere on it.
 MAIN = (
     Key("buy", "b", "app.buy", "Buy", "order ticket to buy the selected symbol", command="Buy"),
@@ -132,7 +137,7 @@ CLOSE_ALL = (
     Key("close_all_orders", "o", "toggle_orders", "Also cancel orders", "close all: also cancel open orders first"),
 )
 SECTIONS = (
-    ("Main screen", MAIN), ("Positions", POSITIONS), ("Watchlist", WATCHLIST),
+    ("Anywhere", APP), ("Main screen", MAIN), ("Positions", POSITIONS), ("Watchlist", WATCHLIST),
     ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES), ("Symbol detail", DETAIL), ("Find a symbol", LOOKUP),
     ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL), ("Prompts", PROMPT),
 )
@@ -148,7 +153,7 @@ ALL = {key.id: key for _, keys in SECTIONS for key in keys}
 KEY_NAME = re.compile(r"^[A-Za-z0-9_+\-]+$")
 NAMES = {"question_mark": "?", "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space",
          "shift+tab": "Shift+Tab", "slash": "/", "full_stop": ".", "left_square_bracket": "[",
-         "right_square_bracket": "]", "down": "↓", "up": "↑"}
+         "right_square_bracket": "]", "down": "↓", "up": "↑", "ctrl+l": "Ctrl+L"}
 
 
 SYMBOL_KEYS = ("question_mark", "slash", "left_square_bracket", "right_square_bracket")
