@@ -29,6 +29,10 @@ def rows_with(term: Terminal, *symbols: str) -> list[tuple[str, list]]:
     return found
 
 
+SYMBOLS = {"AAPL": 250, "AMD": 210, "MSFT": 480, "NVDA": 180, "SPY": 680, "TSLA": 430, "AMZN": 230,
+           "GOOGL": 317, "META": 640, "QQQ": 610}  # the sample's positions, orders and watchlist
+
+
 def test_only_changes_are_sent_and_the_screen_is_the_one_textual_drew(tmp_path, make_sim):
     sim = make_sim(portfolio="sample")
     with app(tmp_path, sim.url, name="diff") as diffed, \
@@ -37,13 +41,17 @@ def test_only_changes_are_sent_and_the_screen_is_the_one_textual_drew(tmp_path, 
             term.expect("Positions (6)", "Orders (3)", "prices live 10/30", timeout=20)
             term.idle(2)  # past the first snapshots and sparklines
         before = diffed.bytes_written, full.bytes_written
-        for n, price in enumerate(["250.01", "251.37", "249.99", "262.50", "180.25"]):
-            requests.post(sim.url + "/sim/price", json={"symbol": "AAPL", "price": price}, headers=HEADERS,
-                          timeout=5).raise_for_status()
+        for step in range(1, 6):
+            # Every symbol moves, so none is old enough to show its age (each app repaints
+            # ages on its own timer).
+            prices = [f"{base + step * 1.37 * (-1) ** step:.2f}" for base in SYMBOLS.values()]
+            for symbol, price in zip(SYMBOLS, prices):
+                requests.post(sim.url + "/sim/price", json={"symbol": symbol, "price": price}, headers=HEADERS,
+                              timeout=5).raise_for_status()
             for term in (diffed, full):
-                term.expect(price, timeout=10)
+                term.expect(*prices, timeout=10)
                 term.settle(quiet=0.6)
-            assert rows_with(diffed, "AAPL", "MSFT", "TSLA") == rows_with(full, "AAPL", "MSFT", "TSLA"), n
+            assert rows_with(diffed, *SYMBOLS) == rows_with(full, *SYMBOLS), step
         sent, drawn = diffed.bytes_written - before[0], full.bytes_written - before[1]
         assert sent < drawn / 3, (sent, drawn)
 

@@ -51,6 +51,51 @@ def pen_after(pen: Pen | None, params: str) -> Pen | None:
     return None if pen is None else pen + (params,)
 
 
+def _colours(pen: Pen) -> tuple[tuple[str, ...], dict[str, str]] | None:
+    """A one-SGR style read as (attributes, {"fg"|"bg"|"ul": colour}); None when it holds
+    anything else than Textual writes (sub-parameters, codes not known here)."""
+    if len(pen) != 1:
+        return None
+    codes = pen[0].split(";")
+    attributes: list[str] = []
+    colours: dict[str, str] = {}
+    at = 0
+    while at < len(codes):
+        code = codes[at]
+        if code in ("38", "48", "58"):
+            size = {"5": 3, "2": 5}.get(codes[at + 1] if at + 1 < len(codes) else "")
+            if size is None or at + size > len(codes):
+                return None
+            colours[{"38": "fg", "48": "bg", "58": "ul"}[code]] = ";".join(codes[at:at + size])
+            at += size
+            continue
+        if not code.isdigit():
+            return None
+        number = int(code)
+        if 30 <= number <= 37 or 90 <= number <= 97:
+            colours["fg"] = code
+        elif 40 <= number <= 47 or 100 <= number <= 107:
+            colours["bg"] = code
+        elif number in (1, 2, 3, 4, 5, 7, 8, 9, 21, 51, 52, 53):
+            attributes.append(code)
+        else:
+            return None  # a reset of one attribute, a default colour...: not worth modelling
+        at += 1
+    return tuple(attributes), colours
+
+
+def colour_change(old: Pen, new: Pen) -> str | None:
+    """The SGR that turns style `old` into `new` when only colours differ (a table's green
+    and red cells beside plain ones), else None."""
+    before, after = _colours(old), _colours(new)
+    if before is None or after is None or before[0] != after[0]:
+        return None
+    defaults = {"fg": "39", "bg": "49", "ul": "59"}
+    parts = [after[1].get(kind, defaults[kind]) for kind in ("fg", "bg", "ul")
+             if after[1].get(kind) != before[1].get(kind)]
+    return f"\x1b[{';'.join(parts)}m" if parts else ""
+
+
 class _Verbatim(Exception):
     """The write holds something this filter does not model: send it as it is."""
 
@@ -170,15 +215,10 @@ class ScreenDiff:
         whole_rows = {op.y for op in ops if isinstance(op, _Cell) and not op.plain}
         if not whole_rows and all(isinstance(op, _Cell) for op in ops) \
                 and len({(op.y, op.x) for op in ops}) == len(ops):  # type: ignore[union-attr]
-            # Plain cells, each written once: their order does not matter, so those that
-            # changed go out a style at a time (a table's changes alternate styles by column).
+            # Plain cells, each written once: their order does not matter.
             changed = [op for op in ops if self._changed(op, columns)]  # type: ignore[arg-type]
-            styles: dict[Pen, int] = {}
-            for cell in changed:
-                styles.setdefault(cell.pen, len(styles))
-            changed.sort(key=lambda cell: (styles[cell.pen], cell.y, cell.x))
-            for cell in changed:
-                self._draw(cell, *self._row(cell.y, columns), out)
+            if changed:
+                out.append(self._send_in_any_order(changed, columns))
             self._settle(out)
             return "".join(out)
         for op in ops:
@@ -188,9 +228,55 @@ class ScreenDiff:
             chars, pens = self._row(op.y, columns)
             if op.y not in whole_rows and chars[op.x] == op.text and pens[op.x] == op.pen:
                 continue
-            self._draw(op, chars, pens, out)
+            text, self._out_pen, self._out_at = self._plan([op], {}, self._out_pen, self._out_at)
+            out.append(text)
+            self._commit(op, chars, pens)
         self._settle(out)
         return "".join(out)
+
+    def _send_in_any_order(self, cells: list[_Cell], columns: int) -> str:
+        """The shorter of two orders: a style at a time (a table's changes alternate styles
+        by column: green, plain, red), or row by row (fewer and shorter cursor moves)."""
+        final = {(cell.y, cell.x): cell for cell in cells}
+        styles: dict[Pen, int] = {}
+        for cell in cells:
+            styles.setdefault(cell.pen, len(styles))
+        by_style = sorted(cells, key=lambda cell: (styles[cell.pen], cell.y, cell.x))
+        by_row = sorted(cells, key=lambda cell: (cell.y, cell.x))
+        plans = [self._plan(order, final, self._out_pen, self._out_at) for order in (by_style, by_row)]
+        text, self._out_pen, self._out_at = min(plans, key=lambda plan: len(plan[0]))
+        for cell in cells:
+            self._commit(cell, *self._row(cell.y, columns))
+        return text
+
+    def _plan(self, cells: list[_Cell], final: dict[tuple[int, int], _Cell], pen: Pen | None,
+              at: tuple[int, int] | None) -> tuple[str, Pen | None, tuple[int, int] | None]:
+        """What draws `cells` in this order from style `pen` and cursor `at`, and the style
+        and cursor after it. `final`: cells of this write not yet in the record."""
+        out: list[str] = []
+        for cell in cells:
+            if pen != cell.pen:
+                out.append(self._pen_sequence(pen, cell.pen))
+                pen = cell.pen
+            if at != (cell.y, cell.x):
+                out.append(self._gap(at, cell.y, cell.x, pen, final) or self._move(at, cell.y, cell.x))
+            out.append(cell.text)
+            # The terminal's width for an unusual character may not be ours: move before the next.
+            at = (cell.y, cell.x + cell.width) if cell.plain else None
+        return "".join(out), pen, at
+
+    def _commit(self, cell: _Cell, chars: list[str | None], pens: list[Pen | None]) -> None:
+        """Record `cell` as shown."""
+        x, end = cell.x, cell.x + cell.width
+        if chars[x] == CONTINUED and x > 0:
+            chars[x - 1] = None  # half of a wide character was overwritten: not known now
+        if end < len(chars) and chars[end] == CONTINUED:
+            chars[end] = None
+        chars[x], pens[x] = cell.text, cell.pen
+        for right in range(x + 1, end):
+            chars[right], pens[right] = CONTINUED, cell.pen
+        if not cell.plain:
+            chars[x] = None  # never taken as already shown
 
     def _changed(self, cell: _Cell, columns: int) -> bool:
         chars, pens = self._row(cell.y, columns)
@@ -203,51 +289,57 @@ class ScreenDiff:
             self._pens[y] = [None] * columns
         return chars, self._pens[y]
 
-    def _draw(self, cell: _Cell, chars: list[str | None], pens: list[Pen | None], out: list[str]) -> None:
-        y, x, end = cell.y, cell.x, cell.x + cell.width
-        if self._out_pen != cell.pen:
-            out.append(self._pen_sequence(cell.pen))
-            self._out_pen = cell.pen
-        if self._out_at != (y, x) and not self._fill_gap(y, x, chars, pens, out):
-            out.append(f"\x1b[{y + 1};{x + 1}H")
-        out.append(cell.text)
-        # The terminal's width for an unusual character may not be ours: move before the next.
-        self._out_at = (y, end) if cell.plain else None
-        if chars[x] == CONTINUED and x > 0:
-            chars[x - 1] = None  # half of a wide character was overwritten: not known now
-        if end < len(chars) and chars[end] == CONTINUED:
-            chars[end] = None
-        chars[x], pens[x] = cell.text, cell.pen
-        for right in range(x + 1, end):
-            chars[right], pens[right] = CONTINUED, cell.pen
-        if not cell.plain:
-            chars[x] = None  # never taken as already shown
+    def _gap(self, at: tuple[int, int] | None, y: int, x: int, pen: Pen | None,
+             final: dict[tuple[int, int], _Cell]) -> str | None:
+        """Reach (y, x) by writing again the cells before it, when that is shorter than moving
+        the cursor and needs no change of style; what they will show (`final`, else what they
+        show now) is written, so the order of this write's cells does not matter."""
+        if at is None or at[0] != y or not 0 < x - at[1] <= GAP_FILL:
+            return None
+        chars, pens = self._chars.get(y), self._pens.get(y)
+        if chars is None or pens is None:
+            return None
+        text = []
+        for column in range(at[1], x):
+            cell = final.get((y, column))
+            char, style = (cell.text, cell.pen) if cell is not None else (chars[column], pens[column])
+            if char is None or len(char) != 1 or style != pen:
+                return None
+            text.append(char)
+        gap = "".join(text)
+        return gap if len(gap.encode()) < len(self._move(at, y, x)) else None
 
-    def _fill_gap(self, y: int, x: int, chars: list[str | None], pens: list[Pen | None], out: list[str]) -> bool:
-        """Reach (y, x) by rewriting the unchanged cells before it, when that is shorter than
-        moving the cursor and needs no change of style."""
-        if self._out_at is None or self._out_at[0] != y or not 0 < x - self._out_at[1] <= GAP_FILL:
-            return False
-        start = self._out_at[1]
-        gap = chars[start:x]
-        if any(c is None or len(c) != 1 for c in gap) or any(p != self._out_pen for p in pens[start:x]):
-            return False
-        text = "".join(gap)  # type: ignore[arg-type]
-        if len(text.encode()) >= len(f"\x1b[{y + 1};{x + 1}H"):
-            return False
-        out.append(text)
-        return True
+    def _move(self, at: tuple[int, int] | None, y: int, x: int) -> str:
+        """The shortest way from the cursor at `at` to (y, x): absolute, or relative on the
+        same row or column. Relative only from a known place inside the screen: after the
+        last column a terminal waits to wrap, and a relative move starts a column before."""
+        absolute = f"\x1b[{y + 1};{x + 1}H"
+        if at is None or self.size is None or at[1] >= self.size[0]:
+            return absolute
+        oy, ox = at
+        if oy == y:
+            relative = f"\x1b[{x - ox}C" if x > ox else f"\x1b[{ox - x}D"
+        elif ox == x:
+            relative = f"\x1b[{y - oy}B" if y > oy else f"\x1b[{oy - y}A"
+        else:
+            return absolute
+        return min(relative, absolute, key=len)
 
-    def _pen_sequence(self, pen: Pen) -> str:
+    @staticmethod
+    def _pen_sequence(old: Pen | None, pen: Pen) -> str:
         if not pen:
             return "\x1b[0m"
-        reset = "" if self._out_pen == () else "0;"
+        if old:
+            change = colour_change(old, pen)
+            if change is not None:
+                return change
+        reset = "" if old == () else "0;"
         return f"\x1b[{reset}{';'.join(pen)}m"
 
     def _settle(self, out: list[str]) -> None:
         """Leave the terminal with the style and cursor the incoming stream left it with."""
         if self._raw_pen is not None and self._out_pen != self._raw_pen:
-            out.append(self._pen_sequence(self._raw_pen))
+            out.append(self._pen_sequence(self._out_pen, self._raw_pen))
         self._out_pen = self._raw_pen
         if self._raw_at is not None and self._out_at != self._raw_at:
             out.append(f"\x1b[{self._raw_at[0] + 1};{self._raw_at[1] + 1}H")
