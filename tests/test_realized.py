@@ -333,3 +333,113 @@ def test_bad_fills_raise():
 def test_new_york_day_takes_naive_as_utc():
     assert new_york_day(datetime(2025, 11, 11, 4, 59)) == MON
     assert new_york_day(datetime(2025, 11, 11, 5, 0)) == date(2025, 11, 11)
+
+
+# ---- properties ----
+
+from hypothesis import example, given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+QTY = st.decimals(min_value=D("0.000000001"), max_value=D(1000), places=9)
+PRICE = st.decimals(min_value=D("0.01"), max_value=D(5000), places=4)
+STEPS = st.lists(st.tuples(st.booleans(), QTY, PRICE), max_size=30)
+
+
+def _build(steps, shorts: bool):
+    """Fills from (buy?, qty, price) steps, one minute apart. Long-only (shorts False): a sell
+    is cut to the position, so it never goes below zero. With shorts, a sale is `sell` while
+    long (it may cross to short) and `sell_short` otherwise, as Alpaca labels them."""
+    fills, pos, cash = [], D(0), D(0)
+    t0 = at(14, 30)
+    for i, (buy, qty, price) in enumerate(steps):
+        if buy:
+            side = "buy"
+        else:
+            if not shorts:
+                qty = min(qty, pos)
+                if not qty:
+                    continue
+            side = "sell" if pos > 0 else "sell_short"
+        fills.append(fill(side, qty, price, t0 + timedelta(minutes=i), id=f"p{i:03d}"))
+        pos += qty if buy else -qty
+        cash += -qty * price if buy else qty * price
+    return fills, pos, cash
+
+
+def _conserves(fills, pos, cash, final):
+    r = realize(fills)
+    realized = sum((c.realized for c in r.closes), D(0))
+    assert all(not c.unmatched for c in r.closes)
+    assert r.position("AAPL") == pos
+    # realized + unrealized at the final price = cash flow + what the position is worth
+    assert realized + r.unrealized("AAPL", final) == cash + pos * final
+    # the totals over all days agree with the closes
+    assert r.between(date(2000, 1, 1), date(2100, 1, 1)).realized == realized
+    return r
+
+
+@given(STEPS, PRICE)
+@example([(True, D(10), D(100)), (False, D(4), D(110)), (False, D(9), D(90))], D(95))
+def test_conservation_long_only(steps, final):
+    fills, pos, cash = _build(steps, shorts=False)
+    r = _conserves(fills, pos, cash, final)
+    assert all(lot.qty > 0 for lot in r.open_lots.get("AAPL", ()))
+
+
+@given(STEPS, PRICE)
+@example([(True, D(10), D(100)), (False, D(15), D(110)), (True, D(8), D(90))], D(95))
+def test_conservation_with_shorts_and_crossings(steps, final):
+    fills, pos, cash = _build(steps, shorts=True)
+    r = _conserves(fills, pos, cash, final)
+    lots = r.open_lots.get("AAPL", ())
+    assert len({lot.short for lot in lots}) <= 1  # never long and short lots at once
+
+
+@given(STEPS, st.randoms(use_true_random=False))
+def test_order_of_the_input_does_not_matter(steps, rnd):
+    fills, _, _ = _build(steps, shorts=True)
+    shuffled = list(fills)
+    rnd.shuffle(shuffled)
+    assert realize(shuffled) == realize(fills)
+
+
+SMALL = st.lists(st.tuples(st.booleans(), st.integers(1, 12), st.integers(1, 50)), max_size=25)
+
+
+@given(SMALL)
+def test_matches_a_share_by_share_fifo_queue(steps):
+    # An independent model: every share is an entry in a queue with its signed open price.
+    fills, _, _ = _build([(b, D(q), D(p)) for b, q, p in steps], shorts=True)
+    queue: list[tuple[int, D]] = []  # (+1 long | -1 short, open price)
+    expected = []
+    for f in fills:
+        sign = 1 if f.side == "buy" else -1
+        gain, closed = D(0), 0
+        for _ in range(int(f.qty)):
+            if queue and queue[0][0] == -sign:
+                held, opened = queue.pop(0)
+                gain += (f.price - opened) * held
+                closed += 1
+            else:
+                queue.append((sign, f.price))
+        if closed:
+            expected.append((f.id, closed, gain))
+    r = realize(fills)
+    assert [(c.fill_id, c.qty, c.realized) for c in r.closes] == expected
+    assert [(1 if lot.qty > 0 else -1, lot.price) for lot in r.open_lots.get("AAPL", ())
+            for _ in range(int(abs(lot.qty)))] == queue
+
+
+@given(STEPS, st.integers(2, 5))
+def test_splitting_fills_into_partials_keeps_the_total(steps, parts):
+    # Cutting each fill into `parts` partial fills at the same price and time changes the
+    # closes' count, not the total realized nor the lots' quantity.
+    fills, pos, _ = _build(steps, shorts=False)
+    split = []
+    for f in fills:
+        piece = (f.qty / parts).quantize(D("0.000000001"), rounding="ROUND_DOWN")
+        sizes = [piece] * (parts - 1) + [f.qty - piece * (parts - 1)]
+        split += [fill(f.side, q, f.price, f.at, id=f"{f.id}.{k}") for k, q in enumerate(sizes) if q]
+    whole, cut = realize(fills), realize(split)
+    assert sum((c.realized for c in cut.closes), D(0)) == sum((c.realized for c in whole.closes), D(0))
+    assert cut.position("AAPL") == whole.position("AAPL") == pos
