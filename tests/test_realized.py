@@ -443,3 +443,12 @@ def test_splitting_fills_into_partials_keeps_the_total(steps, parts):
     whole, cut = realize(fills), realize(split)
     assert sum((c.realized for c in cut.closes), D(0)) == sum((c.realized for c in whole.closes), D(0))
     assert cut.position("AAPL") == whole.position("AAPL") == pos
+
+
+def test_a_close_partly_unmatched_is_not_a_same_day_round_trip():
+    # 3 held from before at an unknown cost, buy 2 @ 10 today, sell 5 @ 11 today:
+    # 3 unmatched, 2 same-day @ 10 -> +2; the close is not a (complete) same-day round trip.
+    r = realize([fill("buy", 2, 10, at(15)), fill("sell", 5, 11, at(16))], starting=[Lot("AAPL", D(3), None)])
+    (close,) = r.closes
+    assert close.unmatched == 3 and close.realized == 2 and close.same_day_qty == 2 and close.qty == 5
+    assert not close.same_day
