@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from tui.broker.activity import FillRow, parse_fill
 from tui.state.realized import (
@@ -298,8 +300,8 @@ def test_fills_given_out_of_order():
     # Given newest first (as parse_fills returns them) the result is the same.
     # Equal times: sorted by id, so "a" (buy @ 12) opens before "b" (buy @ 14).
     fills = [fill("buy", 1, 10, at(15)), fill("buy", 1, 20, at(16)), fill("sell", 1, 30, at(17))]
-    for given in (fills, fills[::-1], [fills[2], fills[0], fills[1]]):
-        r = realize(given)
+    for shuffled in (fills, fills[::-1], [fills[2], fills[0], fills[1]]):
+        r = realize(shuffled)
         assert r.closes[0].realized == 20 and r.open_lots["AAPL"][0].price == 20
     same = [fill("sell", 1, 15, at(18), id="c"), fill("buy", 1, 14, at(17), id="b"), fill("buy", 1, 12, at(17), id="a")]
     r = realize(same)
@@ -336,9 +338,6 @@ def test_new_york_day_takes_naive_as_utc():
 
 
 # ---- properties ----
-
-from hypothesis import example, given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 QTY = st.decimals(min_value=D("0.000000001"), max_value=D(1000), places=9)
 PRICE = st.decimals(min_value=D("0.01"), max_value=D(5000), places=4)
