@@ -325,6 +325,16 @@ def test_works_on_parsed_activities():
     assert r.closes[0].realized == D("4.5") and r.closes[0].same_day
 
 
+def test_plain_numbers_are_read_as_their_text():
+    # A minimal fill with float qty/price (the protocol, not FillRow): 0.1 is 0.1, not its binary value.
+    class Plain:
+        def __init__(self, id, side, qty, price, when):
+            self.id, self.side, self.qty, self.price, self.at, self.symbol = id, side, qty, price, when, "X"
+
+    r = realize([Plain("1", "buy", 0.3, 0.1, at(15)), Plain("2", "sell", 0.1, 0.2, at(16))])
+    assert r.closes[0].realized == D("0.01") and r.position("X") == D("0.2")
+
+
 def test_bad_fills_raise():
     with pytest.raises(ValueError):
         realize([fill("hold", 1, 1, at(15))])

@@ -226,6 +226,11 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at
 
 
+def _decimal(value: object) -> Decimal:
+    """A Decimal as given; anything else through its text (a float 0.1 stays 0.1)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def _direction(side: str) -> int:
     s = str(getattr(side, "value", side)).lower()
     if s == "buy":
@@ -272,7 +277,7 @@ def realize(fills: Iterable[FillLike], starting: Iterable[Lot] = ()) -> Realized
 def _apply(book: deque[_Open], fill: FillLike) -> Close | None:
     """Apply one fill to one symbol's lots (exact context in force); the close it made, if any."""
     direction = _direction(fill.side)
-    qty, price = Decimal(fill.qty), Decimal(fill.price)
+    qty, price = _decimal(fill.qty), _decimal(fill.price)
     if qty <= 0:
         raise ValueError(f"fill {fill.id!r}: qty must be > 0, got {qty}")
     at = _utc(fill.at)
@@ -338,8 +343,8 @@ def lots_before(positions: Mapping[str, Decimal], fills: Iterable[FillLike]) -> 
     position now minus what the fills did (as DayTradeBook works it out). Pass them to
     :func:`realize` so that closing shares held from before is reported unmatched rather
     than mistaken for an opening (a buy covering an older short, say)."""
-    before: dict[str, Decimal] = {symbol: Decimal(qty) for symbol, qty in positions.items()}
+    before: dict[str, Decimal] = {symbol: _decimal(qty) for symbol, qty in positions.items()}
     with localcontext(_EXACT):
         for fill in fills:
-            before[fill.symbol] = before.get(fill.symbol, _ZERO) - _direction(fill.side) * Decimal(fill.qty)
+            before[fill.symbol] = before.get(fill.symbol, _ZERO) - _direction(fill.side) * _decimal(fill.qty)
     return [Lot(symbol, qty, None) for symbol, qty in sorted(before.items()) if qty]
