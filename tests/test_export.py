@@ -268,3 +268,12 @@ def test_junk_from_a_server_becomes_empty_cells(hostile, tmp_path, monkeypatch, 
     fake.answer("GET", "/v2/positions", status=500, body=b"<html>oops</html>")
     assert cli.main(["export", "positions"]) == 1
     assert "500" in capsys.readouterr().err
+
+
+def test_the_export_and_history_modules_import_no_ui():
+    code = ("import sys, tui.export, tui.broker.history, tui.broker.activities, tui.cli; "
+            "print(','.join(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env=_env(None, keys=False))
+    loaded = set(out.stdout.strip().split(","))
+    assert sorted(m for m in loaded if m.split(".")[0] == "textual" or m.startswith(("tui.ui", "tui.state"))) == []

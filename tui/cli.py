@@ -277,8 +277,12 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(newline="")  # the csv module writes its own \r\n
-        export.write(rows, columns, sys.stdout, args.format)
-        sys.stdout.flush()
+        try:
+            export.write(rows, columns, sys.stdout, args.format)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `| head`: the reader has had enough; no traceback about it
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
     if not complete:
         print(f"alpaca-tui export: warning: the server kept answering full pages; the export stopped "
               f"after {len(rows)} rows and may be incomplete", file=sys.stderr)
