@@ -57,6 +57,8 @@ def test_order_history_pages_past_the_500_cap_both_ways(make_sim):
     assert [o.submitted_at for o in oldest_first] == sorted(o.submitted_at for o in oldest_first)
     assert broker.budget.last_minute() - requests_before == 6
     assert list(OrderPages(broker, status="open")) == []
+    raw = list(OrderPages(broker, status="closed", raw=True))  # the JSON objects as sent, for exports
+    assert [o["id"] for o in raw] == [str(o.id) for o in newest_first]
 
 
 def test_one_page_is_one_request_with_alpacas_parameters(make_sim):

@@ -242,11 +242,13 @@ def test_junk_from_a_server_becomes_empty_cells(hostile, tmp_path, monkeypatch, 
     junk = {**POSITION, "symbol": "=HYPERLINK(\"http://evil\")\x1b[2J", "qty": "abc", "avg_entry_price": "NaN",
             "market_value": "1e999999999", "cost_basis": "=2+3", "unrealized_pl": "",
             "current_price": "9" * 100, "change_today": "-0.5"}
-    fake.answer("GET", "/v2/positions", json=[POSITION, junk])
+    new_exchange = {**POSITION, "symbol": "ZZ", "exchange": "NEWEX", "asset_class": "us_future"}
+    fake.answer("GET", "/v2/positions", json=[POSITION, junk, new_exchange])
     fake.answer("GET", "/v2/account/activities", json=WIRE)
     done = _run(tmp_path, fake.url, "positions")
     assert done.returncode == 0, done.stderr
-    good, bad = csv.DictReader(io.StringIO(done.stdout))
+    good, bad, unknown = csv.DictReader(io.StringIO(done.stdout))
+    assert (unknown["exchange"], unknown["asset_class"]) == ("NEWEX", "us_future")  # alpaca-py would refuse all
     assert good["market_value"] == "13417" and good["unrealized_pl"] == "-1386.5"
     assert bad["symbol"] == "'=HYPERLINK(\"http://evil\")"
     assert [bad[k] for k in ("qty", "avg_entry_price", "market_value", "cost_basis", "unrealized_pl",
@@ -264,6 +266,21 @@ def test_junk_from_a_server_becomes_empty_cells(hostile, tmp_path, monkeypatch, 
     assert [r["activity_type"] for r in rows][:13] == [
         "FILL", "DIV", "INT", "FEE", "CSD", "CSW", "JNLC", "JNLS", "SPLIT", "OPASN", "OPEXP", "REORG", "BRANDNEW"]
     assert rows[13]["net_amount"] == "" and "\x1b" not in rows[13]["description"]
+
+    orders = [{"id": "o1", "client_order_id": "@risky", "symbol": "AAPL", "status": "pending_review_v2",
+               "type": "market", "side": "buy", "qty": "1", "filled_qty": "x", "submitted_at": "2026-03-10T15:00:00Z",
+               "legs": "junk", "extended_hours": "maybe"},
+              "not an order",
+              {"id": "o2", "status": "filled", "qty": 2.0, "filled_avg_price": "NaN", "submitted_at": 7,
+               "legs": [{"id": "leg", "type": "stop", "stop_price": "190"}, 5]}]
+    fake.answer("GET", "/v2/orders", json=orders)
+    assert cli.main(["export", "orders", "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert [o["id"] for o in got] == ["o1", "o2", "leg"]
+    assert got[0]["status"] == "pending_review_v2" and got[0]["client_order_id"] == "@risky"  # JSON: as sent
+    assert got[0]["filled_qty"] is None and got[0]["extended_hours"] is None
+    assert got[1]["qty"] == "2" and got[1]["filled_avg_price"] is None and got[1]["submitted_at"] is None
+    assert got[2]["stop_price"] == "190"
 
     fake.answer("GET", "/v2/positions", status=500, body=b"<html>oops</html>")
     assert cli.main(["export", "positions"]) == 1

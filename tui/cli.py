@@ -223,15 +223,17 @@ EXPORTS = ("positions", "orders", "fills", "activities")
 
 
 def export_table(broker, what: str, since: datetime | None) -> tuple[list[dict], tuple[str, ...], bool]:
-    """(rows, columns, complete) of one export, read through `broker`, oldest first."""
+    """(rows, columns, complete) of one export, read through `broker`, oldest first. Positions
+    and orders are read as sent, not through alpaca-py's models: those refuse a whole
+    answer over one enum value they do not know, and an export must not."""
     from . import export
     from .broker.activities import TradeActivity
     from .broker.history import ActivityPages, OrderPages
 
     if what == "positions":
-        return export.position_rows(broker.positions()), export.POSITION_COLUMNS, True
+        return export.position_rows(broker.positions_raw()), export.POSITION_COLUMNS, True
     if what == "orders":
-        orders = OrderPages(broker, status="all", after=since, direction="asc")
+        orders = OrderPages(broker, status="all", after=since, direction="asc", raw=True)
         return export.order_rows(orders), export.ORDER_COLUMNS, not orders.truncated
     if what == "fills":
         fills = ActivityPages(broker, types=["FILL"], after=since, direction="asc")

@@ -63,6 +63,7 @@ TIME_COLUMNS = frozenset({
     "updated_at", "transaction_time",
 })
 DATE_COLUMNS = frozenset({"date"})
+BOOL_COLUMNS = frozenset({"extended_hours", "asset_marginable"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 2000  # characters of one text cell
 
@@ -80,8 +81,10 @@ def order_rows(orders: Iterable[Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for order in orders:
         out.append(row(order, ORDER_COLUMNS))
-        for leg in _get(order, "legs") or ():
-            out.append(row(leg, ORDER_COLUMNS))
+        legs = _get(order, "legs")
+        for leg in legs if isinstance(legs, (list, tuple)) else ():
+            if leg is not None and not isinstance(leg, (str, bytes, int, float)):
+                out.append(row(leg, ORDER_COLUMNS))
     return out
 
 
@@ -111,6 +114,8 @@ def value(name: str, raw: Any) -> Any:
         return number(raw)
     if name in TIME_COLUMNS:
         return moment(raw)
+    if name in BOOL_COLUMNS:
+        return raw if isinstance(raw, bool) else None
     if name in DATE_COLUMNS:
         if isinstance(raw, datetime):
             return moment(raw)

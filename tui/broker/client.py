@@ -277,8 +277,25 @@ class Broker:
                       symbols: Sequence[str] | None = None, direction: str = "desc",
                       limit: int = ORDERS_PAGE) -> list[Order]:
         """One page of orders (at most `limit`, up to Alpaca's 500) of `status` closed, all or
-        open, submitted after `after` and before `until`, legs nested under their parent.
-        history.OrderPages reads them all."""
+        open, submitted after `after` and before `until`, legs nested under their parent, as
+        alpaca-py's models. history.OrderPages reads them all."""
+        return list(self.trading.get_orders(self._orders_request(status, after, until, symbols, direction, limit)))
+
+    def order_history_raw(self, status: str = "closed", after: datetime | None = None,
+                          until: datetime | None = None, symbols: Sequence[str] | None = None,
+                          direction: str = "desc", limit: int = ORDERS_PAGE) -> list[Any]:
+        """order_history's page as the server sent it (JSON objects, unparsed): alpaca-py's
+        Order model fails a whole page on one enum value it does not know (a new status, an
+        exchange), which an export must survive. Same request, through get_orders' path."""
+        params = self._orders_request(status, after, until, symbols, direction, limit).to_request_fields()
+        if isinstance(params.get("symbols"), list):
+            params["symbols"] = ",".join(params["symbols"])  # as get_orders sends them
+        body = self.trading.get("/orders", params)
+        return body if isinstance(body, list) else []
+
+    @staticmethod
+    def _orders_request(status: str, after: datetime | None, until: datetime | None,
+                        symbols: Sequence[str] | None, direction: str, limit: int) -> Any:
         from alpaca.trading.enums import QueryOrderStatus
         from alpaca.trading.requests import GetOrdersRequest
 
@@ -291,9 +308,14 @@ class Broker:
         wanted = [s for s in symbols if is_symbol(s)] if symbols else None
         if symbols and not wanted:
             raise ValueError("none of the symbols is a symbol")
-        return list(self.trading.get_orders(GetOrdersRequest(
-            status=QueryOrderStatus(status), limit=limit, after=after, until=until, direction=direction,
-            nested=True, symbols=wanted)))
+        return GetOrdersRequest(status=QueryOrderStatus(status), limit=limit, after=after, until=until,
+                                direction=direction, nested=True, symbols=wanted)
+
+    def positions_raw(self) -> list[Any]:
+        """GET /v2/positions as the server sent it (JSON objects, unparsed), for exports:
+        alpaca-py's Position model refuses the whole list over one unknown exchange."""
+        body = self.trading.get("/positions")
+        return body if isinstance(body, list) else []
 
     def activities(self, types: Sequence[str] | None = None, after: datetime | None = None,
                    until: datetime | None = None, date: date | None = None, direction: str = "desc",

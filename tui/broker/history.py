@@ -24,8 +24,6 @@ from ..text import clean
 from .activities import Activity, activity_id, parse_activities
 
 if TYPE_CHECKING:
-    from alpaca.trading.models import Order
-
     from .client import Broker
 
 ORDERS_PAGE = 500  # Alpaca's maximum
@@ -40,13 +38,14 @@ _STEP = timedelta(microseconds=1)
 class OrderPages:
     """Every order matching the query, one page at a time, each order once.
 
-    Iterate for the orders (in `direction` order). After iterating, `pages` is the number
+    Iterate for the orders (in `direction` order): alpaca-py's Order models, or with
+    raw=True the JSON objects as sent (Broker.order_history_raw). After iterating, `pages` is the number
     of requests made and `truncated` is True when the pager stopped before a short page
     (max_pages reached, or a full page that moved time no further)."""
 
     def __init__(self, broker: Broker, status: str = "all", after: datetime | None = None,
                  until: datetime | None = None, symbols: Sequence[str] | None = None, direction: str = "desc",
-                 page_size: int = ORDERS_PAGE, max_pages: int = MAX_PAGES) -> None:
+                 page_size: int = ORDERS_PAGE, max_pages: int = MAX_PAGES, raw: bool = False) -> None:
         if direction not in ("asc", "desc"):
             raise ValueError(f"direction must be asc or desc, not {direction!r}")
         if not 1 <= page_size <= ORDERS_PAGE:
@@ -55,10 +54,11 @@ class OrderPages:
         self._status, self._after, self._until = status, after, until
         self._symbols, self._direction = symbols, direction
         self._page_size, self._max_pages = page_size, max_pages
+        self._read = broker.order_history_raw if raw else broker.order_history
         self.pages = 0
         self.truncated = False
 
-    def __iter__(self) -> Iterator[Order]:
+    def __iter__(self) -> Iterator[Any]:
         seen: set[str] = set()
         after, until = self._after, self._until
         self.pages, self.truncated = 0, False
@@ -66,15 +66,18 @@ class OrderPages:
             if self.pages >= self._max_pages:
                 self.truncated = True
                 return
-            page = self._broker.order_history(status=self._status, after=after, until=until, symbols=self._symbols,
-                                              direction=self._direction, limit=self._page_size)
+            page = self._read(status=self._status, after=after, until=until, symbols=self._symbols,
+                              direction=self._direction, limit=self._page_size)
             self.pages += 1
             fresh = 0
             for order in page:
-                key = str(order.id)
-                if key in seen:
-                    continue
-                seen.add(key)
+                key = _field(order, "id")
+                if key is None and not isinstance(order, dict):
+                    continue  # raw: not an order at all
+                if key is not None:
+                    if str(key) in seen:
+                        continue
+                    seen.add(str(key))
                 fresh += 1
                 yield order
             if len(page) < self._page_size:
@@ -94,8 +97,13 @@ def iter_orders(broker: Broker, **query: Any) -> OrderPages:
     return OrderPages(broker, **query)
 
 
+def _field(order: Any, name: str) -> Any:
+    """A field of an alpaca-py Order or of an order as sent (a dict)."""
+    return order.get(name) if isinstance(order, dict) else getattr(order, name, None)
+
+
 def _submitted(order: Any) -> datetime | None:
-    return moment(getattr(order, "submitted_at", None)) or moment(getattr(order, "created_at", None))
+    return moment(_field(order, "submitted_at")) or moment(_field(order, "created_at"))
 
 
 # ---- activities ------------------------------------------------------------------------------
