@@ -39,9 +39,9 @@ class OrderPages:
     """Every order matching the query, one page at a time, each order once.
 
     Iterate for the orders (in `direction` order): alpaca-py's Order models, or with
-    raw=True the JSON objects as sent (Broker.order_history_raw). After iterating, `pages` is the number
-    of requests made and `truncated` is True when the pager stopped before a short page
-    (max_pages reached, or a full page that moved time no further)."""
+    raw=True the JSON objects as sent (Broker.order_history_raw). After iterating, `pages`
+    is the number of requests made and `truncated` is True when the pager stopped before a
+    short page (max_pages reached, or a full page that moved time no further)."""
 
     def __init__(self, broker: Broker, status: str = "all", after: datetime | None = None,
                  until: datetime | None = None, symbols: Sequence[str] | None = None, direction: str = "desc",
