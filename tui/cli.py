@@ -1,4 +1,5 @@
-"""Command line: `alpaca-tui [--demo | --live]` and `alpaca-tui sim` (the exchange simulator)."""
+"""Command line: `alpaca-tui [--demo | --live]`, `alpaca-tui sim` (the exchange simulator) and
+`alpaca-tui export` (positions, orders, fills or activities as CSV or JSON, for scripts)."""
 
 from __future__ import annotations
 
@@ -199,7 +200,96 @@ def build_parser() -> argparse.ArgumentParser:
                               description="Serve Alpaca's Trading API v2, latest market data and the "
                                           "trade_updates stream on one port.")
     add_sim_arguments(sim)
+    export = commands.add_parser(
+        "export", help="write positions, orders, fills or activities as CSV or JSON (no UI)",
+        description="Read the account (keys from ALPACA_API_KEY / ALPACA_SECRET_KEY, environment or .env, as "
+                    "the app does; read-only) and write one table, columns named after Alpaca's fields, "
+                    "numbers as plain decimals, times in ISO 8601. Without keys it exits with status 2; it "
+                    "never starts the demo. Exit status 1: the server failed, or the export is incomplete.")
+    export.add_argument("what", choices=EXPORTS, help="what to export")
+    export.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
+    export.add_argument("--since", type=_moment, metavar="DATE",
+                        help="orders submitted, fills and activities after this ISO 8601 date or time "
+                             "(New York if no offset); not for positions")
+    export.add_argument("--output", metavar="PATH",
+                        help="write to this file (readable by you only) and print its path to stderr; "
+                             "default: standard output")
+    export.add_argument("--live", dest="export_live", action="store_true",
+                        help="read the LIVE account (also accepted before `export`)")
     return parser
+
+
+EXPORTS = ("positions", "orders", "fills", "activities")
+
+
+def export_table(broker, what: str, since: datetime | None) -> tuple[list[dict], tuple[str, ...], bool]:
+    """(rows, columns, complete) of one export, read through `broker`, oldest first. Positions
+    and orders are read as sent, not through alpaca-py's models: those refuse a whole
+    answer over one enum value they do not know, and an export must not."""
+    from . import export
+    from .broker.activities import TradeActivity
+    from .broker.history import ActivityPages, OrderPages
+
+    if what == "positions":
+        return export.position_rows(broker.positions_raw()), export.POSITION_COLUMNS, True
+    if what == "orders":
+        orders = OrderPages(broker, status="all", after=since, direction="asc", raw=True)
+        return export.order_rows(orders), export.ORDER_COLUMNS, not orders.truncated
+    if what == "fills":
+        fills = ActivityPages(broker, types=["FILL"], after=since, direction="asc")
+        rows = export.fill_rows(a for a in fills if isinstance(a, TradeActivity))
+        return rows, export.FILL_COLUMNS, not fills.truncated
+    activities = ActivityPages(broker, after=since, direction="asc")
+    return export.activity_rows(activities), export.ACTIVITY_COLUMNS, not activities.truncated
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from .config import ConfigError, from_env, load_env
+
+    try:
+        config = from_env(load_env(), live=args.live or args.export_live)
+    except ConfigError as err:
+        print(f"alpaca-tui export: {err}", file=sys.stderr)
+        return 2
+    if config is None:
+        print("alpaca-tui export: no ALPACA_API_KEY / ALPACA_SECRET_KEY in the environment or .env: "
+              "nothing to export", file=sys.stderr)
+        return 2
+    if args.since is not None and args.what == "positions":
+        print("alpaca-tui export: --since does not apply to positions (they are as of now)", file=sys.stderr)
+        return 2
+    from . import export
+    from .broker.client import Broker
+    from .broker.errors import describe
+
+    try:
+        rows, columns, complete = export_table(Broker(config), args.what, args.since)
+    except Exception as err:  # the server's or the network's failure, in plain words
+        print(f"alpaca-tui export: {args.what}: {describe(err)}", file=sys.stderr)
+        return 1
+    if args.output:
+        try:
+            descriptor = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(descriptor, "w", encoding="utf-8", newline="") as out:
+                export.write(rows, columns, out, args.format)
+        except OSError as err:
+            print(f"alpaca-tui export: cannot write {args.output}: {err.strerror or err}", file=sys.stderr)
+            return 1
+        print(args.output, file=sys.stderr)
+    else:
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(newline="")  # the csv module writes its own \r\n
+        try:
+            export.write(rows, columns, sys.stdout, args.format)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `| head`: the reader has had enough; no traceback about it
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+    if not complete:
+        print(f"alpaca-tui export: warning: the server kept answering full pages; the export stopped "
+              f"after {len(rows)} rows and may be incomplete", file=sys.stderr)
+        return 1
+    return 0
 
 
 def run_sim(args: argparse.Namespace) -> int:
@@ -261,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "sim":
         return run_sim(args)
+    if args.command == "export":
+        return run_export(args)
     gc_pause.pause()  # resumed when the panes have data (run_app)
     if args.demo:
         if args.live:

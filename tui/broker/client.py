@@ -25,7 +25,9 @@ from ..config import Config
 from ..numbers import EARLIEST, moment, number
 from ..text import clean, is_symbol
 from . import deferred_pandas
+from .activities import ACTIVITY_TYPE
 from .errors import Redirected
+from .history import ActivityPage, PortfolioHistory
 from .market import AssetInfo, Bar, MarketSnapshot, QuoteTick, TradeTick, Watchlist
 from .ratelimit import Budget
 from .sdk_compat import disable_retries, install_session
@@ -42,6 +44,7 @@ BARS_PAGE = 10000  # the data API's maximum page
 MAX_BAR_PAGES = 10
 SNAPSHOT_BATCH = 200  # symbols per snapshot request: keeps the URL short
 TIMEFRAMES = ("1Min", "5Min", "15Min", "1Hour", "1Day", "1Week", "1Month")
+PORTFOLIO_TIMEFRAMES = ("1Min", "5Min", "15Min", "1H", "1D")
 _WATCHLIST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
@@ -266,6 +269,99 @@ class Broker:
             params["page_token"] = page[-1].get("id")
         return out[:limit]
 
+    # ---- history: orders of any status, activities, portfolio history -------------------
+    #
+    # One page per call; tui.broker.history pages past the per-request caps.
+
+    def order_history(self, status: str = "closed", after: datetime | None = None, until: datetime | None = None,
+                      symbols: Sequence[str] | None = None, direction: str = "desc",
+                      limit: int = ORDERS_PAGE) -> list[Order]:
+        """One page of orders (at most `limit`, up to Alpaca's 500) of `status` closed, all or
+        open, submitted after `after` and before `until`, legs nested under their parent, as
+        alpaca-py's models. history.OrderPages reads them all."""
+        return list(self.trading.get_orders(self._orders_request(status, after, until, symbols, direction, limit)))
+
+    def order_history_raw(self, status: str = "closed", after: datetime | None = None,
+                          until: datetime | None = None, symbols: Sequence[str] | None = None,
+                          direction: str = "desc", limit: int = ORDERS_PAGE) -> list[Any]:
+        """order_history's page as the server sent it (JSON objects, unparsed): alpaca-py's
+        Order model fails a whole page on one enum value it does not know (a new status, an
+        exchange), which an export must survive. Same request, through get_orders' path."""
+        params = self._orders_request(status, after, until, symbols, direction, limit).to_request_fields()
+        if isinstance(params.get("symbols"), list):
+            params["symbols"] = ",".join(params["symbols"])  # as get_orders sends them
+        body = self.trading.get("/orders", params)
+        return body if isinstance(body, list) else []
+
+    @staticmethod
+    def _orders_request(status: str, after: datetime | None, until: datetime | None,
+                        symbols: Sequence[str] | None, direction: str, limit: int) -> Any:
+        from alpaca.trading.enums import QueryOrderStatus
+        from alpaca.trading.requests import GetOrdersRequest
+
+        if status not in ("open", "closed", "all"):
+            raise ValueError(f"status must be open, closed or all, not {status!r}")
+        if direction not in ("asc", "desc"):
+            raise ValueError(f"direction must be asc or desc, not {direction!r}")
+        if not 1 <= limit <= ORDERS_PAGE:
+            raise ValueError(f"limit must be 1 to {ORDERS_PAGE}, not {limit!r}")
+        wanted = [s for s in symbols if is_symbol(s)] if symbols else None
+        if symbols and not wanted:
+            raise ValueError("none of the symbols is a symbol")
+        return GetOrdersRequest(status=QueryOrderStatus(status), limit=limit, after=after, until=until,
+                                direction=direction, nested=True, symbols=wanted)
+
+    def positions_raw(self) -> list[Any]:
+        """GET /v2/positions as the server sent it (JSON objects, unparsed), for exports:
+        alpaca-py's Position model refuses the whole list over one unknown exchange."""
+        body = self.trading.get("/positions")
+        return body if isinstance(body, list) else []
+
+    def activities(self, types: Sequence[str] | None = None, after: datetime | None = None,
+                   until: datetime | None = None, date: date | None = None, direction: str = "desc",
+                   page_size: int = FILLS_PAGE, page_token: str | None = None) -> ActivityPage:
+        """One page of account activities (alpaca-py has no method for them: raw GET, each
+        parsed field by field by tui.broker.activities). One type is asked for by path
+        (/account/activities/FILL), several by `activity_types`, none means every type.
+        history.ActivityPages follows the page tokens."""
+        kinds = [t.upper() for t in types] if types else []
+        for kind in kinds:
+            if not ACTIVITY_TYPE.fullmatch(kind):
+                raise ValueError(f"not an activity type: {kind!r}")
+        if direction not in ("asc", "desc"):
+            raise ValueError(f"direction must be asc or desc, not {direction!r}")
+        if not 1 <= page_size <= (1000 if date is not None else FILLS_PAGE):
+            raise ValueError(f"page_size out of range: {page_size!r}")
+        params: dict[str, Any] = {"direction": direction, "page_size": page_size}
+        if after is not None:
+            params["after"] = _rfc3339_exact(after)
+        if until is not None:
+            params["until"] = _rfc3339_exact(until)
+        if date is not None:
+            params["date"] = date.isoformat()
+        if page_token:
+            params["page_token"] = page_token
+        path = "/account/activities"
+        if len(kinds) == 1:
+            path += f"/{kinds[0]}"
+        elif kinds:
+            params["activity_types"] = ",".join(kinds)
+        return ActivityPage.from_wire(self.trading.get(path, params))
+
+    def portfolio_history(self, period: str | None = None, timeframe: str | None = None) -> PortfolioHistory:
+        """The account's equity over time. The request is alpaca-py's GetPortfolioHistoryRequest
+        and goes where get_portfolio_history sends it, but the answer is read by
+        history.PortfolioHistory rather than alpaca-py's model: Alpaca sends null equity
+        points (before the account had any), which that model's List[float] refuses whole."""
+        from alpaca.trading.requests import GetPortfolioHistoryRequest
+
+        if period is not None and not re.fullmatch(r"[1-9][0-9]{0,3}[DWMA]", period):
+            raise ValueError(f"not a period (e.g. 1D, 1W, 1M, 1A): {period!r}")
+        if timeframe is not None and timeframe not in PORTFOLIO_TIMEFRAMES:
+            raise ValueError(f"timeframe must be one of {', '.join(PORTFOLIO_TIMEFRAMES)}: {timeframe!r}")
+        request = GetPortfolioHistoryRequest(period=period, timeframe=timeframe)
+        return PortfolioHistory.from_wire(self.trading.get("/account/portfolio/history", request.to_request_fields()))
+
     def asset(self, symbol: str) -> Asset | None:
         """The asset, or None when the server does not know the symbol."""
         return self._or_none(lambda: self.trading.get_asset(symbol))
@@ -456,6 +552,13 @@ def _rfc3339(when: datetime) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _rfc3339_exact(when: datetime) -> str:
+    """RFC 3339 with the microseconds kept (paging bounds must not lose them)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _price(value: Any) -> Decimal | None:
