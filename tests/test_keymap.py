@@ -68,5 +68,5 @@ async def test_the_help_shows_a_refused_key_where_it_still_is(make_sim):
     async with app.run_test(size=(110, 100)) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, InfoScreen), what="the help")
-        [line] = [line for line in screen_text(app).splitlines() if "order ticket to sell the selected" in line]
+        [line] = [line for line in screen_text(app).splitlines() if "order ticket to sell the" in line]
         assert " s " in f" {line} " and " b " not in f" {line} "

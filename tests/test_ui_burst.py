@@ -39,12 +39,12 @@ async def test_a_limit_order_typed_in_one_burst_is_a_limit_order(make_sim):
         assert "limit" in text and "$480.00" in text
 
 
-async def test_3f_in_one_burst_shows_the_fills(make_sim):
+async def test_3fff_in_one_burst_shows_the_fills(make_sim):
     sim = make_sim(portfolio="sample")
     app = make_app(sim)
     async with app.run_test(size=(100, 30)) as pilot:
         await loaded(pilot)
-        await settled(pilot, burst(app, ["3", "f"]))
+        await settled(pilot, burst(app, ["3", "f", "f", "f"]))  # closed, all, then the fills
         pane = app.main.query_one(OrdersPane)
         assert pane.showing_fills and pane.has_focus_within
         assert "Recent fills" in screen_text(app)

@@ -90,7 +90,7 @@ async def test_r_says_refreshing_in_the_status_bar_until_every_answer_is_in(make
 async def test_question_mark_lists_every_key_with_its_id(make_sim):
     sim = make_sim()
     app = make_app(sim, stream=False)
-    async with app.run_test(size=(110, 100)) as pilot:
+    async with app.run_test(size=(110, 120)) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, InfoScreen))
         text = screen_text(app)
@@ -120,7 +120,8 @@ async def test_every_action_is_in_the_command_palette(make_sim):
     async with app.run_test(size=(80, 24)) as pilot:
         titles = {c.title for c in app.get_system_commands(app.screen)}
         for title in ("Buy", "Sell", "Close position", "Close all positions", "Cancel order", "Cancel all orders",
-                      "Recent fills", "Refresh", "Rejections", "Connection", "Help", "Theme", "Quit"):
+                      "Orders: next view (open, closed, all, fills)", "Filter the order history", "Redraw the screen",
+                      "Refresh", "Rejections", "Connection", "Help", "Theme", "Quit"):
             assert title in titles
         await pilot.press("ctrl+p")
         await pilot.pause()

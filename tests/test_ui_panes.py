@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tui.config import Mode
 from tui.ui.widgets.orders import OrdersPane
 from tui.ui.widgets.positions import PositionsTable
@@ -58,21 +60,30 @@ async def test_badge_says_paper_or_live(make_sim):
                 assert "REAL MONEY" in screen_text(app)
 
 
-async def test_f_switches_to_recent_fills_newest_first(make_sim):
+async def test_f_cycles_open_closed_all_and_recent_fills(make_sim):
     sim = make_sim()
     sim.client.submit_order(_market("AAPL", 1, "buy"))
     sim.client.submit_order(_market("MSFT", 2, "buy"))
+    sim.client.submit_order(_limit("NVDA", 1, "buy", "1.00"))  # rests: open
     app = make_app(sim)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        await pilot.press("3", "f")
         pane = app.main.query_one(OrdersPane)
-        assert pane.showing_fills and "Recent fills (2)" in pane.border_title
+        assert pane.border_title == "Orders (1)"
+        await pilot.press("3", "f")  # closed: the two filled, newest first, with their dates
+        await until(pilot, lambda: "closed (2)" in pane.border_title, what="the closed orders")
         text = screen_text(app)
-        fills = text[text.index("Recent fills"):]
+        closed = text[text.index("closed (2)"):]
+        assert closed.index("MSFT") < closed.index("AAPL") and "NVDA" not in closed
+        assert re.search(r"\d\d-\d\d \d\d:\d\d +MSFT +BUY +mkt +2 +2 .* filled", closed), closed
+        await pilot.press("f")  # all: the resting one too
+        await until(pilot, lambda: "all (3)" in pane.border_title, what="all orders")
+        await pilot.press("f")
+        assert pane.showing_fills and "Recent fills (2)" in pane.border_title
+        fills = screen_text(app)[screen_text(app).index("Recent fills"):]
         assert fills.index("MSFT") < fills.index("AAPL")  # newest first
         await pilot.press("f")
-        assert not pane.showing_fills and pane.border_title == "Orders (0)"
+        assert pane.view == "open" and pane.border_title == "Orders (1)"
 
 
 async def test_a_fill_from_another_client_reaches_the_screen_from_the_stream(make_sim):

@@ -33,14 +33,16 @@ from . import compat, keymap, toasts
 from .announce import Announcer
 from .keys import KeySequencer
 from .market import MarketDesk, MarketFeed
-from .messages import ActionDone, DataStreamChanged, Fetched, JournalSettled, MarketAnswer, StreamChanged, \
-    Subscribed, SymbolChosen, Ticks, TradeUpdate
+from .messages import ActionDone, DataStreamChanged, Fetched, HistoryPage, JournalSettled, MarketAnswer, \
+    StreamChanged, Subscribed, SymbolChosen, Ticks, TradeUpdate
+from .order_history import OrderHistory, parse_filter
 from .orderflow import OrderFlow
 from .refresh import Refresher
 from .screen_diff import ScreenDiff
 from .screens.detail import DetailScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.main import MainScreen
+from .screens.prompt import PromptScreen
 from .watchlist_actions import WatchlistActions
 from .widgets.clock import ClockPane
 from .widgets.orders import OrdersPane
@@ -109,6 +111,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.market = MarketFeed(self, enabled=market_data, backoff=data_backoff)
         self.desk = MarketDesk(self)
         self.watchlist = WatchlistActions(self)
+        self.history = OrderHistory(self)
         self._updates: list[TradeUpdate] = []  # stream events not yet applied (see on_trade_update)
         self._rejection: tuple[Problem, float] | None = None  # the status bar's REJECTED, and since when
         self._bindings_state = (False, False)  # (any positions, any orders) when last checked
@@ -404,6 +407,9 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         # Said in the status bar until every answer is in, not in a toast: a toast mounts
         # over the panes and costs a layout and a repaint of the tables under it, twice.
         self.refresher.ask_all()
+        if self.history.view is not None:
+            self.history.start(self.history.view)
+            self._show_history()
         self.update_status()
 
     def action_help(self) -> None:
@@ -431,6 +437,57 @@ class AlpacaApp(compat.NotificationHook, App[None]):
 
     def action_toggle_fills(self) -> None:
         self.main.query_one(OrdersPane).action_toggle_fills()
+
+    # ---- the order history (the Orders pane's closed and all views) ----------------------
+
+    def on_orders_pane_view_changed(self, message: OrdersPane.ViewChanged) -> None:
+        if message.view in ("closed", "all"):
+            self.history.start(message.view)
+            self._show_history()
+        else:
+            self.history.stop()
+
+    def on_orders_pane_near_end(self, message: OrdersPane.NearEnd) -> None:
+        was_loading = self.history.loading
+        self.history.near_end(message.row, message.rows)
+        if self.history.loading and not was_loading:
+            self._show_history()
+
+    def on_history_page(self, message: HistoryPage) -> None:
+        if self.history.answered(message):
+            self._show_history()
+
+    def _show_history(self) -> None:
+        history = self.history
+        note = " · ".join(bit for bit in (history.filter.words(), "loading…" if history.loading else "",
+                                          history.problem or "") if bit)
+        self.main.query_one(OrdersPane).show_history(history.orders, history.more, note)
+
+    def action_orders_filter(self) -> None:
+        """Filter the closed/all view by symbols and dates (from open orders or fills, the
+        closed view opens with the filter)."""
+        pane = self.main.query_one(OrdersPane)
+
+        def check(text: str) -> str | None:
+            parsed = parse_filter(text)
+            return parsed if isinstance(parsed, str) else None
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            parsed = parse_filter(text)
+            assert not isinstance(parsed, str)  # checked before the prompt closed
+            self.history.filter = parsed
+            if pane.view in ("closed", "all"):
+                self.history.start(pane.view, parsed)
+                self._show_history()
+            else:
+                pane.view = "closed"  # ViewChanged starts it, with the filter
+            pane.active_table.focus()
+
+        self.push_screen(PromptScreen("Filter the order history",
+                                      "symbols and/or dates: AAPL MSFT 2026-11-01..2026-11-30 (empty: all)",
+                                      check, max_length=200), chosen)
 
     async def action_quit(self) -> None:
         if self.stream is not None:

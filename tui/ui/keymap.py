@@ -107,8 +107,10 @@ ORDERS_TABLE = (
     Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", command="Cancel order"),
 )
 ORDERS_PANE = (
-    Key("toggle_fills", "f", "toggle_fills", "Fills", "orders pane: switch between open orders and recent fills",
-        priority=False, command="Recent fills"),
+    Key("toggle_fills", "f", "toggle_fills", "View", "orders pane: open orders, then closed, all, recent fills",
+        priority=False, command="Orders: next view (open, closed, all, fills)"),
+    Key("orders_filter", "F", "app.orders_filter", "Filter", "order history: by symbols and dates "
+        "(AAPL 2026-11-01..2026-11-30)", priority=False, command="Filter the order history"),
 )
 TABLES = (
     Key("row_down", "j", "cursor_down", "Down", "next row (also ↓)", show=False, priority=False),

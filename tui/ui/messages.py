@@ -102,3 +102,13 @@ class SymbolChosen(Message):
     """Enter on a position or watchlist row: open the symbol's detail screen."""
 
     symbol: str
+
+
+@dataclass
+class HistoryPage(Message):
+    """A page of the Orders pane's closed or all view came back (ui/order_history.py)."""
+
+    generation: int  # which view and filter asked for it
+    orders: list[Any]
+    more: bool  # a full page: another may follow
+    problem: str | None = None

@@ -1,19 +1,24 @@
-"""The Orders pane: open orders (bracket legs under their parent) and, as a second view,
-recent fills, newest first. `f` switches between them."""
+"""The Orders pane: open orders (bracket legs under their parent), then as `f` cycles, the
+closed orders, all orders (Alpaca's history, read as the user scrolls: ui/order_history.py)
+and recent fills, newest first."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
 from textual.app import ComposeResult
 from .. import keymap
 from textual.containers import Vertical
+from textual.message import Message
 from textual.reactive import reactive
 
 from ...broker.activity import FillRow
+from ...numbers import moment
+from ...terms import NEW_YORK
 from ...state.orders import order_version
-from ..format import dec, enum_text, instrument, money, multiplier, ny_time, price, quantity, word
+from ..format import DASH, dec, enum_text, instrument, money, multiplier, ny_time, price, quantity, word
 from .titles import retitle
 from .table import Cell, LiveTable, Row, hidden_note
 
@@ -60,7 +65,19 @@ def tif_text(order: Any) -> str:
     return f"{tif}+ext" if getattr(order, "extended_hours", False) is True else tif
 
 
-def _order_cells(order: Any, leg: bool = False) -> tuple[Cell, ...]:
+VIEWS = ("open", "closed", "all", "fills")  # the order `f` goes through them
+VIEW_NAMES = {"open": "open orders", "closed": "closed orders", "all": "all orders", "fills": "recent fills"}
+
+
+def when_text(at: Any, dated: bool) -> str:
+    """An order's time: the New York time, with the date in the history views."""
+    if not dated:
+        return ny_time(at, seconds=False)
+    at = moment(at)
+    return DASH if at is None else at.astimezone(NEW_YORK).strftime("%m-%d %H:%M")
+
+
+def _order_cells(order: Any, leg: bool = False, dated: bool = False) -> tuple[Cell, ...]:
     kind = word(order.type or order.order_type)
     side = word(order.side)
     if leg:
@@ -70,14 +87,15 @@ def _order_cells(order: Any, leg: bool = False) -> tuple[Cell, ...]:
         symbol = (instrument(order.symbol or "", getattr(order, "asset_class", None)), "")
     qty = quantity(order.qty) if order.qty is not None else f"${money(order.notional)}"
     return (
-        (ny_time(order.submitted_at or order.created_at, seconds=False), "dim" if leg else ""), symbol,
+        (when_text(order.submitted_at or order.created_at, dated), "dim" if leg else ""), symbol,
         (side.upper(), "up" if side == "buy" else "down"), (SHORT_TYPES.get(kind, kind), ""),
         (qty, ""), (quantity(order.filled_qty), ""), (price_text(order), ""),
         (tif_text(order), ""), (word(order.status), "warn" if leg else ""),
     )
 
 
-def order_rows(orders: Sequence[Any], cache: dict[str, tuple[Any, tuple[Cell, ...]]] | None = None) -> list[Row]:
+def order_rows(orders: Sequence[Any], cache: dict[str, tuple[Any, tuple[Cell, ...]]] | None = None,
+               dated: bool = False) -> list[Row]:
     """Rows for orders and their legs. With `cache`, an order whose version is unchanged
     keeps its cells: a refresh of 2,000 resting orders then formats next to nothing."""
     cache = {} if cache is None else cache
@@ -85,10 +103,10 @@ def order_rows(orders: Sequence[Any], cache: dict[str, tuple[Any, tuple[Cell, ..
 
     def cells(order: Any, leg: bool) -> tuple[Cell, ...]:
         key = str(order.id)
-        version = (order_version(order), leg)
+        version = (order_version(order), leg, dated)
         cached = cache.get(key)
         if cached is None or cached[0] != version:
-            cached = cache[key] = (version, _order_cells(order, leg=leg))
+            cached = cache[key] = (version, _order_cells(order, leg=leg, dated=dated))
         return cached[1]
 
     for order in orders:
@@ -126,41 +144,85 @@ class FillsTable(LiveTable):
         super().__init__(FILL_COLUMNS, drop_order=FILL_DROP_ORDER, **kwargs)
 
 
+class HistoryTable(LiveTable):
+    """Closed or all orders, newest first, with their dates."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(ORDER_COLUMNS, drop_order=ORDER_DROP_ORDER, **kwargs)
+
+
 class OrdersPane(Vertical):
-    """Open orders or recent fills; the title always carries the open-order count."""
+    """Open orders, closed orders, all orders or recent fills; the title says which, and
+    always carries the open-order count."""
 
     BINDINGS = keymap.bindings(keymap.ORDERS_PANE)
-    showing_fills: reactive[bool] = reactive(False)
+    view: reactive[str] = reactive("open")
+
+    @dataclass
+    class ViewChanged(Message):
+        """`f` moved the pane to another view: the app reads the history for closed and all."""
+
+        view: str
+
+    @dataclass
+    class NearEnd(Message):
+        """The cursor in the history is `row` of `rows`: time to read the next page."""
+
+        row: int
+        rows: int
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.order_count: int | None = None
         self.fill_count = 0
         self.orders_by_row: dict[str, Any] = {}
+        self.history_by_row: dict[str, Any] = {}
+        self.history_note = ""  # "3 symbols · 2026-11-01..", "loading…", a failure
+        self.history_more = False
         self.stale_note = ""  # e.g. "last data 12s ago", while the orders cannot be refreshed
         self._row_cache: dict[str, tuple[Any, tuple[Cell, ...]]] = {}
+        self._history_cache: dict[str, tuple[Any, tuple[Cell, ...]]] = {}
 
     def compose(self) -> ComposeResult:
         yield OrdersTable(id="orders-table")
+        yield HistoryTable(id="history-table")
         yield FillsTable(id="fills-table")
 
     def on_mount(self) -> None:
         self.query_one(FillsTable).display = False
+        self.query_one(HistoryTable).display = False
         self._retitle()
+
+    @property
+    def showing_fills(self) -> bool:
+        return self.view == "fills"
+
+    @showing_fills.setter
+    def showing_fills(self, showing: bool) -> None:
+        self.view = "fills" if showing else "open"
 
     def _retitle(self) -> None:
         count = "…" if self.order_count is None else str(self.order_count)
-        if self.showing_fills:
-            title, subtitle = f"Orders ({count}) · Recent fills ({self.fill_count})", "f: open orders"
+        following = VIEW_NAMES[VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]]
+        if self.view == "fills":
+            title = f"Orders ({count}) · Recent fills ({self.fill_count})"
+        elif self.view == "open":
+            title = f"Orders ({count})"
         else:
-            title, subtitle = f"Orders ({count})", "f: recent fills"
+            shown = len(self.history_by_row)
+            title = f"Orders ({count}) · {self.view} ({shown:,}{'+' if self.history_more else ''})"
         hidden = hidden_note(self.active_table.hidden_columns) if self.is_mounted else ""
-        subtitle = " · ".join(bit for bit in (self.stale_note, hidden, subtitle) if bit)
+        history = self.history_note if self.view in ("closed", "all") else ""
+        subtitle = " · ".join(bit for bit in (self.stale_note, history, hidden, f"f: {following}") if bit)
         retitle(self, title, subtitle)
 
     def on_live_table_columns_hidden(self, event: LiveTable.ColumnsHidden) -> None:
         event.stop()
         self._retitle()
+
+    def on_data_table_row_highlighted(self, event: LiveTable.RowHighlighted) -> None:
+        if event.data_table is self.query_one(HistoryTable):
+            self.post_message(self.NearEnd(event.cursor_row, event.data_table.row_count))
 
     def mark_stale(self, note: str) -> None:
         if note != self.stale_note:
@@ -182,6 +244,20 @@ class OrdersPane(Vertical):
         self.query_one(OrdersTable).sync(rows)
         self._retitle()
 
+    def show_history(self, orders: Sequence[Any], more: bool, note: str) -> None:
+        """The closed or all view's orders so far (each page adds to them)."""
+        self.history_by_row = {}
+        for order in orders:
+            self.history_by_row[str(order.id)] = order
+            for leg in order.legs or []:
+                self.history_by_row[str(leg.id)] = leg
+        rows = order_rows(orders, self._history_cache, dated=True)
+        live = {key for key, _ in rows}
+        self._history_cache = {key: value for key, value in self._history_cache.items() if key in live}
+        self.history_more, self.history_note = more, note
+        self.query_one(HistoryTable).sync(rows)
+        self._retitle()
+
     def show_fills(self, fills: Sequence[FillRow]) -> None:
         self.fill_count = len(fills)
         self.query_one(FillsTable).sync(fill_rows(fills))
@@ -189,22 +265,36 @@ class OrdersPane(Vertical):
 
     @property
     def active_table(self) -> LiveTable:
-        return self.query_one(FillsTable) if self.showing_fills else self.query_one(OrdersTable)
+        if self.view == "fills":
+            return self.query_one(FillsTable)
+        if self.view in ("closed", "all"):
+            return self.query_one(HistoryTable)
+        return self.query_one(OrdersTable)
 
     @property
     def selected_order(self) -> Any | None:
-        if self.showing_fills:
-            return None
-        key = self.query_one(OrdersTable).selected_key
-        return self.orders_by_row.get(key) if key else None
+        """The order under the cursor: an open one, or one of the history's."""
+        if self.view == "open":
+            key = self.query_one(OrdersTable).selected_key
+            return self.orders_by_row.get(key) if key else None
+        if self.view in ("closed", "all"):
+            key = self.query_one(HistoryTable).selected_key
+            return self.history_by_row.get(key) if key else None
+        return None
 
     def action_toggle_fills(self) -> None:
-        self.showing_fills = not self.showing_fills
+        """`f`: the next view (the key's id predates the history views)."""
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
 
-    def watch_showing_fills(self, showing: bool) -> None:
+    def watch_view(self, old: str, view: str) -> None:
         had_focus = self.has_focus_within if self.is_mounted else False
-        self.query_one(FillsTable).display = showing
-        self.query_one(OrdersTable).display = not showing
+        self.query_one(FillsTable).display = view == "fills"
+        self.query_one(HistoryTable).display = view in ("closed", "all")
+        self.query_one(OrdersTable).display = view == "open"
+        if view not in ("closed", "all"):
+            self.history_by_row, self._history_cache, self.history_more, self.history_note = {}, {}, False, ""
+            self.query_one(HistoryTable).sync([])
         self._retitle()
         if had_focus:
             self.active_table.focus()
+        self.post_message(self.ViewChanged(view))

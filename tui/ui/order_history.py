@@ -1,0 +1,148 @@
+"""The Orders pane's closed and all views: Alpaca's order history, read a page at a time as
+the user scrolls, with a symbol and date filter.
+
+Alpaca answers 500 orders a request, newest first; broker/history.py's OrderPages moves
+`until` past each page. The pager lives here between pages and is advanced on a worker
+thread, one page at a time (never two at once); its answers come back as HistoryPage
+messages. A new view or filter starts a new generation, and answers of an older one are
+dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..broker.errors import describe
+from ..broker.history import ORDERS_PAGE, OrderPages
+from ..terms import NEW_YORK
+from ..text import is_symbol
+from .messages import HistoryPage
+
+if TYPE_CHECKING:
+    from .app import AlpacaApp
+
+MORE_WITHIN = 40  # rows from the end: the next page is asked for when the cursor gets this close
+MAX_FILTER_SYMBOLS = 20
+_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})?\.\.(\d{4}-\d{2}-\d{2})?")
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    symbols: tuple[str, ...] = ()
+    start: date | None = None  # New York dates, inclusive
+    end: date | None = None
+
+    @property
+    def after(self) -> datetime | None:
+        return None if self.start is None else datetime.combine(self.start, time(), NEW_YORK) - timedelta(microseconds=1)
+
+    @property
+    def until(self) -> datetime | None:
+        return None if self.end is None else datetime.combine(self.end + timedelta(days=1), time(), NEW_YORK)
+
+    def words(self) -> str:
+        """The filter as the title says it: `AAPL MSFT · 2026-11-01..2026-11-30`."""
+        dates = "" if self.start is None and self.end is None else \
+            f"{self.start.isoformat() if self.start else ''}..{self.end.isoformat() if self.end else ''}"
+        return " · ".join(bit for bit in (" ".join(self.symbols), dates) if bit)
+
+
+def parse_filter(text: str) -> HistoryFilter | str:
+    """`AAPL MSFT 2026-11-01..2026-11-30`, `TSLA`, `2026-12-01..` or `2026-12-01` (one day);
+    empty: no filter. A message saying what is wrong otherwise."""
+    symbols: list[str] = []
+    start = end = None
+    dated = False
+    for word in text.split():
+        upper = word.upper()
+        match = _RANGE.fullmatch(word)
+        if match or re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+            if dated:
+                return "one date or date range at most"
+            dated = True
+            first, last = (match.group(1), match.group(2)) if match else (word, word)
+            try:
+                start = date.fromisoformat(first) if first else None
+                end = date.fromisoformat(last) if last else None
+            except ValueError:
+                return f"{word!r} is not a date (YYYY-MM-DD)"
+            if start and end and start > end:
+                return "the range ends before it starts"
+        elif is_symbol(upper):
+            if upper not in symbols:
+                symbols.append(upper)
+        else:
+            return f"{word!r} is neither a symbol nor a date (YYYY-MM-DD, or a range like 2026-11-01..2026-11-30)"
+    if len(symbols) > MAX_FILTER_SYMBOLS:
+        return f"{MAX_FILTER_SYMBOLS} symbols at most"
+    return HistoryFilter(tuple(symbols), start, end)
+
+
+class OrderHistory:
+    """Pages of closed (or all) orders for the Orders pane."""
+
+    def __init__(self, app: AlpacaApp) -> None:
+        self.app = app
+        self.view: str | None = None  # "closed" | "all" while one is shown
+        self.filter = HistoryFilter()
+        self.orders: list[Any] = []
+        self.more = False  # another page may follow
+        self.loading = False
+        self.problem: str | None = None
+        self.generation = 0
+        # The pager of the current generation, made on the first read (a worker: making
+        # the broker imports alpaca-py). A list, so that an older worker keeps its own.
+        self._pager: list[Iterator[Any]] = []
+
+    def start(self, view: str, history_filter: HistoryFilter | None = None) -> None:
+        """Show `view` from its newest order (again, when the filter changes)."""
+        if history_filter is not None:
+            self.filter = history_filter
+        self.view, self.generation = view, self.generation + 1
+        self.orders, self.more, self.loading, self.problem = [], True, False, None
+        self._pager = []
+        self.load_more()
+
+    def stop(self) -> None:
+        """The pane went back to open orders or fills: forget the pages (memory)."""
+        self.view, self.generation = None, self.generation + 1
+        self.orders, self._pager, self.more, self.loading = [], [], False, False
+
+    def near_end(self, row: int, rows: int) -> None:
+        """The cursor is at `row` of `rows`: read on before it gets to the end."""
+        if rows - row <= MORE_WITHIN:
+            self.load_more()
+
+    def load_more(self) -> None:
+        if self.view is None or self.loading or not self.more:
+            return
+        self.loading = True
+        generation, view, history_filter, pager = self.generation, self.view, self.filter, self._pager
+
+        def read() -> None:
+            try:
+                if not pager:
+                    pager.append(iter(OrderPages(self.app.broker, status=view, after=history_filter.after,
+                                                 until=history_filter.until,
+                                                 symbols=list(history_filter.symbols) or None)))
+                page = list(itertools.islice(pager[0], ORDERS_PAGE))
+            except Exception as err:
+                self.app.post_message(HistoryPage(generation, [], False, describe(err).message))
+                return
+            self.app.post_message(HistoryPage(generation, page, len(page) == ORDERS_PAGE, None))
+
+        self.app.run_worker(read, thread=True, group="order-history", name="order history", exit_on_error=False)
+
+    def answered(self, page: HistoryPage) -> bool:
+        """Apply a page; False when it belongs to an older view or filter."""
+        if page.generation != self.generation:
+            return False
+        self.loading = False
+        self.orders.extend(page.orders)
+        self.more = page.more
+        self.problem = page.problem
+        return True
