@@ -110,7 +110,7 @@ ORDERS_PANE = (
     Key("toggle_fills", "f", "toggle_fills", "View", "orders pane: open orders, then closed, all, recent fills",
         priority=False, command="Orders: next view (open, closed, all, fills)"),
     Key("orders_filter", "F", "app.orders_filter", "Filter", "order history: by symbols and dates "
-        "(AAPL 2026-11-01..2026-11-30)", priority=False, command="Filter the order history"),
+        "(AAPL 2026-11-01..2026-11-30)", show=False, priority=False, command="Filter the order history"),
 )
 TABLES = (
     Key("row_down", "j", "cursor_down", "Down", "next row (also ↓)", show=False, priority=False),
