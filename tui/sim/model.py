@@ -1,4 +1,4 @@
-"""The simulator's records — orders, positions, fill activities — and their Alpaca JSON shapes."""
+"""The simulator's records — orders, positions, trade and non-trade activities — and their Alpaca JSON shapes."""
 
 from __future__ import annotations
 
@@ -191,6 +191,41 @@ class FillActivity:
             "cum_qty": num(self.cum_qty),
             "order_id": self.order.id,
             "order_status": self.order_status,
+        }
+
+
+# Activity types Alpaca reports that are not executions (cash moving in or out of the account).
+NON_TRADE_TYPES = ("DIV", "DIVCGL", "DIVCGS", "DIVNRA", "DIVROC", "DIVTXEX", "INT", "FEE", "CSD", "CSW",
+                   "JNL", "JNLC", "JNLS", "MA", "NC", "PTC", "REORG", "SPLIT", "SSO", "SSP", "TRANS", "CFEE",
+                   "OPASN", "OPEXP", "OPXRC", "OCT", "CGD", "ACATC", "ACATS")
+TRADE_TYPES = ("FILL", "OPTRD")
+
+
+@dataclass
+class CashActivity:
+    """A non-trade activity: dividends, interest, fees, deposits, journals. `net_amount` is
+    signed as it moves the account's cash (a fee is negative)."""
+    id: str
+    at: datetime
+    activity_type: str
+    net_amount: Decimal
+    description: str
+    symbol: str | None = None
+    qty: Decimal | None = None
+    per_share_amount: Decimal | None = None
+    status: str = "executed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "activity_type": self.activity_type,
+            "date": self.at.astimezone(NEW_YORK).date().isoformat(),
+            "net_amount": money(self.net_amount),
+            "description": self.description,
+            "symbol": self.symbol,
+            "qty": num(self.qty),
+            "per_share_amount": num(self.per_share_amount),
+            "status": self.status,
         }
 
 

@@ -68,7 +68,7 @@ def _rollover(ex: Exchange, at: datetime) -> None:
             if order.is_open:
                 ex.finish(order, "expired", at)
     days.closing = (ex.equity(), ex.prices.closes())
-    ex.equity_history.append((at, days.closing[0]))
+    ex.daily_equity.append((at, days.closing[0]))
     days.next_rollover = ex.hours.next_rollover(at + timedelta(microseconds=1))
     if ex.hours.mode == "always-open":
         _begin_day(ex, at)
