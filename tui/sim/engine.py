@@ -435,4 +435,5 @@ class Exchange:
         now = self.clock.now()
         points = [*heapq.merge(self.daily_equity, self.equity_history, key=lambda p: p[0]), (now, self.equity())]
         return history.portfolio_history(query or history.HistoryQuery(),
-                                         history.Record(points, self.cash_activities, self.hours, now))
+                                         history.Record(points, self.cash_activities, self.hours, now,
+                                                                        self.created_at))

@@ -7,8 +7,8 @@ and journals are not profit). The HTTP layer's query arrives parsed here.
 
 Alpaca's rules followed: period is number+unit (D trading days, W, M, A) or "all", default
 1M; only two of start, end and period; timeframes under 1D only for windows of 30 days or
-less; the default timeframe follows the window (1Min under 7 days, 15Min under 30, else
-1D); intraday_reporting picks the hours shown; pnl_reset=per_day (the default) measures
+less; the default timeframe follows the window (1Min under 7 days, 15Min under a month,
+else 1D); intraday_reporting picks the hours shown; pnl_reset=per_day (the default) measures
 each point from the previous day's close, no_reset from the window's first point
 (pnl_pct = equity / base - 1).
 """
@@ -56,6 +56,7 @@ class Record:
     cash: Sequence[CashActivity]
     hours: MarketHours
     now: datetime
+    opened: datetime  # the account's creation: where period=all begins
 
 
 def _shift_months(moment: datetime, months: int) -> datetime:
@@ -93,13 +94,12 @@ def window(q: HistoryQuery, rec: Record) -> tuple[datetime, datetime]:
         end = _midnight(q.date_end + timedelta(days=1)) - timedelta(microseconds=1)
     if q.start is not None and end is not None and q.period:
         raise unprocessable("only two of start, end and period can be specified")
-    first = rec.points[0][0] if rec.points else rec.now
     if q.start is not None:
         start = q.start
         if q.period:
             end = _period_start_forward(q.period, start, rec.hours)
     elif (q.period or "1M").lower() == "all":
-        start = first
+        start = rec.opened
     else:
         start = _period_start(q.period or "1M", min(end or rec.now, rec.now), rec.hours)
     end = min(end or rec.now, rec.now)
@@ -180,7 +180,7 @@ def portfolio_history(q: HistoryQuery, rec: Record) -> dict[str, Any]:
         "base_value": float(base.quantize(CENT)),
         "base_value_asof": base_at.astimezone(NEW_YORK).date().isoformat(),
         "timeframe": timeframe,
-        "cashflow": _cashflow(q.cashflow_types, rows, rec.cash) if q.cashflow_types else {},
+        "cashflow": _cashflow(q.cashflow_types, start, rows, rec.cash) if q.cashflow_types else {},
     }
     return body
 
@@ -188,7 +188,8 @@ def portfolio_history(q: HistoryQuery, rec: Record) -> dict[str, Any]:
 def _default_timeframe(span: timedelta) -> str:
     if span < timedelta(days=7):
         return "1Min"
-    return "15Min" if span < timedelta(days=30) else "1D"
+    # A month is 28 to 31 days; Alpaca's "under 30 days" means shorter than a month.
+    return "15Min" if span < timedelta(days=28) else "1D"
 
 
 def _daily(start: datetime, end: datetime, rec: Record) -> list[tuple[datetime, datetime]]:
@@ -225,7 +226,7 @@ def _intraday(start: datetime, end: datetime, step: int, q: HistoryQuery,
     return out
 
 
-def _cashflow(types: list[str], rows: list[tuple[datetime, datetime, Decimal]],
+def _cashflow(types: list[str], start: datetime, rows: list[tuple[datetime, datetime, Decimal]],
               cash: Sequence[CashActivity]) -> dict[str, list[float]]:
     """Per type asked for ("ALL": every type there is), the cash it moved in each bucket."""
     wanted = None if "ALL" in types else set(types)
@@ -235,7 +236,7 @@ def _cashflow(types: list[str], rows: list[tuple[datetime, datetime, Decimal]],
         if wanted is not None and activity.activity_type not in wanted:
             continue
         i = bisect.bisect_left(moments, activity.at)
-        if i >= len(moments) or (i == 0 and activity.at <= rows[0][0]):
+        if i >= len(moments) or activity.at < start:
             continue  # outside the window
         column = flows.setdefault(activity.activity_type, [0.0] * len(rows))
         column[i] = round(column[i] + float(activity.net_amount), 2)
