@@ -56,7 +56,8 @@ def kind(activity: Activity) -> str:
     return "FILL" if isinstance(activity, FillActivity) else activity.activity_type
 
 
-def query(fills: Sequence[FillActivity], cash: Sequence[CashActivity], q: ActivityQuery) -> list[dict[str, Any]]:
+def query(fills: Sequence[FillActivity], cash: Sequence[CashActivity], q: ActivityQuery,
+          account_id: str) -> list[dict[str, Any]]:
     """One page, oldest or newest first, starting after the activity `page_token` names."""
     if q.types is not None and q.category is not None:
         raise unprocessable("activity_types and category cannot be used together")
@@ -83,7 +84,7 @@ def query(fills: Sequence[FillActivity], cash: Sequence[CashActivity], q: Activi
             continue
         if q.on_date and activity.at.astimezone(NEW_YORK).date() != q.on_date:
             continue
-        page.append(activity.to_json())
+        page.append({"account_id": account_id, **activity.to_json()})  # alpaca-py's models require it
         if len(page) >= q.page_size:
             break
     return page

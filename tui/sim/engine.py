@@ -429,7 +429,7 @@ class Exchange:
     # ---- activities and history ---------------------------------------------------------
 
     def activities_page(self, query: activities.ActivityQuery) -> list[dict[str, Any]]:
-        return activities.query(self.activities, self.cash_activities, query)
+        return activities.query(self.activities, self.cash_activities, query, self.account_id)
 
     def portfolio_history(self, query: history.HistoryQuery | None = None) -> dict[str, Any]:
         now = self.clock.now()

@@ -195,9 +195,10 @@ class FillActivity:
 
 
 # Activity types Alpaca reports that are not executions (cash moving in or out of the account).
-NON_TRADE_TYPES = ("DIV", "DIVCGL", "DIVCGS", "DIVNRA", "DIVROC", "DIVTXEX", "INT", "FEE", "CSD", "CSW",
-                   "JNL", "JNLC", "JNLS", "MA", "NC", "PTC", "REORG", "SPLIT", "SSO", "SSP", "TRANS", "CFEE",
-                   "OPASN", "OPEXP", "OPXRC", "OCT", "CGD", "ACATC", "ACATS")
+NON_TRADE_TYPES = ("ACATC", "ACATS", "CFEE", "CIL", "CSD", "CSW", "DIV", "DIVCGL", "DIVCGS", "DIVNRA", "DIVROC",
+                   "DIVTXEX", "DIVWH", "EXTRD", "FEE", "FXTRD", "INT", "INTPNL", "JNL", "JNLC", "JNLS", "MA", "MEM",
+                   "NC", "OCT", "OPASN", "OPCSH", "OPEXC", "OPEXP", "PTC", "REORG", "SPIN", "SPLIT", "SWP", "TRANS",
+                   "VOF", "WH")
 TRADE_TYPES = ("FILL", "OPTRD")
 
 
