@@ -19,7 +19,7 @@ from .harness.simulator import HEADERS
 from .test_sim_orders import SELL, market, wait_status
 
 ID = re.compile(r"\d{17}::[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-NON_TRADE_FIELDS = {"id", "account_id", "activity_type", "date", "net_amount", "description", "symbol", "qty",
+NON_TRADE_FIELDS = {"id", "account_id", "activity_type", "activity_sub_type", "date", "net_amount", "description", "symbol", "qty",
                     "per_share_amount", "status"}
 TRADE_FIELDS = {"id", "account_id", "activity_type", "transaction_time", "type", "price", "qty", "side", "symbol", "leaves_qty",
                 "order_id", "cum_qty", "order_status"}
@@ -202,3 +202,13 @@ def test_new_fills_join_the_stream(sample):
 
 def test_an_empty_account_has_no_activities(sim):
     assert activities(sim) == [] and activities(sim, "/DIV") == []
+
+
+def test_groups_and_sub_types(sample):
+    # TRANS is cash in and out; MISC is everything but TRANS, DIV and FILL (Alpaca's spec).
+    assert {a["activity_type"] for a in activities(sample, "/TRANS")} == {"CSD"}
+    misc = {a["activity_type"] for a in activities(sample, activity_types="MISC")}
+    assert misc == {"FEE", "INT", "JNLC"}
+    assert {a["activity_sub_type"] for a in activities(sample, "/FEE")} == {"REG", "TAF"}
+    assert {a["activity_sub_type"] for a in activities(sample, "/DIV")} == {"CDIV"}
+    assert {a["activity_sub_type"] for a in activities(sample, "/INT")} == {"CDT"}

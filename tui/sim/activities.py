@@ -15,7 +15,11 @@ from .errors import unprocessable
 from .model import NON_TRADE_TYPES, TRADE_TYPES, CashActivity, FillActivity
 
 Activity = Union[FillActivity, CashActivity]
-KNOWN_TYPES = frozenset(TRADE_TYPES + NON_TRADE_TYPES)
+# Names a query may use for a group of types (Alpaca's spec: TRANS is cash in and out, MISC
+# everything but TRANS, DIV and FILL).
+GROUPS = {"TRANS": frozenset({"CSD", "CSW"}),
+          "MISC": frozenset(NON_TRADE_TYPES) - {"CSD", "CSW", "DIV"}}
+KNOWN_TYPES = frozenset(TRADE_TYPES + NON_TRADE_TYPES) | GROUPS.keys()
 CATEGORIES = {"trade_activity": frozenset(TRADE_TYPES), "non_trade_activity": frozenset(NON_TRADE_TYPES)}
 
 
@@ -41,7 +45,7 @@ def parse_types(raw: str | None) -> frozenset[str] | None:
     unknown = kinds - KNOWN_TYPES
     if unknown:
         raise unprocessable(f"invalid activity type: {sorted(unknown)[0]}")
-    return kinds
+    return frozenset().union(*(GROUPS.get(k, {k}) for k in kinds))
 
 
 def parse_category(raw: str | None) -> str | None:

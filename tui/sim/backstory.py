@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 HISTORY_DAYS = 365
 TAF_PER_SHARE, TAF_MAX = Decimal("0.000166"), Decimal("8.30")  # FINRA trading activity fee, sells only
 SEC_RATE = Decimal("0.0000278")  # SEC section 31 fee on sale proceeds ("REG")
+SUB_TYPES = {"DIV": "CDIV", "INT": "CDT"}  # activity_sub_type: cash dividend, credit interest
 DIVIDENDS = {"AAPL": Decimal("0.26"), "MSFT": Decimal("0.83"), "SPY": Decimal("1.74"), "KO": Decimal("0.51")}
 
 
@@ -79,15 +80,15 @@ class Ledger:
         if order.side == "sell":
             taf = min(max(qty * TAF_PER_SHARE, CENT), TAF_MAX).quantize(CENT, ROUND_HALF_UP)
             sec = max(qty * price * SEC_RATE, CENT).quantize(CENT, ROUND_HALF_UP)
-            self.cash_activity("FEE", -taf, at + timedelta(seconds=1), "TAF fee", order.symbol, qty)
-            self.cash_activity("FEE", -sec, at + timedelta(seconds=2), "REG fee", order.symbol, qty)
+            self.cash_activity("FEE", -taf, at + timedelta(seconds=1), "TAF fee", order.symbol, qty, sub_type="TAF")
+            self.cash_activity("FEE", -sec, at + timedelta(seconds=2), "REG fee", order.symbol, qty, sub_type="REG")
 
     def cash_activity(self, kind: str, amount: Decimal, at: datetime, description: str, symbol: str | None = None,
-                      qty: Decimal | None = None, per_share: Decimal | None = None) -> None:
+                      qty: Decimal | None = None, per_share: Decimal | None = None, sub_type: str | None = None) -> None:
         self.cash.append((at, amount))
         self.activities.append(CashActivity(id=activity_id(at, self.uuid()), at=at, activity_type=kind,
                                             net_amount=amount, description=description, symbol=symbol, qty=qty,
-                                            per_share_amount=per_share))
+                                            per_share_amount=per_share, sub_type=sub_type or SUB_TYPES.get(kind)))
 
     def end(self, order: Order, status: str, at: datetime) -> None:
         order.status, order.updated_at = status, at

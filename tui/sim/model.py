@@ -194,11 +194,13 @@ class FillActivity:
         }
 
 
-# Activity types Alpaca reports that are not executions (cash moving in or out of the account).
-NON_TRADE_TYPES = ("ACATC", "ACATS", "CFEE", "CIL", "CSD", "CSW", "DIV", "DIVCGL", "DIVCGS", "DIVNRA", "DIVROC",
-                   "DIVTXEX", "DIVWH", "EXTRD", "FEE", "FXTRD", "INT", "INTPNL", "JNL", "JNLC", "JNLS", "MA", "MEM",
-                   "NC", "OCT", "OPASN", "OPCSH", "OPEXC", "OPEXP", "PTC", "REORG", "SPIN", "SPLIT", "SWP", "TRANS",
-                   "VOF", "WH")
+# Activity types Alpaca reports that are not executions (cash or shares moving for other
+# reasons): its OpenAPI spec's ActivityType and alpaca-py's, less the trade types and the
+# query-only groups TRANS and MISC (activities.GROUPS).
+NON_TRADE_TYPES = ("ACATC", "ACATS", "CFEE", "CIL", "CSD", "CSW", "DIV", "DIVCGL", "DIVCGS", "DIVFEE", "DIVFT",
+                   "DIVNRA", "DIVROC", "DIVTW", "DIVTXEX", "DIVWH", "EXTRD", "FEE", "FOPT", "FXTRD", "INT",
+                   "INTNRA", "INTPNL", "INTTW", "JNL", "JNLC", "JNLS", "MA", "MEM", "NC", "OCT", "OPASN", "OPCA",
+                   "OPCSH", "OPEXC", "OPEXP", "PTC", "PTR", "REORG", "SPIN", "SPLIT", "SWP", "VOF", "WH")
 TRADE_TYPES = ("FILL", "OPTRD")
 
 
@@ -214,12 +216,14 @@ class CashActivity:
     symbol: str | None = None
     qty: Decimal | None = None
     per_share_amount: Decimal | None = None
+    sub_type: str | None = None  # activity_sub_type: REG/TAF for fees, CDIV for cash dividends, CDT for interest
     status: str = "executed"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "activity_type": self.activity_type,
+            "activity_sub_type": self.sub_type,
             "date": self.at.astimezone(NEW_YORK).date().isoformat(),
             "net_amount": money(self.net_amount),
             "description": self.description,
