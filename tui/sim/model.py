@@ -220,7 +220,7 @@ class CashActivity:
     status: str = "executed"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body = {
             "id": self.id,
             "activity_type": self.activity_type,
             "activity_sub_type": self.sub_type,
@@ -232,6 +232,9 @@ class CashActivity:
             "per_share_amount": num(self.per_share_amount),
             "status": self.status,
         }
+        # Alpaca's spec: symbol, qty, per_share_amount are "not present for all activity types"
+        # (absent, not null) -- a deposit has no symbol.
+        return {k: v for k, v in body.items() if v is not None}
 
 
 def activity_id(at: datetime, unique: str) -> str:
