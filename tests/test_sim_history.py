@@ -393,3 +393,12 @@ def test_bracket_exits_can_be_replaced(sim):
     assert legs == {str(new_tp.id), str(new_sl.id)}
     status, _, message, _ = refusal(sim.client.replace_order_by_id, stop_loss.id, ReplaceOrderRequest(stop_price=1))
     assert (status, message) == (422, "unable to replace order, order is not open")
+
+
+def test_a_day_before_the_session_is_the_last_session(make_sim):
+    sim = make_sim(portfolio="sample", start_at=datetime(2026, 3, 10, 3, 0, tzinfo=NY), market="nyse")
+    day = history(sim, period="1D", timeframe="5Min")
+    stamps = [datetime.fromtimestamp(t, NY) for t in day.timestamp]
+    assert stamps[0] == datetime(2026, 3, 9, 9, 30, tzinfo=NY) and stamps[-1] == datetime(2026, 3, 9, 15, 55, tzinfo=NY)
+    assert len(stamps) == 78
+    assert day.equity[-1] == pytest.approx(float(sim.client.get_account().equity))

@@ -115,9 +115,10 @@ class Exchange:
         if opts.closed_orders:
             backstory.closed_orders(self, now, opts.closed_orders)
         self.last_equity = self.cash + margin.previous_close_value(self.positions, self.prices)
-        self.days = rollover.start(self, now)
-        # Portfolio history starts at the previous close, so today's P&L has a base.
+        # Portfolio history has the previous close, so today's P&L has a base (and a day
+        # already closed when the simulator starts has its close: rollover.start).
         self.daily_equity.append((self.hours.previous_rollover(now), self.last_equity))
+        self.days = rollover.start(self, now)
 
     # Every order, and the open ones, by id: the book's, under the names callers know.
     @property

@@ -81,7 +81,10 @@ def _period_start(period: str, end: datetime, hours: MarketHours) -> datetime:
     if unit == "D":
         if hours.mode == "always-open":
             return _midnight(last - timedelta(days=n - 1))
-        days = cal.trading_days_back(last if cal.is_trading_day(last) else cal.previous_trading_day(last).date, n)
+        today = cal.trading_day(last)
+        if today is None or end < today.session_open:  # before 04:00 the day has not begun: it counts from the last
+            last = cal.previous_trading_day(last).date
+        days = cal.trading_days_back(last, n)
         return _midnight(days[0])
     if unit == "W":
         return end - timedelta(weeks=n)
