@@ -84,7 +84,8 @@ def test_by_type_by_list_and_by_category(sample):
     dividends = activities(sample, "/DIV")
     assert dividends and {a["activity_type"] for a in dividends} == {"DIV"}
     for d in dividends:
-        assert Decimal(d["net_amount"]) == (Decimal(d["qty"]) * Decimal(d["per_share_amount"])).quantize(Decimal("0.01"))
+        paid = Decimal(d["qty"]) * Decimal(d["per_share_amount"])
+        assert Decimal(d["net_amount"]) == paid.quantize(Decimal("0.01"))
     assert {a["symbol"] for a in dividends} >= {"AAPL", "MSFT", "SPY"}
     two = activities(sample, activity_types="DIV,FEE")
     assert {a["activity_type"] for a in two} == {"DIV", "FEE"}

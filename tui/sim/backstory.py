@@ -83,8 +83,9 @@ class Ledger:
             self.cash_activity("FEE", -taf, at + timedelta(seconds=1), "TAF fee", order.symbol, qty, sub_type="TAF")
             self.cash_activity("FEE", -sec, at + timedelta(seconds=2), "REG fee", order.symbol, qty, sub_type="REG")
 
-    def cash_activity(self, kind: str, amount: Decimal, at: datetime, description: str, symbol: str | None = None,
-                      qty: Decimal | None = None, per_share: Decimal | None = None, sub_type: str | None = None) -> None:
+    def cash_activity(self, kind: str, amount: Decimal, at: datetime, description: str,
+                      symbol: str | None = None, qty: Decimal | None = None, per_share: Decimal | None = None,
+                      sub_type: str | None = None) -> None:
         self.cash.append((at, amount))
         self.activities.append(CashActivity(id=activity_id(at, self.uuid()), at=at, activity_type=kind,
                                             net_amount=amount, description=description, symbol=symbol, qty=qty,
@@ -150,21 +151,23 @@ def sample_past(ex: Exchange, now: datetime) -> None:
     ledger.cash_activity("DIV", 40 * DIVIDENDS["KO"], _at(days[-52], -570), "Cash dividend", "KO", Decimal(40),
                          DIVIDENDS["KO"])
     # Orders that never traded: canceled, expired, rejected, and a limit replaced twice.
+    def below(symbol: str, day: cal.TradingDay, share: str) -> Decimal:
+        return round_price(close(symbol, day) * Decimal(share))
+
     day = days[-40]
-    canceled = ledger.order("NFLX", "buy", "limit", "gtc", Decimal(5), _at(day, 12), limit=round_price(close("NFLX", day) * Decimal("0.9")))
+    canceled = ledger.order("NFLX", "buy", "limit", "gtc", Decimal(5), _at(day, 12), limit=below("NFLX", day, "0.9"))
     ledger.end(canceled, "canceled", _at(days[-38], 60))
     day = days[-33]
-    expired = ledger.order("AMZN", "buy", "limit", "day", Decimal(10), _at(day, 200), limit=round_price(close("AMZN", day) * Decimal("0.95")))
+    expired = ledger.order("AMZN", "buy", "limit", "day", Decimal(10), _at(day, 200), limit=below("AMZN", day, "0.95"))
     ledger.end(expired, "expired", day.close)
     day = days[-29]
     rejected = ledger.order("JPM", "buy", "market", "day", Decimal(900), _at(day, 5))
     ledger.end(rejected, "rejected", _at(day, 5) + timedelta(milliseconds=80))
     day = days[-12]
-    first = ledger.order("DIS", "buy", "limit", "gtc", Decimal(12), _at(day, 40), limit=round_price(close("DIS", day) * Decimal("0.93")))
-    chain = [first]
-    for k, share in enumerate((Decimal("0.94"), Decimal("0.95")), start=1):
+    chain = [ledger.order("DIS", "buy", "limit", "gtc", Decimal(12), _at(day, 40), limit=below("DIS", day, "0.93"))]
+    for k, share in enumerate(("0.94", "0.95"), start=1):
         moved = _at(day, 40 + 25 * k)
-        new = ledger.order("DIS", "buy", "limit", "gtc", Decimal(12), moved, limit=round_price(close("DIS", day) * share))
+        new = ledger.order("DIS", "buy", "limit", "gtc", Decimal(12), moved, limit=below("DIS", day, share))
         old = chain[-1]
         old.status, old.replaced_by, old.replaced_at, old.updated_at = "replaced", new.id, moved, moved
         new.replaces = old.id

@@ -4,7 +4,8 @@ Exchange owns the state and is the façade; the work is done by the modules besi
 book.py (the orders and their indexes), margin.py (equity and buying power), rules.py
 (the checks an order passes), placement.py (creating and replacing orders), matching.py
 (executions and fills), rollover.py (the trading day passing), seeding.py (start-up
-portfolios) and history.py (activities and portfolio history).
+portfolios), backstory.py (the seeded past: closed orders, activities, daily equity),
+activities.py (the activities endpoint) and history.py (portfolio history).
 
 Everything here runs on the server's event loop thread (or a test's thread): no locks, no
 I/O. The HTTP layer calls the public methods and serialises what they return; every order
@@ -17,7 +18,7 @@ import heapq
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable, Iterable
 
@@ -435,6 +436,5 @@ class Exchange:
     def portfolio_history(self, query: history.HistoryQuery | None = None) -> dict[str, Any]:
         now = self.clock.now()
         points = [*heapq.merge(self.daily_equity, self.equity_history, key=lambda p: p[0]), (now, self.equity())]
-        return history.portfolio_history(query or history.HistoryQuery(),
-                                         history.Record(points, self.cash_activities, self.hours, now,
-                                                                        self.created_at))
+        record = history.Record(points, self.cash_activities, self.hours, now, self.created_at)
+        return history.portfolio_history(query or history.HistoryQuery(), record)
