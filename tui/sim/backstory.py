@@ -6,7 +6,9 @@ funded the account, the fills that opened today's positions, a round trip in KO,
 that ended canceled, expired, rejected and replaced, dividends on what was held, interest,
 regulatory fees on sells and a journal. Its deposit is chosen so the ledger ends at
 today's cash, and each past day's equity is that day's cash plus its positions at the
-day's closing bar (bars.py), so the curve ends at last_equity. For scale tests
+day's closing bar (bars.py), so the curve ends at last_equity. The past orders are all
+limit orders, so that any market order in the account's list was made since the start
+(the app's tests find the one order a close makes by that). For scale tests
 (closed_orders) N orders that never traded are spread over the past year.
 
 Everything draws from its own random streams and ids: the same seed gives the same past,
@@ -132,9 +134,9 @@ def sample_past(ex: Exchange, now: datetime) -> None:
         day = days[-25 + 2 * n]
         at = _at(day, 17 + 7 * n)
         side = "buy" if pos.qty > 0 else "sell"
-        order = ledger.order(symbol, side, "market", "day", abs(pos.qty), at)
-        ledger.fill(order, abs(pos.qty), round_price(pos.avg_entry_price), at + timedelta(milliseconds=450),
-                    opens_short=side == "sell")
+        entry = round_price(pos.avg_entry_price)
+        order = ledger.order(symbol, side, "limit", "day", abs(pos.qty), at, limit=entry)
+        ledger.fill(order, abs(pos.qty), entry, at + timedelta(milliseconds=450), opens_short=side == "sell")
         pos.opened_at = at
     # A round trip in KO: bought, a limit sell partially filled then canceled, the rest sold at market.
     buy_day, sell_day = days[-62], days[-44]
@@ -146,7 +148,8 @@ def sample_past(ex: Exchange, now: datetime) -> None:
                         intent="sell_to_close")
     ledger.fill(sell, Decimal(25), target, _at(sell_day, 95))
     ledger.end(sell, "canceled", _at(sell_day, 300))
-    rest = ledger.order("KO", "sell", "market", "day", Decimal(15), _at(sell_day, 301), intent="sell_to_close")
+    rest = ledger.order("KO", "sell", "limit", "day", Decimal(15), _at(sell_day, 301), limit=target - Decimal("0.05"),
+                        intent="sell_to_close")
     ledger.fill(rest, Decimal(15), target - Decimal("0.03"), _at(sell_day, 301) + timedelta(milliseconds=300))
     ledger.cash_activity("DIV", 40 * DIVIDENDS["KO"], _at(days[-52], -570), "Cash dividend", "KO", Decimal(40),
                          DIVIDENDS["KO"])
@@ -161,7 +164,7 @@ def sample_past(ex: Exchange, now: datetime) -> None:
     expired = ledger.order("AMZN", "buy", "limit", "day", Decimal(10), _at(day, 200), limit=below("AMZN", day, "0.95"))
     ledger.end(expired, "expired", day.close)
     day = days[-29]
-    rejected = ledger.order("JPM", "buy", "market", "day", Decimal(900), _at(day, 5))
+    rejected = ledger.order("JPM", "buy", "limit", "day", Decimal(900), _at(day, 5), limit=below("JPM", day, "1.01"))
     ledger.end(rejected, "rejected", _at(day, 5) + timedelta(milliseconds=80))
     day = days[-12]
     chain = [ledger.order("DIS", "buy", "limit", "gtc", Decimal(12), _at(day, 40), limit=below("DIS", day, "0.93"))]
