@@ -194,6 +194,14 @@ def test_nested_closed_orders_carry_their_legs(sim):
     assert len(flat) == 3 and all(o.legs is None for o in flat)
 
 
+def test_closed_orders_flag_of_a_simulator_process():
+    from .harness.simulator import HEADERS, SimulatorProcess
+
+    with SimulatorProcess("--prices", "static", "--closed-orders", "30", "--seed", "4") as process:
+        orders = process.get("/v2/orders", params={"status": "closed", "limit": 500}, headers=HEADERS).json()
+    assert len(orders) == 30 and {o["status"] for o in orders} <= {"canceled", "expired", "rejected"}
+
+
 def test_closed_orders_option_on_the_command_line():
     from tui.cli import add_sim_arguments, server_options
     import argparse
