@@ -410,3 +410,28 @@ def test_a_day_before_the_session_is_the_last_session(make_sim):
     assert stamps[0] == datetime(2026, 3, 9, 9, 30, tzinfo=NY) and stamps[-1] == datetime(2026, 3, 9, 15, 55, tzinfo=NY)
     assert len(stamps) == 78
     assert day.equity[-1] == pytest.approx(float(sim.client.get_account().equity))
+
+
+def test_open_orders_that_are_not_working_are_not_replaceable(sim):
+    placed = sim.client.submit_order(limit("KO", 2, 10, tif=TimeInForce.GTC))
+    wait_status(sim, placed.id, "new")
+
+    def stop_at_the_venue() -> None:  # a status Alpaca sends rarely and the simulator never reaches by itself
+        sim.exchange.orders[str(placed.id)].status = "done_for_day"
+
+    sim.call(stop_at_the_venue)
+    status, code, message, _ = refusal(sim.client.replace_order_by_id, placed.id, ReplaceOrderRequest(qty=3))
+    assert (status, code, message) == (422, 42210000, "order is not replaceable")
+
+
+def test_a_trailing_stop_replaces_its_trail(make_sim):
+    from alpaca.trading.requests import TrailingStopOrderRequest
+
+    sim = make_sim(portfolio="sample")
+    placed = sim.client.submit_order(TrailingStopOrderRequest(symbol="AAPL", qty=2, side=SELL,
+                                                              time_in_force=TimeInForce.GTC, trail_price=5))
+    wait_status(sim, placed.id, "new")
+    new = sim.client.replace_order_by_id(placed.id, ReplaceOrderRequest(trail=7))
+    assert (new.trail_price, new.trail_percent) == ("7", None) and intent(new) == "sell_to_close"
+    status, _, message, _ = refusal(sim.client.replace_order_by_id, new.id, ReplaceOrderRequest(limit_price=100))
+    assert (status, message) == (422, "limit_price is not allowed for trailing_stop orders")
