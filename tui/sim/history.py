@@ -11,6 +11,11 @@ less; the default timeframe follows the window (1Min under 7 days, 15Min under a
 else 1D); intraday_reporting picks the hours shown; pnl_reset=per_day (the default) measures
 each point from the previous day's close, no_reset from the window's first point
 (pnl_pct = equity / base - 1).
+
+One reading of ours: with per_day, base_value is the close the last point is measured from
+(base_value_asof its date), so that profit_loss[-1] = equity[-1] - base_value; at 1D
+Alpaca's published example instead reports the window's first point as base_value and a
+cumulative profit_loss_pct (tests/test_sim_http.py pins the former).
 """
 
 from __future__ import annotations
