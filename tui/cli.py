@@ -136,6 +136,9 @@ def add_sim_arguments(parser: argparse.ArgumentParser) -> None:
                              "it then runs at normal speed")
     parser.add_argument("--positions", type=_count, default=0, help="extra synthetic positions (scale tests)")
     parser.add_argument("--open-orders", type=_count, default=0, help="extra resting limit orders (scale tests)")
+    parser.add_argument("--closed-orders", type=_count, default=0, metavar="N",
+                        help="extra closed orders (canceled, expired, rejected) over the past year, for order "
+                             "history and paging (default 0)")
     parser.add_argument("--until-stdin-closes", action="store_true",
                         help="also stop at the end of standard input: a supervising process that ends in "
                              "any way stops the simulator with it")
@@ -167,6 +170,7 @@ def server_options(args: argparse.Namespace):
     engine = EngineOptions(
         seed=args.seed, cash=args.cash, market=args.market, pdt=args.pdt, portfolio=args.portfolio,
         prices=args.prices, quote_rate=args.quote_rate, positions=args.positions, open_orders=args.open_orders,
+        closed_orders=args.closed_orders,
     )
     statuses = {} if args.fail_statuses is None else {"fail_statuses": args.fail_statuses}
     faults = FaultOptions(latency_ms=args.latency_ms, fail_rate=args.fail_rate,

@@ -40,6 +40,12 @@ class OrderBook:
         self.by_client_id[order.client_order_id] = order
         return order
 
+    def archive(self, order: Order) -> Order:
+        """A closed order from the account's past (seeded): listed, never open."""
+        self.orders[order.id] = order
+        self.by_client_id[order.client_order_id] = order
+        return order
+
     def unlist(self, order: Order) -> None:
         """Out of the open book (filled, finished or replaced)."""
         self.open.pop(order.id, None)

@@ -4,7 +4,8 @@ Exchange owns the state and is the façade; the work is done by the modules besi
 book.py (the orders and their indexes), margin.py (equity and buying power), rules.py
 (the checks an order passes), placement.py (creating and replacing orders), matching.py
 (executions and fills), rollover.py (the trading day passing), seeding.py (start-up
-portfolios) and history.py (activities and portfolio history).
+portfolios), backstory.py (the seeded past: closed orders, activities, daily equity),
+activities.py (the activities endpoint) and history.py (portfolio history).
 
 Everything here runs on the server's event loop thread (or a test's thread): no locks, no
 I/O. The HTTP layer calls the public methods and serialises what they return; every order
@@ -13,30 +14,32 @@ change is published to `listeners` as a trade_updates event.
 
 from __future__ import annotations
 
+import heapq
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Callable, Iterable
 
 from .watchlists import Watchlists
 from .. import daytrades
 from . import assets as asset_db
-from . import history, margin, matching, placement, rollover, rules, seeding
+from . import activities, backstory, history, margin, matching, placement, rollover, rules, seeding
 from .assets import Asset
 from .book import OrderBook
 from .clock import Clock
 from .errors import ApiError, not_found, unprocessable
 from .fmt import money, ts
 from .market import MarketHours
-from .model import FRACTION, ZERO, FillActivity, Order, Position
+from .model import FRACTION, ZERO, CashActivity, FillActivity, Order, Position
 from .prices import PriceBook, Quote
 from .requests import OrderSpec, ReplaceSpec, validate
 
 PRICE_STEP_SECONDS = 1.0  # between the walk's steps at the default quote_rate of 1
 MAX_QUOTE_RATE = 20.0  # the engine ticks every 50 ms (server.TICK_SECONDS): at most one step a tick
 EQUITY_SAMPLE_SECONDS = 60.0
+EQUITY_SAMPLES_KEPT = 45000  # a sample a minute for 31 days: intraday history reaches 30 days back
 MAX_CASH = Decimal(10**12)  # beyond it, dollar amounts outgrow Decimal's 28 digits of exact cents
 
 Listener = Callable[[dict[str, Any]], None]
@@ -55,6 +58,7 @@ class EngineOptions:
     partial_fill_share: float = 0.10  # as at Alpaca's paper service: ~1 order in 10 fills partially first
     positions: int = 0  # extra synthetic positions, for scale tests
     open_orders: int = 0  # extra resting limit orders, for scale tests
+    closed_orders: int = 0  # extra closed orders over the past year, for history and paging tests
 
 
 class Exchange:
@@ -81,7 +85,8 @@ class Exchange:
         )
         self.book = OrderBook()
         self.positions: dict[str, Position] = {}
-        self.activities: list[FillActivity] = []
+        self.activities: list[FillActivity] = []  # executions, oldest first
+        self.cash_activities: list[CashActivity] = []  # dividends, fees, deposits..., oldest first
         self.cash = Decimal(opts.cash)
         self.account_id = self.uuid()
         self.account_number = f"PA{self._ids.randrange(10**9, 10**10)}"
@@ -100,16 +105,21 @@ class Exchange:
         self.day_trades = daytrades.DayTradeCounter()
         self._last_price_step = self.clock.monotonic()
         self._last_equity_sample = self.clock.monotonic()
-        self.equity_history: list[tuple[datetime, Decimal]] = []
+        self.equity_history: list[tuple[datetime, Decimal]] = []  # samples while running, oldest first
+        self.daily_equity: list[tuple[datetime, Decimal]] = []  # equity at each day's close, oldest first
         self.watchlists = Watchlists(self)
         if opts.portfolio == "sample":
             seeding.sample_portfolio(self, now)
+            backstory.sample_past(self, now)
         if opts.positions or opts.open_orders:
             seeding.scale(self, now, opts.positions, opts.open_orders)
+        if opts.closed_orders:
+            backstory.closed_orders(self, now, opts.closed_orders)
         self.last_equity = self.cash + margin.previous_close_value(self.positions, self.prices)
+        # Portfolio history has the previous close, so today's P&L has a base (and a day
+        # already closed when the simulator starts has its close: rollover.start).
+        self.daily_equity.append((self.hours.previous_rollover(now), self.last_equity))
         self.days = rollover.start(self, now)
-        # Portfolio history starts at the previous close, so today's P&L has a base.
-        self.equity_history.append((self.hours.previous_rollover(now), self.last_equity))
 
     # Every order, and the open ones, by id: the book's, under the names callers know.
     @property
@@ -391,7 +401,7 @@ class Exchange:
         if mono - self._last_equity_sample >= EQUITY_SAMPLE_SECONDS:
             self._last_equity_sample = mono
             self.equity_history.append((now, self.equity()))
-            del self.equity_history[:-10000]
+            del self.equity_history[:-EQUITY_SAMPLES_KEPT]
         matching.match(self, now, mono)
 
     @staticmethod
@@ -420,10 +430,11 @@ class Exchange:
 
     # ---- activities and history ---------------------------------------------------------
 
-    def fill_activities(self, page_size: int = 100, page_token: str | None = None, direction: str = "desc",
-                        after: datetime | None = None, until: datetime | None = None,
-                        on_date: date | None = None) -> list[dict[str, Any]]:
-        return history.fill_activities(self.activities, page_size, page_token, direction, after, until, on_date)
+    def activities_page(self, query: activities.ActivityQuery) -> list[dict[str, Any]]:
+        return activities.query(self.activities, self.cash_activities, query, self.account_id)
 
-    def portfolio_history(self, timeframe: str = "1D") -> dict[str, Any]:
-        return history.portfolio_history([*self.equity_history, (self.clock.now(), self.equity())], timeframe)
+    def portfolio_history(self, query: history.HistoryQuery | None = None) -> dict[str, Any]:
+        now = self.clock.now()
+        points = [*heapq.merge(self.daily_equity, self.equity_history, key=lambda p: p[0]), (now, self.equity())]
+        record = history.Record(points, self.cash_activities, self.hours, now, self.created_at)
+        return history.portfolio_history(query or history.HistoryQuery(), record)

@@ -63,6 +63,15 @@ class MarketHours:
             return local.replace(hour=0, minute=0, second=0, microsecond=0)
         return cal.previous_trading_day(cal.current_trading_day(local).date).close
 
+    def day_close(self, d: date) -> datetime:
+        """When trading day `d` closes and its equity is taken: the regular close, or the
+        midnight that ends it when always open."""
+        if self.mode == "nyse":
+            td = cal.trading_day(d)
+            if td is not None:
+                return td.close
+        return datetime.combine(d + timedelta(days=1), datetime.min.time(), NEW_YORK)
+
     def balance_date(self, now: datetime) -> date:
         """The day last_equity was taken at the close of (the account's balance_asof)."""
         if self.mode == "nyse":

@@ -1,4 +1,4 @@
-"""The simulator's records — orders, positions, fill activities — and their Alpaca JSON shapes."""
+"""The simulator's records — orders, positions, trade and non-trade activities — and their Alpaca JSON shapes."""
 
 from __future__ import annotations
 
@@ -192,6 +192,49 @@ class FillActivity:
             "order_id": self.order.id,
             "order_status": self.order_status,
         }
+
+
+# Activity types Alpaca reports that are not executions (cash or shares moving for other
+# reasons): its OpenAPI spec's ActivityType and alpaca-py's, less the trade types and the
+# query-only groups TRANS and MISC (activities.GROUPS).
+NON_TRADE_TYPES = ("ACATC", "ACATS", "CFEE", "CIL", "CSD", "CSW", "DIV", "DIVCGL", "DIVCGS", "DIVFEE", "DIVFT",
+                   "DIVNRA", "DIVROC", "DIVTW", "DIVTXEX", "DIVWH", "EXTRD", "FEE", "FOPT", "FXTRD", "INT",
+                   "INTNRA", "INTPNL", "INTTW", "JNL", "JNLC", "JNLS", "MA", "MEM", "NC", "OCT", "OPASN", "OPCA",
+                   "OPCSH", "OPEXC", "OPEXP", "PTC", "PTR", "REORG", "SPIN", "SPLIT", "SWP", "VOF", "WH")
+TRADE_TYPES = ("FILL", "OPTRD")
+
+
+@dataclass
+class CashActivity:
+    """A non-trade activity: dividends, interest, fees, deposits, journals. `net_amount` is
+    signed as it moves the account's cash (a fee is negative)."""
+    id: str
+    at: datetime
+    activity_type: str
+    net_amount: Decimal
+    description: str
+    symbol: str | None = None
+    qty: Decimal | None = None
+    per_share_amount: Decimal | None = None
+    sub_type: str | None = None  # activity_sub_type: REG/TAF for fees, CDIV for cash dividends, CDT for interest
+    status: str = "executed"
+
+    def to_json(self) -> dict[str, Any]:
+        body = {
+            "id": self.id,
+            "activity_type": self.activity_type,
+            "activity_sub_type": self.sub_type,
+            "date": self.at.astimezone(NEW_YORK).date().isoformat(),
+            "net_amount": money(self.net_amount),
+            "description": self.description,
+            "symbol": self.symbol,
+            "qty": num(self.qty),
+            "per_share_amount": num(self.per_share_amount),
+            "status": self.status,
+        }
+        # Alpaca's spec: symbol, qty, per_share_amount are "not present for all activity types"
+        # (absent, not null) -- a deposit has no symbol.
+        return {k: v for k, v in body.items() if v is not None}
 
 
 def activity_id(at: datetime, unique: str) -> str:

@@ -20,10 +20,31 @@ if TYPE_CHECKING:
     from .engine import Exchange
 
 
+def intent_for(side: str, position: Decimal) -> str:
+    """Alpaca's position_intent for an order on `side` against the position it meets at
+    acceptance: a buy covers a short or opens/adds to a long; a sell closes a long or opens a short."""
+    if side == "buy":
+        return "buy_to_close" if position < 0 else "buy_to_open"
+    return "sell_to_close" if position > 0 else "sell_to_open"
+
+
+def _leg_intent(parent: Order, leg_side: str) -> str:
+    """Bracket/OTO exits close what their entry opens; an OCO's stop-loss closes what its
+    take-profit does (both are exits of the same position)."""
+    if parent.order_class == "oco":
+        return parent.position_intent or intent_for(leg_side, Decimal(0))
+    return "sell_to_close" if leg_side == "sell" else "buy_to_close"
+
+
 def new_order(ex: Exchange, spec: OrderSpec, asset: Asset, now: datetime, side: str, otype: str,
               limit_price: Decimal | None, stop_price: Decimal | None, status: str,
               client_order_id: str | None = None, parent: Order | None = None) -> Order:
-    """One order (or a leg of `parent`) from the request, registered but not announced."""
+    """One order (or a leg of `parent`) from the request, registered but not announced.
+    Its position_intent is the client's, else decided now from the position, as Alpaca does."""
+    if parent is not None:
+        intent = _leg_intent(parent, side)
+    else:
+        intent = spec.position_intent or intent_for(side, ex.position_qty(asset.symbol))
     order = Order(
         id=ex.uuid(),
         client_order_id=client_order_id or ex.uuid(),
@@ -44,7 +65,7 @@ def new_order(ex: Exchange, spec: OrderSpec, asset: Asset, now: datetime, side: 
         trail_price=spec.trail_price if parent is None else None,
         trail_percent=spec.trail_percent if parent is None else None,
         extended_hours=spec.extended_hours,
-        position_intent=spec.position_intent if parent is None else None,
+        position_intent=intent,
         expires_at=ex.hours.expiry(now, spec.time_in_force, spec.extended_hours),
         parent_id=parent.id if parent else None,
     )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from . import market_calendar as cal
 from . import matching
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ def start(ex: Exchange, now: datetime) -> DayMarks:
     marks = DayMarks(ex.hours.next_rollover(now), ex.hours.next_day_start(now))
     if ex.hours.closed_for_the_day(now):  # started after a close: today's prices stand for it
         marks.closing = (ex.equity(), ex.prices.closes())
+        # ...and so does today's equity, for portfolio history, as a close seen running would.
+        ex.daily_equity.append((cal.current_trading_day(now).close, marks.closing[0]))
     return marks
 
 
@@ -68,7 +71,7 @@ def _rollover(ex: Exchange, at: datetime) -> None:
             if order.is_open:
                 ex.finish(order, "expired", at)
     days.closing = (ex.equity(), ex.prices.closes())
-    ex.equity_history.append((at, days.closing[0]))
+    ex.daily_equity.append((at, days.closing[0]))
     days.next_rollover = ex.hours.next_rollover(at + timedelta(microseconds=1))
     if ex.hours.mode == "always-open":
         _begin_day(ex, at)

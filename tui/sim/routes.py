@@ -17,6 +17,7 @@ from ..terms import NEW_YORK
 from . import market_calendar as cal
 from .engine import Exchange
 from .errors import ApiError, unprocessable
+from . import activities, history
 from . import bars as bar_data
 from .marketdata import quote_json, snapshot_json, trade_json
 from .requests import decode_json, lower, parse_order, parse_replace, to_bool, to_decimal
@@ -163,26 +164,35 @@ class Routes:
         return json_response(self.exchange.set_configurations(await read_json(request)))
 
     async def get_activities(self, request: web.Request) -> web.Response:
-        kind = request.match_info.get("activity_type") or request.query.get("activity_types", "FILL")
-        kinds = {k.strip().upper() for k in kind.split(",") if k.strip()}
-        if not kinds <= {"FILL", "TRANS", "DIV", "CSD", "CSW", "FEE", "INT", "JNLC", "JNLS"}:
-            raise unprocessable("invalid activity type")
-        if "FILL" not in kinds:
-            return json_response([])
-        return json_response(self.exchange.fill_activities(
+        # The path's type, else activity_types=, else category=, else every type.
+        types = activities.parse_types(request.match_info.get("activity_type")
+                                       or request.query.get("activity_types"))
+        return json_response(self.exchange.activities_page(activities.ActivityQuery(
+            types=types,
+            category=activities.parse_category(lower(request.query.get("category"))),
             page_size=query_int(request, "page_size", MAX_ACTIVITIES_PAGE, MAX_ACTIVITIES_PAGE),
             page_token=request.query.get("page_token") or None,
             direction=query_choice(request, "direction", ("asc", "desc"), "desc"),
             after=query_time(request, "after"),
             until=query_time(request, "until"),
             on_date=query_date(request, "date"),
-        ))
+        )))
 
     async def get_portfolio_history(self, request: web.Request) -> web.Response:
-        timeframe = request.query.get("timeframe") or "1D"
-        if timeframe not in ("1Min", "5Min", "15Min", "1H", "1D"):
-            raise unprocessable("invalid timeframe")
-        return json_response(self.exchange.portfolio_history(timeframe))
+        q = request.query
+        cashflow = q.get("cashflow_types")
+        return json_response(self.exchange.portfolio_history(history.HistoryQuery(
+            period=q.get("period") or None,
+            timeframe=q.get("timeframe") or None,
+            start=query_time(request, "start"),
+            end=query_time(request, "end"),
+            date_end=query_date(request, "date_end"),
+            intraday_reporting=query_choice(request, "intraday_reporting",
+                                            ("market_hours", "extended_hours", "continuous"), "market_hours"),
+            pnl_reset=query_choice(request, "pnl_reset", ("per_day", "no_reset"), "per_day"),
+            extended_hours=to_bool(q.get("extended_hours", "false")),
+            cashflow_types=[t.strip().upper() for t in cashflow.split(",") if t.strip()] if cashflow else None,
+        )))
 
     # ---- positions ----
 

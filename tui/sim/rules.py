@@ -25,7 +25,11 @@ from .requests import OrderSpec, ReplaceSpec, check_fractional, check_prices_for
 if TYPE_CHECKING:
     from .engine import Exchange
 
-TICK = Decimal("0.01")  # a bracket's exits stand at least a cent from its entry
+TICK = Decimal("0.01")
+# What a PATCH may replace: an order still working or waiting (a held bracket exit is
+# replaced by price before its entry fills). Orders on their way to a cancel or another
+# replacement, or stopped at the venue, are not.
+REPLACEABLE = frozenset({"new", "partially_filled", "accepted", "pending_new", "held"})  # a bracket's exits stand at least a cent from its entry
 
 
 def check_submission(ex: Exchange, spec: OrderSpec, now: datetime) -> Asset:
@@ -58,8 +62,12 @@ def check_replacement(ex: Exchange, old: Order, spec: ReplaceSpec) -> OrderSpec:
     A replacement is a new order in the old one's place: the same rules apply, with the old
     order's claim on shares and buying power released. Legs are exits their parent already
     vouched for."""
-    if not old.is_open or old.status in ("pending_cancel", "pending_replace"):
+    if not old.is_open:
         raise unprocessable("unable to replace order, order is not open")
+    if old.status not in REPLACEABLE:
+        raise unprocessable("order is not replaceable")
+    if _unchanged(old, spec):
+        raise forbidden("order parameters are not changed")
     if spec.client_order_id is not None and spec.client_order_id in ex.book.by_client_id:
         raise unprocessable("client_order_id must be unique")
     limit_price = spec.limit_price if spec.limit_price is not None else old.limit_price
@@ -94,6 +102,14 @@ def check_replacement(ex: Exchange, old: Order, spec: ReplaceSpec) -> OrderSpec:
         _check_wash_trade(whole, ex.book)
         _check_buying_power(ex, whole, asset, exclude=old.id)
     return whole
+
+
+def _unchanged(old: Order, spec: ReplaceSpec) -> bool:
+    """A replacement that asks for nothing new (Alpaca answers it 403)."""
+    trail = old.trail_price if old.trail_price is not None else old.trail_percent
+    asked = ((spec.qty, old.qty), (spec.limit_price, old.limit_price), (spec.stop_price, old.stop_price),
+             (spec.trail, trail), (spec.time_in_force, old.time_in_force))
+    return spec.client_order_id is None and all(new is None or new == was for new, was in asked)
 
 
 def order_qty(spec: OrderSpec, prices: PriceBook) -> Decimal:
