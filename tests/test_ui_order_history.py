@@ -34,7 +34,7 @@ def test_the_filter_reads_symbols_and_dates_and_says_what_it_cannot():
 
 
 async def test_closed_orders_page_past_500_as_the_cursor_nears_the_end(make_sim):
-    sim = make_sim(portfolio="sample", open_orders=600)  # resting limits, then all canceled: closed
+    sim = make_sim(open_orders=603)  # resting limits, then all canceled: closed (no seeded past)
     sim.client.cancel_orders()
     app = make_app(sim)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -52,7 +52,7 @@ async def test_closed_orders_page_past_500_as_the_cursor_nears_the_end(make_sim)
 
 
 async def test_F_filters_the_history_by_symbol_and_junk_is_refused_in_the_dialog(make_sim):
-    sim = make_sim(portfolio="sample")
+    sim = make_sim()  # no seeded past: the three below are the only closed orders
     for symbol in ("AAPL", "MSFT", "AAPL"):
         sim.client.submit_order(MarketOrderRequest(symbol=symbol, qty=1, side="buy", time_in_force="day"))
     app = make_app(sim)
