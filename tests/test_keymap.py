@@ -27,12 +27,13 @@ def test_the_apps_bindings_are_the_keymaps():
     from tui.ui.screens.detail import DetailScreen
     from tui.ui.screens.lookup import LookupScreen
     from tui.ui.screens.prompt import PromptScreen
+    from tui.ui.screens.order_detail import OrderDetailScreen
 
     from tui.ui.app import AlpacaApp
 
     bound = {b.id for cls in (AlpacaApp, MainScreen, PositionsTable, OrdersTable, OrdersPane, LiveTable, TicketScreen,
                               ReviewScreen, ConfirmScreen, CloseAllScreen, WatchlistTable, DetailScreen, LookupScreen,
-                              PromptScreen) for b in cls.BINDINGS}
+                              PromptScreen, OrderDetailScreen) for b in cls.BINDINGS}
     assert bound == set(keymap.ALL)
 
 

@@ -120,6 +120,13 @@ class OrdersTable(LiveTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(ORDER_COLUMNS, drop_order=ORDER_DROP_ORDER, **kwargs)
 
+    async def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        """Enter (or a click on the selected row): the order's detail (the app opens it)."""
+        event.stop()
+        key = event.row_key.value
+        if key:
+            await self.run_action(f"app.order_detail({str(key)!r})")
+
 
 class FillsTable(LiveTable):
     def __init__(self, **kwargs) -> None:
