@@ -66,7 +66,7 @@ async def test_a_rebound_key_opens_the_ticket_and_the_help_says_so(make_sim):
 async def test_the_help_shows_a_refused_key_where_it_still_is(make_sim):
     sim = make_sim()
     app = make_app(sim, stream=False, keys={"sell": "b"})  # b is buy's: refused
-    async with app.run_test(size=(110, 100)) as pilot:
+    async with app.run_test(size=(110, 120)) as pilot:  # the whole help, no scroll bar (it narrows the text)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, InfoScreen), what="the help")
         [line] = [line for line in screen_text(app).splitlines() if "order ticket to sell the selected" in line]

@@ -105,15 +105,15 @@ PROMPT = (
 )
 ORDERS_TABLE = (
     Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", command="Cancel order"),
-    Key("order_detail", "enter", "select_cursor", "Detail", "the selected order (or leg): every field, its legs, "
-        "what the stream and REST said of it", show=False, priority=False, display="Enter"),
+    Key("order_detail", "enter", "select_cursor", "Detail", "the selected order: its fields, legs and timeline",
+        show=False, priority=False, display="Enter"),
 )
 ORDER_DETAIL = (
-    Key("order_detail_back", "escape", "back", "Back", "back to the main screen", display="Esc"),
-    Key("order_detail_copy_id", "y", "copy_id", "Copy id", "copy the order id to the clipboard"),
-    Key("order_detail_copy_client_id", "Y", "copy_client_id", "Copy client id",
+    Key("order_back", "escape", "back", "Back", "back to the main screen", display="Esc"),
+    Key("copy_order_id", "y", "copy_id", "Copy id", "copy the order id to the clipboard"),
+    Key("copy_client_id", "Y", "copy_client_id", "Copy client id",
         "copy the client_order_id to the clipboard"),
-    Key("order_detail_cancel", "c", "cancel_order", "Cancel order", "cancel this order (asks first), if it is open"),
+    Key("order_cancel", "c", "cancel_order", "Cancel order", "cancel this order (asks first), if it is open"),
 )
 ORDERS_PANE = (
     Key("toggle_fills", "f", "toggle_fills", "Fills", "orders pane: switch between open orders and recent fills",

@@ -170,7 +170,7 @@ def timeline_table(rows: Sequence[tuple[str, Entry]], legs: bool) -> Table | Tex
         table.add_column(name, justify="right" if right else "left", no_wrap=True)
     for whose, entry in rows:
         what = word(entry.what)
-        if entry.source != REST and entry.status and entry.status != entry.what:
+        if entry.status and entry.status != entry.what:
             what = f"{what} ({word(entry.status)})"
         fill = f"{amount(entry.fill_qty)} @ {figure(entry.fill_price)}" if entry.fill_qty else ""
         cells = [when(entry.seen_at, date=False), "REST" if entry.source == REST else "stream"]
@@ -310,7 +310,7 @@ class OrderDetailScreen(Screen[None]):
         order = self.order
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append(order_label(order), style="bold")
-        head.append(f"  {word(order.status)}", style="bold")
+        head.append(f" · {word(order.status)}", style="bold")
         if self.parent_id:
             head.append("  (a leg: its order's other legs are on its own detail)", style="dim")
         note = "reading the order…" if self.reading else (
