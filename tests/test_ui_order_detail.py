@@ -65,6 +65,15 @@ def test_rest_answers_are_recorded_when_the_order_changed():
         (REST, "new", "0"), (REST, "partially_filled", "3")]
 
 
+def test_an_order_this_app_placed_is_recorded_from_its_post_answer_as_rest():
+    timeline = Timeline(lambda: T0)
+    placed = order(status="pending_new")
+    timeline.stream_event({"event": "submitted"}, placed)  # how the app applies the POST's answer
+    timeline.stream_event(event("new", order(at=T0 + timedelta(seconds=1))), order(at=T0 + timedelta(seconds=1)))
+    assert [(e.source, e.what, e.status) for e in timeline.entries("o1")] == [
+        (REST, "submitted", "pending_new"), (STREAM, "new", "new")]
+
+
 def test_the_timeline_is_bounded_per_order_and_in_orders():
     timeline = Timeline(lambda: T0, per_order=5, orders=3)
     for n in range(20):
@@ -252,7 +261,29 @@ async def test_a_bracket_shows_its_legs_and_a_leg_opens_too(make_sim):
         leg_id = str(legs[0].id)
         leg = await open_order(pilot, leg_id)
         assert leg.parent_id == order_id
-        assert leg_id in screen_text(app)
+        text = screen_text(app)
+        assert leg_id in text and "held" in text.splitlines()[0] and "could not read" not in text, text
+
+
+async def test_a_long_detail_scrolls_at_80x24(make_sim):
+    from alpaca.trading.requests import LimitOrderRequest, StopLossRequest, TakeProfitRequest
+
+    sim, app = detail_app(make_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        placed = await run_blocking(sim.client.submit_order, LimitOrderRequest(
+            symbol="INTC", qty=2, side="buy", time_in_force="gtc", limit_price=1.00, order_class="bracket",
+            take_profit=TakeProfitRequest(limit_price=90.0), stop_loss=StopLossRequest(stop_price=0.5)))
+        order_id = str(placed.id)
+        await until(pilot, lambda: order_id in app.state.orders and app.state.orders[order_id].legs,
+                    timeout=10, what="the bracket with its legs")
+        screen = await open_order(pilot, order_id)
+        body = screen.query_one("#order-detail-body")
+        await until(pilot, lambda: body.max_scroll_y > 0, what="more than a screen")
+        assert "Timeline" not in screen_text(app)
+        await pilot.press("end")
+        await until(pilot, lambda: "Timeline" in screen_text(app), what="scrolled to the timeline")
+        assert "Esc" in screen_text(app) or "esc" in screen_text(app)  # the footer stays
 
 
 async def test_server_markup_and_escapes_in_an_order_show_as_plain_text(make_sim):

@@ -237,6 +237,7 @@ class OrderDetailScreen(Screen[None]):
         self.order: Any = order
         self.legs: list[Any] = list(order.legs or [])
         self.reading = False
+        self.read_again = False  # the stream said it ended while a read was out: read once more
         self.read_problem = ""
         self._redraw_due = False
 
@@ -278,6 +279,7 @@ class OrderDetailScreen(Screen[None]):
 
     def _read(self) -> None:
         if self.reading:
+            self.read_again = True
             return
         self.reading = True
         self.desk.read(self.order_id, self)
@@ -285,6 +287,9 @@ class OrderDetailScreen(Screen[None]):
     def on_order_read(self, message: OrderRead) -> None:
         message.stop()
         self.reading = False
+        if self.read_again:
+            self.read_again = False
+            self._read()
         if message.order is not None and str(message.order.id) == self.order_id:
             self.read_problem = ""
             self.desk.accept(message.order)  # recorded: the timeline's listeners redraw
