@@ -240,6 +240,7 @@ class OrderDetailScreen(Screen[None]):
         self.read_again = False  # the stream said it ended while a read was out: read once more
         self.read_problem = ""
         self._redraw_due = False
+        self._keys_for: tuple[bool, bool] | None = None  # (open, has a client id) the footer was made for
 
     @property
     def watched(self) -> set[str]:
@@ -330,7 +331,10 @@ class OrderDetailScreen(Screen[None]):
         if self.legs:
             legs.update(legs_table(self.legs))
         self.query_one("#od-timeline", Static).update(timeline_table(self._timeline_rows(), bool(self.legs)))
-        self.refresh_bindings()
+        keys_for = (is_open(order), bool(getattr(order, "client_order_id", None)))
+        if keys_for != self._keys_for:  # c and Y shown only when they can act
+            self._keys_for = keys_for
+            self.refresh_bindings()
 
     def _timeline_rows(self) -> list[tuple[str, Entry]]:
         timeline = self.desk.timeline
