@@ -27,12 +27,13 @@ def test_the_apps_bindings_are_the_keymaps():
     from tui.ui.screens.detail import DetailScreen
     from tui.ui.screens.lookup import LookupScreen
     from tui.ui.screens.prompt import PromptScreen
+    from tui.ui.screens.order_detail import OrderDetailScreen
 
     from tui.ui.app import AlpacaApp
 
     bound = {b.id for cls in (AlpacaApp, MainScreen, PositionsTable, OrdersTable, OrdersPane, LiveTable, TicketScreen,
                               ReviewScreen, ConfirmScreen, CloseAllScreen, WatchlistTable, DetailScreen, LookupScreen,
-                              PromptScreen) for b in cls.BINDINGS}
+                              PromptScreen, OrderDetailScreen) for b in cls.BINDINGS}
     assert bound == set(keymap.ALL)
 
 
@@ -65,7 +66,7 @@ async def test_a_rebound_key_opens_the_ticket_and_the_help_says_so(make_sim):
 async def test_the_help_shows_a_refused_key_where_it_still_is(make_sim):
     sim = make_sim()
     app = make_app(sim, stream=False, keys={"sell": "b"})  # b is buy's: refused
-    async with app.run_test(size=(110, 100)) as pilot:
+    async with app.run_test(size=(110, 120)) as pilot:  # the whole help, no scroll bar (it narrows the text)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, InfoScreen), what="the help")
         [line] = [line for line in screen_text(app).splitlines() if "order ticket to sell the" in line]

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from ..broker.activity import FillRow, parse_fill
 from .account import AccountState
+from .timeline import timeline_of
 
 OPEN_STATUSES = frozenset({
     "new", "partially_filled", "accepted", "pending_new", "accepted_for_bidding", "held", "pending_cancel",
@@ -58,8 +59,12 @@ def apply_events(state: AccountState, events: Iterable[tuple[dict, Any]]) -> App
     fills = list(snap.fills)
     legs = {str(leg.id) for parent in orders.values() for leg in parent.legs or []}
     applied = Applied()
+    timeline, seen = timeline_of(state), set()
     for data, order in events:
         event = str(data.get("event", ""))
+        recorded = timeline.stream_event(data, order)  # every event seen, late ones too
+        if recorded:
+            seen.add(recorded)
         if order is None:
             applied.refetch_orders = True
         elif state.gate.admit(order):
@@ -91,6 +96,7 @@ def apply_events(state: AccountState, events: Iterable[tuple[dict, Any]]) -> App
         changes["fills"] = tuple(fills)
     if changes:
         state.swap(**changes)
+    timeline.changed(seen)
     return applied
 
 
@@ -106,7 +112,19 @@ def accept_orders(state: AccountState, orders: dict[str, Any], versions: dict[st
     stream's fill or cancel of an order would bring it back: such orders are left out."""
     for order_id in [i for i, o in orders.items() if state.gate.is_final(i, o.updated_at)]:
         del orders[order_id], versions[order_id]
+    timeline, seen, before = timeline_of(state), set(), state.snapshot.versions
+    for order_id, order in orders.items():
+        if before.get(order_id) != versions.get(order_id):
+            seen |= timeline.rest_answer(order)
     state.swap(orders=orders, versions=versions)
+    timeline.changed(seen)
+
+
+def accept_order(state: AccountState, order: Any) -> None:
+    """One order read by REST (the order detail's read): recorded on its timeline. The
+    open orders are left to the orders read, which nests legs and drops ended orders."""
+    timeline = timeline_of(state)
+    timeline.changed(timeline.rest_answer(order))
 
 
 @dataclass

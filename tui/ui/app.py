@@ -42,6 +42,7 @@ from .screen_diff import ScreenDiff
 from .screens.detail import DetailScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
 from .screens.main import MainScreen
+from .screens.order_detail import AppOrderDesk, OrderDetailScreen, parent_of
 from .screens.prompt import PromptScreen
 from .watchlist_actions import WatchlistActions
 from .widgets.clock import ClockPane
@@ -361,6 +362,17 @@ class AlpacaApp(compat.NotificationHook, App[None]):
 
     def action_cancel_all(self) -> None:
         self.flow.cancel_all()
+
+    def action_order_detail(self, order_id: str = "") -> None:
+        """An order's (or a leg's) detail: Enter on its row in the Orders pane."""
+        pane = self.main.query_one(OrdersPane)
+        order = (pane.orders_by_row.get(order_id) or pane.history_by_row.get(order_id)) if order_id \
+            else pane.selected_order
+        if order is None:
+            self.notify("Select an order first (3 goes to Orders).", severity="warning")
+            return
+        parent = parent_of(self.state.orders.values(), str(order.id))
+        self.push_screen(OrderDetailScreen(order, AppOrderDesk(self), parent_id=parent))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only show (and run) the close and cancel keys when there is something to act on."""

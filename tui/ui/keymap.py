@@ -105,6 +105,15 @@ PROMPT = (
 )
 ORDERS_TABLE = (
     Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", command="Cancel order"),
+    Key("order_detail", "enter", "select_cursor", "Detail", "the selected order: its fields, legs and timeline",
+        show=False, priority=False, display="Enter"),
+)
+ORDER_DETAIL = (
+    Key("order_back", "escape", "back", "Back", "back to the main screen", display="Esc"),
+    Key("copy_order_id", "y", "copy_id", "Copy id", "copy the order id to the clipboard"),
+    Key("copy_client_id", "Y", "copy_client_id", "Copy client id",
+        "copy the client_order_id to the clipboard"),
+    Key("order_cancel", "c", "cancel_order", "Cancel order", "cancel this order (asks first), if it is open"),
 )
 ORDERS_PANE = (
     Key("toggle_fills", "f", "toggle_fills", "View", "orders pane: open orders, then closed, all, recent fills",
@@ -140,7 +149,8 @@ CLOSE_ALL = (
 )
 SECTIONS = (
     ("Anywhere", APP), ("Main screen", MAIN), ("Positions", POSITIONS), ("Watchlist", WATCHLIST),
-    ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES), ("Symbol detail", DETAIL), ("Find a symbol", LOOKUP),
+    ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES), ("Symbol detail", DETAIL),
+    ("Order detail", ORDER_DETAIL), ("Find a symbol", LOOKUP),
     ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL), ("Prompts", PROMPT),
 )
 # Textual's own keys (no id of ours), listed in the help for completeness.

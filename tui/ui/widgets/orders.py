@@ -138,6 +138,18 @@ class OrdersTable(LiveTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(ORDER_COLUMNS, drop_order=ORDER_DROP_ORDER, **kwargs)
 
+    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        open_detail(self, event)
+
+
+def open_detail(table: LiveTable, event: LiveTable.RowSelected) -> None:
+    """Enter (or a click on the selected row): the order's detail, which the app opens. A
+    direct call, not an action string: the key is an id from the server."""
+    event.stop()
+    key = event.row_key.value
+    if key:
+        table.app.action_order_detail(str(key))  # type: ignore[attr-defined]
+
 
 class FillsTable(LiveTable):
     def __init__(self, **kwargs) -> None:
@@ -149,6 +161,9 @@ class HistoryTable(LiveTable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(ORDER_COLUMNS, drop_order=ORDER_DROP_ORDER, **kwargs)
+
+    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        open_detail(self, event)
 
 
 class OrdersPane(Vertical):
