@@ -9,6 +9,7 @@ from decimal import Decimal
 from urllib.parse import parse_qsl
 
 import pytest
+import requests
 from alpaca.trading.requests import LimitOrderRequest, MarketOrderRequest
 
 from tui.broker.activities import NonTradeActivity, TradeActivity, parse_activities, parse_activity
@@ -16,6 +17,7 @@ from tui.broker.client import Broker
 from tui.broker.history import ActivityPages, OrderPages, PortfolioHistory
 
 from .conftest import wait_for
+from .harness.simulator import HEADERS
 from .hostile import hostile  # noqa: F401  (the fixture)
 from .ui_support import config_for
 
@@ -39,15 +41,16 @@ def _buy(broker: Broker, symbol: str = "AAPL", qty: int = 1) -> str:
 # ---- orders ----------------------------------------------------------------------------------
 
 def test_order_history_pages_past_the_500_cap_both_ways(make_sim):
-    sim = make_sim(portfolio="sample", open_orders=1100)  # resting limits a millisecond apart
+    # An empty account (no seeded past), so every order there is one of these.
+    sim = make_sim(open_orders=1100)  # resting limits a millisecond apart
     broker = Broker(config_for(sim.url))
-    assert len(broker.cancel_all()) == 1103  # one request: they all become `canceled`, so closed
+    assert len(broker.cancel_all()) == 1100  # one request: they all become `canceled`, so closed
     requests_before = broker.budget.last_minute()
 
     closed = OrderPages(broker, status="closed")
     newest_first = list(closed)
-    assert len(newest_first) == 1103 and len({o.id for o in newest_first}) == 1103
-    assert closed.pages == 3 and not closed.truncated  # 500 + 500 + 103
+    assert len(newest_first) == 1100 and len({o.id for o in newest_first}) == 1100
+    assert closed.pages == 3 and not closed.truncated  # 500 + 500 + 100
     times = [o.submitted_at for o in newest_first]
     assert times == sorted(times, reverse=True)
     assert {o.status.value for o in newest_first} == {"canceled"}
@@ -64,10 +67,17 @@ def test_order_history_pages_past_the_500_cap_both_ways(make_sim):
 def test_one_page_is_one_request_with_alpacas_parameters(make_sim):
     sim = make_sim(portfolio="sample")
     broker = Broker(config_for(sim.url))
+    before = broker.budget.last_minute()
     page = broker.order_history(status="open", limit=2)
-    assert len(page) == 2
+    assert len(page) == 2 and {o.status.value for o in page} <= {"new", "accepted", "partially_filled"}
     assert {o.symbol for o in broker.order_history(status="all", symbols=["AMZN"])} == {"AMZN"}
-    assert broker.order_history(status="closed") == []
+    # The sample's seeded past: closed orders only, as many as the server holds (up to a page).
+    closed = broker.order_history(status="closed")
+    sent = requests.get(sim.url + "/v2/orders", headers=HEADERS, params={"status": "closed", "limit": "500"},
+                        timeout=10).json()
+    assert closed and [str(o.id) for o in closed] == [o["id"] for o in sent]
+    assert not {o.status.value for o in closed} & {"new", "accepted", "partially_filled", "held"}
+    assert broker.budget.last_minute() - before == 3  # one request a page
     with pytest.raises(ValueError):
         broker.order_history(limit=501)
     with pytest.raises(ValueError):
@@ -106,7 +116,7 @@ def test_a_full_page_at_one_instant_stops_the_pager_and_says_so(make_sim):
 # ---- activities ------------------------------------------------------------------------------
 
 def test_fill_activities_page_by_token_with_a_small_page_size(make_sim):
-    sim = make_sim(portfolio="sample", start_at=START)
+    sim = make_sim(start_at=START)  # empty: no seeded fills or cash activities, only these 14 fills
     broker = Broker(config_for(sim.url))
     orders = []
     for symbol, qty in [("AAPL", 1), ("MSFT", 2), ("NVDA", 3), ("AMD", 4), ("SPY", 5), ("AAPL", 6), ("MSFT", 7)] * 2:
@@ -235,7 +245,7 @@ def test_activities_from_a_server_sending_every_type_and_junk(hostile):
 # ---- portfolio history -----------------------------------------------------------------------
 
 def test_portfolio_history_from_the_simulator(make_sim):
-    """The simulator honours `timeframe` only (not `period`): it answers today's samples."""
+    """From the sample's seeded year of daily closes: the period picks the window."""
     sim = make_sim(portfolio="sample")
     broker = Broker(config_for(sim.url))
     daily = broker.portfolio_history("1M", "1D")
@@ -251,7 +261,10 @@ def test_portfolio_history_from_the_simulator(make_sim):
     hourly = broker.portfolio_history(None, "1H")
     assert hourly.timeframe == "1H" and len(hourly.timestamp) >= 1
     assert broker.portfolio_history().timeframe == "1D"  # the server's default
-    assert broker.portfolio_history("1W", "1D").timestamp == daily.timestamp  # period: not honoured yet
+    weekly = broker.portfolio_history("1W", "1D")
+    assert 0 < len(weekly.timestamp) < len(daily.timestamp)  # a week of a month's days
+    assert daily.timestamp[-len(weekly.timestamp):] == weekly.timestamp
+    assert weekly.equity == daily.equity[-len(weekly.timestamp):]
     with pytest.raises(ValueError):
         broker.portfolio_history("1Y", "1D")  # Alpaca's year is A
     with pytest.raises(ValueError):

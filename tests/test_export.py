@@ -129,21 +129,35 @@ def _same(column: str, exported: object, sent: object) -> bool:
 @pytest.fixture(scope="module")
 def sim_process():
     """`alpaca-tui sim` as its own process, the sample portfolio plus a few orders: filled,
-    resting, canceled, and one whose client_order_id is a spreadsheet formula."""
+    resting, canceled, and one whose client_order_id is a spreadsheet formula.
+
+    The sample comes with a seeded past (closed orders, fills, cash activities), so the
+    process is given, as `seeded_orders` and `seeded_fills`, how many orders and fills it
+    held before these, and as `placed` the ids of these orders with the status each ends in."""
     with SimulatorProcess("--portfolio", "sample", "--rate-limit", "0", "--prices", "static") as sim:
         def post(body):
             answer = requests.post(sim.url + "/v2/orders", json=body, headers=HEADERS, timeout=10)
             assert answer.status_code == 200, answer.text
             return answer.json()
 
+        def fills() -> list:
+            return _rest(sim.url, "/v2/account/activities/FILL", page_size="100")
+
+        sim.seeded_orders = len(_rest(sim.url, "/v2/orders", status="all", limit="500"))
+        sim.seeded_fills = len(fills())
+        assert sim.seeded_orders < 495 and sim.seeded_fills < 97  # what follows fits one page of each
+        sim.placed = {}
         for symbol, qty in [("AAPL", "2"), ("MSFT", "1"), ("NVDA", "5")]:
-            post({"symbol": symbol, "qty": qty, "side": "buy", "type": "market", "time_in_force": "day"})
-        post({"symbol": "AMD", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.5",
-              "time_in_force": "gtc", "client_order_id": "=cmd|' /C calc'!A0"})
+            order = post({"symbol": symbol, "qty": qty, "side": "buy", "type": "market", "time_in_force": "day"})
+            sim.placed[order["id"]] = "filled"
+        rests = post({"symbol": "AMD", "qty": "1", "side": "buy", "type": "limit", "limit_price": "1.5",
+                      "time_in_force": "gtc", "client_order_id": "=cmd|' /C calc'!A0"})
+        sim.placed[rests["id"]] = "new"
         gone = post({"symbol": "SPY", "qty": "1", "side": "buy", "type": "limit", "limit_price": "2",
                      "time_in_force": "day", "client_order_id": "-2+3"})
         requests.delete(sim.url + f"/v2/orders/{gone['id']}", headers=HEADERS, timeout=10)
-        wait_for(lambda: len(_rest(sim.url, "/v2/account/activities/FILL")) == 3)
+        sim.placed[gone["id"]] = "canceled"
+        wait_for(lambda: len(fills()) == sim.seeded_fills + 3)  # the three market orders, filled
         yield sim
 
 
@@ -173,13 +187,15 @@ def test_orders_json_to_a_file_are_every_order_oldest_first(sim_process, tmp_pat
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     exported = json.loads(target.read_text())
     sent = _rest(sim_process.url, "/v2/orders", status="all", direction="asc", limit="500", nested="true")
-    assert len(exported) == len(sent) == 8  # 3 resting in the sample, 3 filled, 1 resting, 1 canceled
+    # The sample's seeded past and its 3 resting orders, then 3 filled, 1 resting, 1 canceled
+    assert len(exported) == len(sent) == sim_process.seeded_orders + 5
     assert [o["id"] for o in exported] == [o["id"] for o in sent]
+    assert {o["id"]: o["status"] for o in exported if o["id"] in sim_process.placed} == sim_process.placed
     for order, original in zip(exported, sent):
         assert list(order) == list(export.ORDER_COLUMNS)
         for column in export.ORDER_COLUMNS:
             assert _same(column, order[column], original.get(column)), (column, order[column], original.get(column))
-    assert {o["status"] for o in exported} == {"new", "filled", "canceled"}
+    assert {"new", "filled", "canceled"} <= {o["status"] for o in exported}
     assert "=cmd|' /C calc'!A0" in {o["client_order_id"] for o in exported}  # JSON: as sent
 
     since = _run(tmp_path, sim_process.url, "orders", "--since", "2200-01-01")
@@ -199,13 +215,20 @@ def test_fills_csv_are_the_fill_activities(sim_process, tmp_path):
     done = _run(tmp_path, sim_process.url, "fills")
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    sent = _rest(sim_process.url, "/v2/account/activities/FILL", direction="asc")
-    assert len(rows) == len(sent) == 3
+    sent = _rest(sim_process.url, "/v2/account/activities/FILL", direction="asc", page_size="100")
+    assert len(rows) == len(sent) == sim_process.seeded_fills + 3  # the seeded past's, then the fixture's
+    filled = {i for i, status in sim_process.placed.items() if status == "filled"}
+    assert {r["order_id"] for r in rows[-3:]} == filled
     for row, fill in zip(rows, sent):
         for column in export.FILL_COLUMNS:
             assert _same(column, row[column], fill.get(column)), (column, row[column], fill.get(column))
     activities = _run(tmp_path, sim_process.url, "activities", "--format", "json")
-    assert [a["id"] for a in json.loads(activities.stdout)] == [f["id"] for f in sent]
+    assert activities.returncode == 0, activities.stderr
+    every = _rest(sim_process.url, "/v2/account/activities", direction="asc", page_size="100")
+    assert len(every) < 100  # one page: all of them
+    exported = json.loads(activities.stdout)
+    assert [a["id"] for a in exported] == [a["id"] for a in every]
+    assert [a["id"] for a in exported if a["activity_type"] == "FILL"] == [f["id"] for f in sent]
 
 
 def test_without_keys_it_says_so_and_starts_no_demo(tmp_path):
