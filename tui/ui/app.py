@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from datetime import datetime, timezone
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, Callable, Iterable, Sequence
 
 from textual import constants, events, work
@@ -27,6 +28,7 @@ from ..broker.ratelimit import Budget
 from ..broker.errors import Problem
 from ..config import Config, Mode
 from ..daemon_executor import DaemonThreadExecutor
+from ..export_files import write_export
 from ..state.account import AccountState
 from ..state.orders import apply_events, parse_order
 from . import compat, keymap, toasts
@@ -82,13 +84,16 @@ class AlpacaApp(compat.NotificationHook, App[None]):
                  stream: bool = True, on_loaded: Callable[[], None] | None = None,
                  journal: Journal | None = None, warnings: Iterable[str] = (),
                  keys: dict[str, str] | None = None, market_data: bool = True,
-                 data_backoff: tuple[float, float] | None = None, full_redraw: bool = False) -> None:
+                 data_backoff: tuple[float, float] | None = None, full_redraw: bool = False,
+                 export_dir: Path | None = None) -> None:
         """backoff: pauses between tries after an ambiguous failure (tests make them short).
         keys: a user keymap, key id -> keys (tui/ui/keymap.py). market_data: False runs
         without any market data (no data stream, snapshots or watchlists), as tests that
         count the trading requests need. data_backoff: the data stream's
         (shortest, longest) pause before reconnecting (tests make them short). full_redraw:
-        send the terminal everything Textual draws, not only the cells that changed."""
+        send the terminal everything Textual draws, not only the cells that changed.
+        export_dir: where `E` writes (default: exports/ in the user's data directory)."""
+        self.export_dir = export_dir
         # Before App.__init__, which asks get_driver_class() for the terminal's driver.
         self.screen_diff = None if full_redraw else ScreenDiff()
         super().__init__()
@@ -136,8 +141,8 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         await super().on_event(event)
 
     def notify(self, message: str, *, title: str = "", severity: str = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
-        text, heading = toasts.prepare(self, message, title)
+               timeout: float | None = None, markup: bool = False, lines: int = toasts.LINES) -> None:
+        text, heading = toasts.prepare(self, message, title, lines)
         super().notify(text, title=heading, severity=severity, timeout=timeout, markup=False)
 
     def notifications_changed(self) -> None:
@@ -449,6 +454,37 @@ class AlpacaApp(compat.NotificationHook, App[None]):
 
     def action_toggle_fills(self) -> None:
         self.main.query_one(OrdersPane).action_toggle_fills()
+
+    # ---- export (E) ------------------------------------------------------------------------
+
+    def export_view(self) -> tuple[str, str, list[Any]]:
+        """(kind, file name, items) for what the focused pane shows: the Orders pane's view
+        (open, closed, all, fills), else the positions."""
+        pane = self.main.query_one(OrdersPane)
+        focused = self.focused
+        if focused is not None and pane in focused.ancestors_with_self:
+            if pane.view == "fills":
+                return "fills", "fills", list(self.state.fills)
+            if pane.view in ("closed", "all"):
+                return "orders", f"orders-{pane.view}", list(self.history.orders)
+            return "orders", "orders-open", list(self.state.orders.values())
+        return "positions", "positions", list(self.state.positions)
+
+    def action_export(self) -> None:
+        kind, name, items = self.export_view()
+        now, directory = datetime.now(), self.export_dir
+
+        def write() -> None:
+            try:
+                path, count = write_export(kind, items, name, now, directory)
+            except (OSError, ValueError) as err:
+                self.call_from_thread(self.notify, f"Nothing written: {err}", title="Export failed",
+                                      severity="error")
+                return
+            self.call_from_thread(partial(self.notify, str(path), title=f"Exported {count} {name.replace('-', ' ')}",
+                                          timeout=30, lines=6))
+
+        self.run_worker(write, thread=True, group="export", name="export", exit_on_error=False)
 
     # ---- the order history (the Orders pane's closed and all views) ----------------------
 

@@ -47,6 +47,8 @@ MAIN = (
     Key("watchlist", "w", "app.watchlist", "Watchlist", "go to the watchlist (narrow screens: show it instead "
         "of positions and orders; w again goes back)", show=False, command="Watchlist"),
     Key("refresh", "r", "app.refresh", "Refresh", "refresh everything now", command="Refresh"),
+    Key("export", "E", "app.export", "Export", "write what the focused pane shows to a CSV file (positions; "
+        "orders in any view; fills), its path shown", show=False, command="Export the current view (CSV)"),
     Key("help", "question_mark", "app.help", "Help", "this help", display="?", command="Help"),
     Key("quit", "q", "app.quit", "Quit", "quit"),
     Key("rejections", "e", "app.rejections", "Rejections", "rejections seen this session", show=False,

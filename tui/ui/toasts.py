@@ -48,10 +48,11 @@ def fit(text: str, width: int, lines: int = LINES) -> str:
     return "\n".join(rows)
 
 
-def prepare(app: App, message: object, title: object) -> tuple[str, str]:
-    """(message, title) as a toast shows them: clean, plain, two lines at most."""
+def prepare(app: App, message: object, title: object, lines: int = LINES) -> tuple[str, str]:
+    """(message, title) as a toast shows them: clean, plain, two lines at most (more where
+    all of it matters: a file's path)."""
     width = max(20, min(TOAST_WIDTH, int(app.size.width * 0.6)) - CHROME)
-    return fit(clean(message), width), clean(title, one_line=True)[:width]
+    return fit(clean(message), width, lines), clean(title, one_line=True)[:width]
 
 
 def trim(app: App) -> None:
