@@ -77,7 +77,7 @@ def test_an_export_never_overwrites_and_leaves_no_partial_file(tmp_path):
     second, _ = write_export("positions", positions, "positions", now, tmp_path)  # the same second
     assert count == 1 and first.name == "positions-20261207-231502.csv"
     assert second.name == "positions-20261207-231502-1.csv"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [first.name, second.name]  # no .partial left
+    assert {p.name for p in tmp_path.iterdir()} == {first.name, second.name}  # no .partial left
     assert stat.S_IMODE(os.stat(first).st_mode) == 0o600
     [row] = exported_rows(first)
     assert row["symbol"] == "AAPL" and row["qty"] == "5"
