@@ -18,7 +18,8 @@ import platform
 import sys
 import time
 
-SUITE = ("startup", "fill_latency", "request_budget", "scale", "terminal_output", "market_data", "simulator")
+SUITE = ("startup", "fill_latency", "request_budget", "scale", "terminal_output", "market_data", "order_history",
+         "simulator")
 
 
 def machine() -> dict:
