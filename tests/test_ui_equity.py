@@ -6,6 +6,7 @@ words and the next read works; SVG snapshots at 80x24 and 120x40 (frozen clock, 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
@@ -15,7 +16,9 @@ from tui.config import Mode
 from tui.ui.format import money, signed_money, signed_pct
 from tui.ui.screens.equity import PERIODS, EquityScreen, summarize
 from tui.ui.screens.main import MainScreen
-from tui.ui.widgets.chart import BASE_MARK, ValueChart
+from textual.app import App, ComposeResult
+
+from tui.ui.widgets.chart import BASE_MARK, ValueChart, value_bars
 
 from .hostile import hostile  # noqa: F401  (the fixture)
 from .market_support import run_blocking
@@ -151,6 +154,37 @@ async def test_a_failed_read_says_so_and_the_next_read_works(make_sim, hostile):
         assert app.screen.summary is not None and not app.screen.problem
         assert "Equity · 1W · 1H" in screen_text(app)
         assert app.is_running
+
+
+# ---- the chart on its own ---------------------------------------------------------------------
+
+def test_value_bars_skip_nulls_and_what_is_not_a_number():
+    times = [datetime(2026, 11, 2, tzinfo=UTC) + timedelta(days=i) for i in range(5)]
+    bars = value_bars(times, [None, Decimal(5), Decimal("NaN"), None, Decimal(7)])
+    assert [(b.time, b.close) for b in bars] == [(times[1], Decimal(5)), (times[4], Decimal(7))]
+    assert all(b.open == b.high == b.low == b.close for b in bars)
+
+
+class ChartApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ValueChart()
+
+
+async def test_the_base_is_marked_only_within_the_range():
+    times = [datetime(2026, 11, 2, tzinfo=UTC) + timedelta(days=i) for i in range(10)]
+    bars = value_bars(times, [Decimal(100 + i * (-1) ** i) for i in range(10)])
+    app = ChartApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        chart = app.query_one(ValueChart)
+        chart.show_values(bars, Decimal(100))
+        await pilot.pause()
+        lines = ["".join(s.text for s in strip) for strip in chart.build(60, 12)]
+        marked = [line for line in lines if BASE_MARK in line]
+        assert len(marked) == 1 and chart.chart_style == "line"
+        chart.show_values(bars, Decimal(500))  # far above: no mark, and the range is the equity's
+        assert not any(BASE_MARK in "".join(s.text for s in strip) for strip in chart.build(60, 12))
+        chart.show_values(bars, None)
+        assert chart.base is None
 
 
 # ---- SVG snapshots -------------------------------------------------------------------------
