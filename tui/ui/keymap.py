@@ -162,9 +162,10 @@ EQUITY = (
 SECTIONS = (
     ("Anywhere", APP), ("Main screen", MAIN), ("Positions", POSITIONS), ("Watchlist", WATCHLIST),
     ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES), ("Symbol detail", DETAIL),
-    ("Order detail", ORDER_DETAIL), ("Equity chart", EQUITY), ("Find a symbol", LOOKUP),
+    ("Order detail", ORDER_DETAIL), ("Find a symbol", LOOKUP),
     ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL), ("Prompts", PROMPT),
 )
+SECTIONS += (("Equity chart", EQUITY),)  # added on its own line: other sections are being added above
 # Textual's own keys (no id of ours), listed in the help for completeness.
 BUILT_IN = (
     ("Tab / Shift+Tab", "next / previous pane"),
