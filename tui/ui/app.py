@@ -543,6 +543,18 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.market.stop()
         self.exit()
 
+    # ---- the equity chart (screens/equity.py) ---------------------------------------------
+
+    def action_equity(self) -> None:
+        from .screens.equity import AppEquityDesk, EquityScreen
+
+        if not isinstance(self.screen, EquityScreen):
+            self.push_screen(EquityScreen(AppEquityDesk(self)))
+
+    def on_equity_answer(self, message: Any) -> None:
+        if not compat.shutting_down(self):
+            message.reply(message.history, message.problem)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette: Textual's commands, then every key marked for it in the keymap."""
         yield from super().get_system_commands(screen)

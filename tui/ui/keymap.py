@@ -60,6 +60,8 @@ MAIN = (
         priority=False),
     Key("focus_orders", "3", "app.focus_pane('orders')", "Orders", "go to Orders", show=False, priority=False),
     Key("focus_clock", "4", "app.focus_pane('clock')", "Clock", "go to Clock", show=False, priority=False),
+    Key("equity", "p", "app.equity", "Equity", "the account's equity chart (portfolio history)", show=False,
+        command="Equity chart"),
 )
 POSITIONS = (
     Key("close_position", "x", "app.close_position", "Close", "close the selected position (all or part)",
@@ -149,12 +151,23 @@ CONFIRM = (
 CLOSE_ALL = (
     Key("close_all_orders", "o", "toggle_orders", "Also cancel orders", "close all: also cancel open orders first"),
 )
+EQUITY = (
+    Key("account_equity", "enter", "app.equity", "Equity", "Account pane: the equity chart", show=False,
+        priority=False, display="Enter"),
+    Key("equity_back", "escape", "back", "Back", "back to the main screen", display="Esc"),
+    Key("equity_1d", "1", "period('1D')", "1D", "equity: today (5-minute points)", show=False),
+    Key("equity_1w", "2", "period('1W')", "1W", "equity: a week (hourly points)", show=False),
+    Key("equity_1m", "3", "period('1M')", "1M", "equity: a month (daily points)", show=False),
+    Key("equity_3m", "4", "period('3M')", "3M", "equity: three months (daily points)", show=False),
+    Key("equity_1a", "5", "period('1A')", "1A", "equity: a year (daily points)", show=False),
+)
 SECTIONS = (
     ("Anywhere", APP), ("Main screen", MAIN), ("Positions", POSITIONS), ("Watchlist", WATCHLIST),
     ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES), ("Symbol detail", DETAIL),
     ("Order detail", ORDER_DETAIL), ("Find a symbol", LOOKUP),
     ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL), ("Prompts", PROMPT),
 )
+SECTIONS += (("Equity chart", EQUITY),)  # added on its own line: other sections are being added above
 # Textual's own keys (no id of ours), listed in the help for completeness.
 BUILT_IN = (
     ("Tab / Shift+Tab", "next / previous pane"),

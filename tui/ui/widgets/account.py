@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from .. import keymap
 from ..format import DOWN, dec, money, signed_money, signed_pct, tone
 from .table import TONE_STYLES
 
@@ -113,6 +114,7 @@ class AccountView:
 
 class AccountPane(Static, can_focus=True):
     BORDER_TITLE = "Account"
+    BINDINGS = keymap.bindings(k for k in keymap.EQUITY if k.id == "account_equity")  # Enter: the equity chart
 
     def __init__(self, **kwargs) -> None:
         super().__init__("loading…", **kwargs)

@@ -407,3 +407,46 @@ def _runs(chars: list[str], tones: list[str]) -> list[tuple[str, str]]:
             runs.append(("".join(chars[start:i]), tones[start]))
             start = i
     return runs
+
+
+# ---- a series of values (an account's equity) -------------------------------------------------
+
+BASE_MARK = "┄"
+
+
+def value_bars(times: Sequence[datetime], values: Sequence[Decimal | None], name: str = "") -> list[Bar]:
+    """Points of a series as flat bars (open = high = low = close) for a line chart; None
+    points (not known then) are skipped, never drawn as zero."""
+    return [Bar(symbol=name, time=at, open=value, high=value, low=value, close=value, volume=Decimal(0))
+            for at, value in zip(times, values) if value is not None and value.is_finite()]
+
+
+class ValueChart(PriceChart):
+    """A PriceChart of one series drawn as a line, with a reference value (a base) marked
+    across the plot as a dotted line when it falls within the chart's range."""
+
+    def __init__(self, *, name: str | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._base: Decimal | None = None
+
+    @property
+    def base(self) -> Decimal | None:
+        return self._base
+
+    def show_values(self, bars: Sequence[Bar], base: Decimal | None = None, label: str = "") -> None:
+        self._base = base if base is not None and base.is_finite() else None
+        self.show(bars, style="line", label=label)
+
+    def _draw_line(self, bars: Sequence[Bar], grid: list[list[str]], tones: list[list[str]],
+                   top: float, bottom: float, tone: str):
+        index_at = super()._draw_line(bars, grid, tones, top, bottom, tone)
+        base = self._base
+        rows = len(grid)
+        if base is not None and bottom <= float(base) <= top and rows:
+            row = min(rows - 1, max(0, int((top - float(base)) / (top - bottom) * rows)))
+            for col, cell in enumerate(grid[row]):
+                if cell == " ":
+                    grid[row][col] = BASE_MARK
+                    tones[row][col] = "axis"
+        return index_at
