@@ -28,12 +28,13 @@ def test_the_apps_bindings_are_the_keymaps():
     from tui.ui.screens.lookup import LookupScreen
     from tui.ui.screens.prompt import PromptScreen
     from tui.ui.screens.order_detail import OrderDetailScreen
+    from tui.ui.screens.history import HistoryScreen
 
     from tui.ui.app import AlpacaApp
 
     bound = {b.id for cls in (AlpacaApp, MainScreen, PositionsTable, OrdersTable, OrdersPane, LiveTable, TicketScreen,
                               ReviewScreen, ConfirmScreen, CloseAllScreen, WatchlistTable, DetailScreen, LookupScreen,
-                              PromptScreen, OrderDetailScreen) for b in cls.BINDINGS}
+                              PromptScreen, OrderDetailScreen, HistoryScreen) for b in cls.BINDINGS}
     assert bound == set(keymap.ALL)
 
 

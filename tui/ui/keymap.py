@@ -58,6 +58,8 @@ MAIN = (
         priority=False),
     Key("focus_orders", "3", "app.focus_pane('orders')", "Orders", "go to Orders", show=False, priority=False),
     Key("focus_clock", "4", "app.focus_pane('clock')", "Clock", "go to Clock", show=False, priority=False),
+    Key("history", "h", "app.history", "History", "account history: every activity, and realized P&L (FIFO)",
+        show=False, command="Account history and realized P&L"),
 )
 POSITIONS = (
     Key("close_position", "x", "app.close_position", "Close", "close the selected position (all or part)",
@@ -144,13 +146,20 @@ CONFIRM = (
     Key("confirm_no", "n", "cancel_key", "No", "go back, nothing done"),
     Key("confirm_escape", "escape", "cancel", "Cancel", "go back, nothing done", display="Esc"),
 )
+HISTORY = (
+    Key("history_back", "escape", "back", "Back", "back to the main screen", display="Esc"),
+    Key("history_filter", "F", "filter", "Filter", "activities: by types, symbols and dates "
+        "(DIV FEE AAPL 2026-11-01..2026-11-30); realized P&L: the dates"),
+    Key("history_pnl", "p", "toggle_pnl", "Realized P&L", "activities, or realized P&L (FIFO lots, per close)"),
+    Key("history_reload", "r", "reload", "Reload", "read the activities (or the fills) again"),
+)
 CLOSE_ALL = (
     Key("close_all_orders", "o", "toggle_orders", "Also cancel orders", "close all: also cancel open orders first"),
 )
 SECTIONS = (
     ("Anywhere", APP), ("Main screen", MAIN), ("Positions", POSITIONS), ("Watchlist", WATCHLIST),
     ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES), ("Symbol detail", DETAIL),
-    ("Order detail", ORDER_DETAIL), ("Find a symbol", LOOKUP),
+    ("Order detail", ORDER_DETAIL), ("History", HISTORY), ("Find a symbol", LOOKUP),
     ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL), ("Prompts", PROMPT),
 )
 # Textual's own keys (no id of ours), listed in the help for completeness.
