@@ -202,3 +202,47 @@ async def test_closes_of_lots_from_before_the_read_are_unmatched(make_sim):
         text = screen_text(app)
         assert "unmatched" in text and f"1 {symbol} closed from lots opened before" in text, text
         assert screen.realized.closes[-1].unmatched == 1 and screen.realized.closes[-1].realized == 0
+
+
+# ---- snapshots: the sample's past on a frozen clock, static prices ----------------------------
+
+async def history_shown(pilot) -> None:
+    from .test_snapshots import main_screen
+
+    app = pilot.app
+    await main_screen(pilot)
+    await pilot.press("h")
+    await until(pilot, lambda: isinstance(app.screen, HistoryScreen), what="the history screen")
+    screen = app.screen
+    await until(pilot, lambda: screen.shown and not screen.loading, timeout=10, what="the first page")
+    await pilot.pause()
+
+
+async def realized_shown(pilot) -> None:
+    await history_shown(pilot)
+    app = pilot.app
+    screen = app.screen
+    await pilot.press("p", "F")
+    await until(pilot, lambda: isinstance(app.screen, PromptScreen), what="the range dialog")
+    await pilot.press(*"2026-08-01..", "enter")  # the KO round trip
+    await until(pilot, lambda: app.screen is screen and screen.realized is not None and not screen.pnl_loading
+                and screen.pnl_range[0] == date(2026, 8, 1), timeout=10, what="the fills since August")
+    await pilot.pause()
+
+
+def test_history_80x24(make_sim, snap_compare):
+    from .test_snapshots import demo_app
+
+    assert snap_compare(demo_app(make_sim), terminal_size=(80, 24), run_before=history_shown)
+
+
+def test_history_120x40(make_sim, snap_compare):
+    from .test_snapshots import demo_app
+
+    assert snap_compare(demo_app(make_sim), terminal_size=(120, 40), run_before=history_shown)
+
+
+def test_realized_80x24(make_sim, snap_compare):
+    from .test_snapshots import demo_app
+
+    assert snap_compare(demo_app(make_sim), terminal_size=(80, 24), run_before=realized_shown)
