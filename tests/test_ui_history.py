@@ -246,3 +246,27 @@ def test_realized_80x24(make_sim, snap_compare):
     from .test_snapshots import demo_app
 
     assert snap_compare(demo_app(make_sim), terminal_size=(80, 24), run_before=realized_shown)
+
+
+async def test_a_failing_server_is_said_and_r_reads_again(make_sim):
+    sim = make_sim(portfolio="sample")
+    app = make_app(sim, stream=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot, stream=False)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Account history and realized P&L" in titles
+        sim.set_faults(fail_rate=1.0)
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        screen = app.screen
+        await until(pilot, lambda: "cannot read" in screen_text(app), timeout=30, what="the failure said")
+        assert not screen.shown and not screen.more
+        await pilot.press("p")
+        await until(pilot, lambda: "cannot read the fills" in screen_text(app), timeout=30, what="the fills' failure")
+        sim.set_faults(fail_rate=0.0)
+        await pilot.press("r")
+        await until(pilot, lambda: screen.realized is not None and not screen.pnl_loading, timeout=10)
+        assert "FIFO lots" in screen_text(app) and "cannot read" not in screen_text(app)
+        await pilot.press("p", "r")
+        await until(pilot, lambda: screen.shown and not screen.more, timeout=10, what="the activities again")
+        assert "cannot read" not in screen_text(app)

@@ -51,12 +51,14 @@ class AppHistoryDesk:
 
             try:
                 with app.requests.urgent():
-                    read = [fill_of(a) for a in ActivityPages(app.broker, types=["FILL"], after=after,
-                                                               direction="asc")]
+                    pages = ActivityPages(app.broker, types=["FILL"], after=after, direction="asc")
+                    read = [fill_of(a) for a in pages]
             except Exception as err:
                 screen.post_message(FillsRead(generation, None, str(describe(err).message)))
                 return
-            screen.post_message(FillsRead(generation, [f for f in read if f is not None], None))
+            note = "the server kept sending pages: stopped reading (the newest fills may be missing)" \
+                if pages.truncated else None
+            screen.post_message(FillsRead(generation, [f for f in read if f is not None], note))
 
         app.run_worker(run, thread=True, group="history-fills", name="read fills", exit_on_error=False)
 

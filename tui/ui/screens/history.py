@@ -345,6 +345,7 @@ class HistoryScreen(Screen[None]):
         self.realized: Realized | None = None
         self.pnl_fills = 0
         self.pnl_problem: str | None = None
+        self.pnl_note: str | None = None  # read, but not all of it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history-body"):
@@ -440,7 +441,7 @@ class HistoryScreen(Screen[None]):
             self.pnl_problem = message.problem or "no answer"
         else:
             fills = list(message.fills)
-            self.pnl_fills = len(fills)
+            self.pnl_fills, self.pnl_note = len(fills), message.problem
             self.realized = realize(fills, lots_before(self.desk.positions(), fills))
         self._show_pnl()
 
@@ -458,7 +459,10 @@ class HistoryScreen(Screen[None]):
             if self.realized is None:
                 return
         else:
-            summary.update(realized_summary(self.realized, start, end, self.desk.today(), self.pnl_fills))
+            said = realized_summary(self.realized, start, end, self.desk.today(), self.pnl_fills)
+            if self.pnl_note:
+                said.append(f" · {self.pnl_note}", style=TONE_STYLES["warn"])
+            summary.update(said)
         closes = [c for c in self.realized.closes if start <= c.day <= end]
         table.sync(close_rows(closes[::-1]))
 
