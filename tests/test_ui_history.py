@@ -175,7 +175,8 @@ async def test_p_shows_realized_pnl_fifo_with_totals(make_sim):
         assert "same day" in text and "Every close matched" in text
         table = screen.query_one("#pnl-table", LiveTable)
         row = [str(c) for c in table.get_row_at(0)]
-        first = min((a for a in rest_activities(sim, "/FILL") if a["side"] == "buy"), key=lambda a: a["transaction_time"])
+        buys = [a for a in rest_activities(sim, "/FILL") if a["side"] == "buy"]
+        first = min(buys, key=lambda a: a["transaction_time"])
         assert row[3] == "2" and Decimal(row[4].replace(",", "")) == Decimal(first["price"])
         await pilot.press("p")
         assert screen.query_one("#history-table").display

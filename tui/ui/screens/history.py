@@ -31,7 +31,7 @@ from ...terms import NEW_YORK
 from ...text import clean, is_symbol
 from .. import keymap
 from ..format import DASH, money, price, quantity, signed_money, tone
-from ..widgets.table import LiveTable, Row, TONE_STYLES
+from ..widgets.table import LiveTable, Row, TONE_STYLES, hidden_note
 
 MORE_WITHIN = 40  # rows from the end: the next page is asked for when the cursor gets this close
 MAX_FILTER_WORDS = 20
@@ -338,6 +338,7 @@ class HistoryScreen(Screen[None]):
         self.token: str | None = None
         self.tokens: set[str] = set()
         self.generation = 0
+        self.hidden: tuple[str, ...] = ()  # the activity columns too wide to show
         today = desk.today()
         self.pnl_range = (today - timedelta(days=DEFAULT_DAYS), today)
         self.pnl_generation = 0
@@ -404,6 +405,11 @@ class HistoryScreen(Screen[None]):
         if event.data_table is self.table:
             self._near_end()
 
+    def on_live_table_columns_hidden(self, event: LiveTable.ColumnsHidden) -> None:
+        if event.table is self.table:
+            self.hidden = event.labels
+            self._retitle()
+
     def _near_end(self) -> None:
         table = self.table
         if table.row_count - table.cursor_row <= MORE_WITHIN:
@@ -418,10 +424,11 @@ class HistoryScreen(Screen[None]):
             bits.append("loading…")
         if self.problem:
             bits.append(f"cannot read: {self.problem}")
+        if self.hidden:
+            bits.append(hidden_note(self.hidden))
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append("Account activities", style="bold")
         out.append(" · " + " · ".join(bits), style="")
-        out.append("   F filter · p realized P&L", style="dim")
         self.query_one("#history-title", Static).update(out)
 
     # ---- realized P&L ----
