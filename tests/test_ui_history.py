@@ -135,6 +135,15 @@ async def test_F_filters_by_type_and_symbol_and_refuses_junk(make_sim):
         await until(pilot, lambda: app.screen is screen and not screen.loading and not screen.more, timeout=10)
         assert [str(k.value) for k in table.rows] == [a["id"] for a in aapl_div]
         assert "filter: DIV · AAPL" in screen_text(app)
+        # A type and one New York date: that day's interest only.
+        interest = rest_activities(sim, "/INT")
+        day = interest[len(interest) // 2]["date"][:10]
+        await pilot.press("F")
+        await until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.press(*f"INT {day}", "enter")
+        await until(pilot, lambda: app.screen is screen and not screen.loading and not screen.more, timeout=10)
+        assert [str(k.value) for k in table.rows] == [a["id"] for a in interest if a["date"][:10] == day]
+        assert f"filter: INT · {day}..{day}" in screen_text(app) and "1 activity" in screen_text(app)
 
 
 def filled(sim, qty: int, side: str) -> None:
