@@ -280,3 +280,18 @@ async def test_a_failing_server_is_said_and_r_reads_again(make_sim):
         await pilot.press("p", "r")
         await until(pilot, lambda: screen.shown and not screen.more, timeout=10, what="the activities again")
         assert "cannot read" not in screen_text(app)
+
+
+def test_server_text_is_plain_and_unknown_types_are_kept():
+    from tui.broker.activities import parse_activity
+    from tui.ui.screens.history import activity_cells, fill_of
+
+    odd = parse_activity({"id": "x", "activity_type": "NEWKIND", "date": "2026-11-02", "net_amount": "-1.5",
+                          "description": "\x1b]52;c;AAAA\x07[red]pay[/red]\nnow", "symbol": "AAPL\x1b[2J"})
+    cells = [text for text, _ in activity_cells(odd)]
+    assert cells[1] == "newkind" and cells[2] == "NEWKIND" and cells[7] == "-1.50"
+    assert all("\x1b" not in text and "\n" not in text for text in cells)
+    assert cells[8] == "[red]pay[/red] now"  # shown as sent, never read as markup (LiveTable cells are plain)
+    fill = parse_activity({"id": "f", "activity_type": "FILL", "transaction_time": "2026-11-02T15:00:00Z",
+                           "symbol": "AAPL", "side": "buy", "qty": "2", "price": None})
+    assert fill_of(fill) is None and fill_of(odd) is None
