@@ -26,7 +26,7 @@ from textual.widgets import Footer, Static
 
 from ...broker.activities import ACTIVITY_TYPES, NonTradeActivity, TradeActivity
 from ...broker.activity import FILL_SIDES, FillRow
-from ...state.realized import Close, Realized, Totals, lots_before, realize
+from ...state.realized import Close, Realized, Totals, lots_before, realize, week_start
 from ...terms import NEW_YORK
 from ...text import clean, is_symbol
 from .. import keymap
@@ -256,11 +256,18 @@ def _total(label: str, totals: Totals) -> Text:
     return out
 
 
+def read_from(start: date, today: date) -> date:
+    """Where the realized view reads fills from: the range's start, or this week's Monday
+    if that is earlier (the week's total needs its fills)."""
+    return min(start, week_start(today))
+
+
 def realized_summary(realized: Realized, start: date, end: date, today: date, fills: int) -> Text:
     """The realized view's head: what was read and how, the totals, what is unmatched."""
+    read = read_from(start, today)
     out = Text()
     out.append("Realized P&L", style="bold")
-    out.append(f" · FIFO lots · {fills} fill{'s' if fills != 1 else ''} read since {start.isoformat()}\n",
+    out.append(f" · FIFO lots · {fills} fill{'s' if fills != 1 else ''} read since {read.isoformat()}\n",
                style="dim")
     out.append_text(_total("Today", realized.today(today)))
     out.append("\n")
@@ -271,7 +278,7 @@ def realized_summary(realized: Realized, start: date, end: date, today: date, fi
     unmatched = realized.between(start, end).unmatched
     if unmatched:
         said = ", ".join(f"{quantity(qty)} {_symbol(symbol)}" for symbol, qty in sorted(unmatched.items()))
-        out.append(f"Unmatched: {said} closed from lots opened before {start.isoformat()}: cost unknown, "
+        out.append(f"Unmatched: {said} closed from lots opened before {read.isoformat()}: cost unknown, "
                    "left out", style=TONE_STYLES["warn"])
     else:
         out.append("Every close matched a lot opened since the start", style="dim")
@@ -436,7 +443,7 @@ class HistoryScreen(Screen[None]):
     def read_fills(self) -> None:
         self.pnl_generation += 1
         self.pnl_loading, self.pnl_problem = True, None
-        self.desk.fills(self.pnl_range[0], self.pnl_generation, self)
+        self.desk.fills(read_from(self.pnl_range[0], self.desk.today()), self.pnl_generation, self)
         self._show_pnl()
 
     def on_fills_read(self, message: FillsRead) -> None:
@@ -461,7 +468,7 @@ class HistoryScreen(Screen[None]):
                                 style=TONE_STYLES["warn"]))
             return
         if self.realized is None or self.pnl_loading:
-            summary.update(Text(f"Realized P&L · FIFO lots · reading the fills since {start.isoformat()}…",
+            summary.update(Text(f"Realized P&L · FIFO lots · reading the fills since {read_from(start, self.desk.today()).isoformat()}…",
                                 style="dim"))
             if self.realized is None:
                 return
