@@ -30,12 +30,13 @@ def test_the_apps_bindings_are_the_keymaps():
     from tui.ui.screens.order_detail import OrderDetailScreen
     from tui.ui.screens.equity import EquityScreen
     from tui.ui.widgets.account import AccountPane
+    from tui.ui.screens.history import HistoryScreen
 
     from tui.ui.app import AlpacaApp
 
     bound = {b.id for cls in (AlpacaApp, MainScreen, PositionsTable, OrdersTable, OrdersPane, LiveTable, TicketScreen,
                               ReviewScreen, ConfirmScreen, CloseAllScreen, WatchlistTable, DetailScreen, LookupScreen,
-                              PromptScreen, OrderDetailScreen, EquityScreen, AccountPane) for b in cls.BINDINGS}
+                              PromptScreen, OrderDetailScreen, EquityScreen, AccountPane, HistoryScreen) for b in cls.BINDINGS}
     assert bound == set(keymap.ALL)
 
 

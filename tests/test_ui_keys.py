@@ -90,7 +90,7 @@ async def test_r_says_refreshing_in_the_status_bar_until_every_answer_is_in(make
 async def test_question_mark_lists_every_key_with_its_id(make_sim):
     sim = make_sim()
     app = make_app(sim, stream=False)
-    async with app.run_test(size=(110, 130)) as pilot:
+    async with app.run_test(size=(110, 160)) as pilot:
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, InfoScreen))
         text = screen_text(app)

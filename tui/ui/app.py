@@ -537,6 +537,15 @@ class AlpacaApp(compat.NotificationHook, App[None]):
                                       "symbols and/or dates: AAPL MSFT 2026-11-01..2026-11-30 (empty: all)",
                                       check, max_length=200), chosen)
 
+    # ---- the account's history and realized P&L (screens/history.py) --------------------
+
+    def action_history(self) -> None:
+        from .history_desk import AppHistoryDesk
+        from .screens.history import HistoryScreen
+
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen(AppHistoryDesk(self)))
+
     async def action_quit(self) -> None:
         if self.stream is not None:
             self.stream.stop()  # returns at once; the stream thread is a daemon

@@ -62,6 +62,8 @@ MAIN = (
     Key("focus_clock", "4", "app.focus_pane('clock')", "Clock", "go to Clock", show=False, priority=False),
     Key("equity", "p", "app.equity", "Equity", "the account's equity chart (portfolio history)", show=False,
         command="Equity chart"),
+    Key("history", "h", "app.history", "History", "account history: every activity, and realized P&L (FIFO)",
+        show=False, command="Account history and realized P&L"),
 )
 POSITIONS = (
     Key("close_position", "x", "app.close_position", "Close", "close the selected position (all or part)",
@@ -148,6 +150,13 @@ CONFIRM = (
     Key("confirm_no", "n", "cancel_key", "No", "go back, nothing done"),
     Key("confirm_escape", "escape", "cancel", "Cancel", "go back, nothing done", display="Esc"),
 )
+HISTORY = (
+    Key("history_back", "escape", "back", "Back", "back to the main screen", display="Esc"),
+    Key("history_filter", "F", "filter", "Filter", "activities: by types, symbols and dates "
+        "(DIV FEE AAPL 2026-11-01..2026-11-30); realized P&L: the dates"),
+    Key("history_pnl", "p", "toggle_pnl", "Realized P&L", "activities, or realized P&L (FIFO lots, per close)"),
+    Key("history_reload", "r", "reload", "Reload", "read the activities (or the fills) again"),
+)
 CLOSE_ALL = (
     Key("close_all_orders", "o", "toggle_orders", "Also cancel orders", "close all: also cancel open orders first"),
 )
@@ -164,10 +173,9 @@ EQUITY = (
 SECTIONS = (
     ("Anywhere", APP), ("Main screen", MAIN), ("Positions", POSITIONS), ("Watchlist", WATCHLIST),
     ("Orders", ORDERS_TABLE + ORDERS_PANE), ("Tables", TABLES), ("Symbol detail", DETAIL),
-    ("Order detail", ORDER_DETAIL), ("Find a symbol", LOOKUP),
+    ("Order detail", ORDER_DETAIL), ("History", HISTORY), ("Equity chart", EQUITY), ("Find a symbol", LOOKUP),
     ("Order ticket", TICKET), ("Review", REVIEW), ("Confirmations", CONFIRM + CLOSE_ALL), ("Prompts", PROMPT),
 )
-SECTIONS += (("Equity chart", EQUITY),)  # added on its own line: other sections are being added above
 # Textual's own keys (no id of ours), listed in the help for completeness.
 BUILT_IN = (
     ("Tab / Shift+Tab", "next / previous pane"),
