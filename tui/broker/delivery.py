@@ -239,7 +239,7 @@ class Dispatcher:
             if found is None:
                 return delivery  # the server could not say in time
             if found is not NOT_FOUND:
-                delivery.notes.append("the replacement was found on the server by its client_order_id")
+                delivery.notes.append("found on the server by its client_order_id")
                 return delivery.ends("done", found)
             if not ambiguous:
                 return delivery.ends("refused", problem=problem)  # a definite answer, and nothing took effect
