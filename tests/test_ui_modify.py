@@ -226,3 +226,23 @@ async def test_a_burst_of_m_keys_enter_y_equals_slow_typing(make_sim):
     keys = ["m", "1", "6", "tab", "2", "8", "2", "enter", "y"]
     assert await limit_after(make_sim, keys, slow=False) == await limit_after(make_sim, keys, slow=True) \
         == (Decimal("282"), Decimal("16"))
+
+
+async def test_m_on_a_closed_order_in_the_history_is_refused_in_plain_words(make_sim):
+    from tui.ui.widgets.orders import HistoryTable, OrdersPane
+
+    sim, app = detail_app(make_sim)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        pane = app.main.query_one(OrdersPane)
+        await pilot.press("3", "f")
+        table = pane.query_one(HistoryTable)
+        await until(pilot, lambda: pane.history_by_row and table.has_focus, timeout=10, what="the closed orders")
+        await pilot.pause()
+        closed = pane.selected_order
+        status = str(getattr(closed.status, "value", closed.status))
+        await pilot.press("m")
+        await until(pilot, lambda: any("only open orders can be modified" in m for m in said(app)),
+                    what="the refusal")
+        assert any(f"This order is {status.replace('_', ' ')}" in m for m in said(app)), said(app)
+        assert not isinstance(app.screen, ModifyScreen)
