@@ -527,6 +527,24 @@ class Broker:
     def cancel(self, order_id: str) -> None:
         self.trading.cancel_order_by_id(order_id)
 
+    def replace(self, order_id: str, changes: dict[str, Any], client_order_id: str) -> Order:
+        """PATCH /v2/orders/{id}: a new order (new id, `client_order_id`) in the old one's
+        place; the old one ends `replaced`. `changes`: qty, limit_price, stop_price, trail,
+        time_in_force — only those that change. Sent once (retries are off): Dispatcher.replace
+        decides what may go again."""
+        from alpaca.trading.enums import TimeInForce
+        from alpaca.trading.requests import ReplaceOrderRequest
+
+        fields: dict[str, Any] = {"client_order_id": client_order_id}
+        for name in ("limit_price", "stop_price", "trail"):
+            if changes.get(name) is not None:
+                fields[name] = float(changes[name])
+        if changes.get("qty") is not None:
+            fields["qty"] = int(changes["qty"])
+        if changes.get("time_in_force") is not None:
+            fields["time_in_force"] = TimeInForce(changes["time_in_force"])
+        return self.trading.replace_order_by_id(order_id, ReplaceOrderRequest(**fields))
+
     def cancel_all(self) -> list[Any]:
         return list(self.trading.cancel_orders() or [])
 

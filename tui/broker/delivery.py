@@ -27,6 +27,8 @@ from .journal import Journal
 
 DEADLINE = 45.0  # seconds to get a definite answer before calling the outcome unknown
 MAX_SENDS = 8  # an order re-sent (same client_order_id) at most this often
+REPLACE_SENDS = 2  # a replace is sent again (same client_order_id) at most once
+REPLACEABLE = frozenset({"new", "partially_filled", "accepted", "pending_new", "held"})  # Alpaca replaces these
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 3.0)  # seconds between tries after an ambiguous failure; the last repeats
 CANCELED = frozenset({"canceled", "pending_cancel"})
 CLOSED_FOR_GOOD = frozenset({"filled", "expired", "rejected", "replaced", "done_for_day"})
@@ -107,7 +109,7 @@ class Dispatcher:
     # ---- the one loop every action's sending goes through --------------------------------
 
     def _deliver(self, send: Callable[[], Any], weigh: Weigh, *, again: str | None = None,
-                 resends: bool = True, rate_limit_waits: bool = True) -> Delivery:
+                 resends: bool = True, rate_limit_waits: bool = True, max_sends: int = MAX_SENDS) -> Delivery:
         """Send until the action is done, `weigh` settles it, or tries or time run out.
 
         After a failure, `weigh(problem, delivery, give_up)` returns the outcome, or None to
@@ -132,7 +134,7 @@ class Dispatcher:
                 return outcome
             if not resends:
                 return delivery  # never sent twice: what weigh left open stays unknown
-            if delivery.sends >= MAX_SENDS or self._clock() >= give_up:
+            if delivery.sends >= max_sends or self._clock() >= give_up:
                 return delivery
             if again:
                 delivery.notes.append(again)
@@ -200,6 +202,74 @@ class Dispatcher:
             return None  # still open: a cancel is safe to repeat
 
         return self._deliver(lambda: self.broker.cancel(order_id), weigh)
+
+    # ---- one replace (modify) ----------------------------------------------------------
+
+    def replace(self, order_id: str, changes: dict[str, Any], client_order_id: str,
+                what: dict[str, Any]) -> Delivery:
+        """Replace `order_id` with `changes` (Broker.replace). The replacement's
+        client_order_id is chosen by the caller before the first send and journaled with the
+        intent; done → the new order."""
+        intent = self._intent("replace", {**what, "order_id": order_id,
+                                          "changes": {k: str(v) for k, v in changes.items()}}, client_order_id)
+        with self._urgent():
+            delivery = self._send_replace(order_id, changes, client_order_id)
+        new = delivery.result
+        self._outcome(intent, delivery, order_id=getattr(new, "id", None), replaces=order_id,
+                      status=getattr(new, "status", None))
+        return delivery
+
+    def _send_replace(self, order_id: str, changes: dict[str, Any], client_order_id: str) -> Delivery:
+        """After an ambiguous failure the replacement is looked up by its client_order_id:
+        found, it took effect. Not found, the old order is read: still open and not replaced,
+        the same request (same client_order_id) may go once more — the server refuses a
+        second copy (the id is taken, or the old order is no longer open), so there are never
+        two live replacements. A refusal after such a failure is checked the same way."""
+        unsure = [False]  # an earlier send failed ambiguously: a later refusal may be our own echo
+
+        def weigh(problem: Problem, delivery: Delivery, give_up: float) -> Delivery | None:
+            if problem.status == 429:
+                return delivery
+            ambiguous = is_ambiguous(problem)
+            if not ambiguous and not unsure[0] and not is_duplicate_id(problem):
+                return delivery.ends("refused", problem=problem)
+            unsure[0] = unsure[0] or ambiguous
+            delivery.notes.append(f"send {delivery.sends}: {problem}")
+            found = self._find(lambda: self.broker.order_by_client_id(client_order_id), give_up, delivery)
+            if found is None:
+                return delivery  # the server could not say in time
+            if found is not NOT_FOUND:
+                delivery.notes.append("found on the server by its client_order_id")
+                return delivery.ends("done", found)
+            if not ambiguous:
+                return delivery.ends("refused", problem=problem)  # a definite answer, and nothing took effect
+            old = self._find(lambda: self.broker.order(order_id), give_up, delivery)
+            if old is None:
+                return delivery
+            if old is NOT_FOUND:
+                return delivery.ends("refused", problem=Problem("the order is gone: nothing replaced",
+                                                                problem.status, problem.code))
+            status = _status(old)
+            replaced_by = getattr(old, "replaced_by", None)
+            if status == "replaced" or replaced_by:
+                newer = self._find(lambda: self.broker.order(str(replaced_by)), give_up, delivery) \
+                    if replaced_by else NOT_FOUND
+                if newer is None:
+                    return delivery
+                if newer is not NOT_FOUND and getattr(newer, "client_order_id", None) == client_order_id:
+                    delivery.notes.append("the replacement was found on the server as the order's replaced_by")
+                    return delivery.ends("done", newer)
+                return delivery.ends("refused", old, problem=Problem(
+                    f"the order was replaced by another order ({replaced_by or 'unknown'}): not sent again",
+                    problem.status, problem.code))
+            if status not in REPLACEABLE:
+                return delivery.ends("refused", old, problem=Problem(
+                    f"the order is {status}: nothing replaced", problem.status, problem.code))
+            return None  # still open, not replaced, no replacement: the same client_order_id may go again
+
+        return self._deliver(lambda: self.broker.replace(order_id, changes, client_order_id), weigh,
+                             again="not replaced on the server: sent again with the same client_order_id",
+                             max_sends=REPLACE_SENDS)
 
     # ---- one close ---------------------------------------------------------------------
 
@@ -301,6 +371,13 @@ class Dispatcher:
             if found is NOT_FOUND:
                 return "the order was never placed"
             return f"the order was placed: {found.id} is {_status(found)}"
+        if action == "replace" and intent.get("client_order_id"):
+            found = self._find(lambda: self.broker.order_by_client_id(intent["client_order_id"]), give_up, scratch)
+            if found is None:
+                return None
+            if found is NOT_FOUND:
+                return "the order was not replaced"
+            return f"the order was replaced: {found.id} is {_status(found)}"
         if action == "cancel" and what.get("order_id"):
             found = self._find(lambda: self.broker.order(what["order_id"]), give_up, scratch)
             if found is None:

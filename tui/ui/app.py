@@ -368,6 +368,9 @@ class AlpacaApp(compat.NotificationHook, App[None]):
     def action_cancel_all(self) -> None:
         self.flow.cancel_all()
 
+    def action_modify_order(self) -> None:
+        self.flow.modify_order()
+
     def action_order_detail(self, order_id: str = "") -> None:
         """An order's (or a leg's) detail: Enter on its row in the Orders pane."""
         pane = self.main.query_one(OrdersPane)

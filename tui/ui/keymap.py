@@ -111,6 +111,8 @@ PROMPT = (
 )
 ORDERS_TABLE = (
     Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", command="Cancel order"),
+    Key("modify_order", "m", "app.modify_order", "Modify", "modify the selected open order: qty, prices, time in "
+        "force (a bracket leg: its price)", command="Modify order"),
     Key("order_detail", "enter", "select_cursor", "Detail", "the selected order: its fields, legs and timeline",
         show=False, priority=False, display="Enter"),
 )
@@ -120,6 +122,7 @@ ORDER_DETAIL = (
     Key("copy_client_id", "Y", "copy_client_id", "Copy client id",
         "copy the client_order_id to the clipboard"),
     Key("order_cancel", "c", "cancel_order", "Cancel order", "cancel this order (asks first), if it is open"),
+    Key("order_modify", "m", "modify_order", "Modify", "modify this order (the ticket, then a review), if it is open"),
 )
 ORDERS_PANE = (
     Key("toggle_fills", "f", "toggle_fills", "View", "orders pane: open orders, then closed, all, recent fills",

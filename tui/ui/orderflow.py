@@ -203,6 +203,46 @@ class OrderFlow:
 
         self.app.push_screen(screen, done)
 
+    # ---- modify (replace) an open order, through the ticket and its review ----
+
+    def modify_order(self, order: Any = None) -> None:
+        """`m`: the ticket filled in from `order` (the order detail's), else the selected
+        order in the Orders pane; `y` on its review sends the replace."""
+        from ..broker.order_modify import refusal
+        from .screens.modify import ModifyScreen
+        from .screens.order_detail import parent_of
+
+        if order is None:
+            order = self.app.main.query_one(OrdersPane).selected_order
+        if order is None:
+            self.app.notify("Select an open order first (3 goes to Orders).", severity="warning")
+            return
+        order_id = str(order.id)
+        parent = parent_of(self.state.orders.values(), order_id)
+        current = self.state.orders.get(order_id) if parent is None else next(
+            (leg for leg in self.state.orders[parent].legs or [] if str(leg.id) == order_id), None)
+        order = current or order  # as the account's state has it now
+        why = refusal(order)
+        if why is None and not is_symbol(order.symbol or ""):
+            why = f"{show_symbol(order.symbol or '')} is not a symbol this app can trade."
+        if why:
+            self.app.notify(why, title="Modify", severity="warning")
+            return
+
+        def closed(modification: Any) -> None:
+            self.app.market.look_at("ticket", None)
+            if modification is not None:
+                self.send_replace(modification)
+
+        self.app.push_screen(ModifyScreen(order, leg=parent is not None, live=self.app.config.live, desk=self),
+                             closed)
+
+    def send_replace(self, modification: Any) -> None:
+        client_order_id = f"tui-{uuid.uuid4().hex}"  # the replacement's identity, set before the first send
+        context = f"MODIFY {modification.label}: {modification.summary}"
+        self._run("replace", context, lambda: self.dispatcher.replace(
+            modification.order_id, modification.changes, client_order_id, {"label": modification.label}))
+
     def cancel_all(self) -> None:
         if not self.state.orders:
             self.app.notify("No open orders to cancel.")
@@ -254,6 +294,13 @@ class OrderFlow:
             self.app.notify(f"{context}: closing order {toasts.short_id(result.id)} sent{checked}", title="Closing")
         elif message.what == "cancel":
             self.app.notify(f"{context}: cancel requested{checked}", title="Cancel")
+        elif message.what == "replace":
+            status = enum_text(result.status)
+            if status not in TERMINAL:
+                self.following.sent[str(result.id)] = context
+            self.app.notify(f"new order {toasts.short_id(result.id)} is {status}{checked} · {context}",
+                            title="Order modified")
+            return result
         return None
 
     def _report_bulk(self, message: ActionDone) -> None:

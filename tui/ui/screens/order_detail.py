@@ -198,6 +198,9 @@ class OrderDesk(Protocol):
     def cancel(self, order: Any) -> None:
         """The app's cancel flow (its confirmation) for this order."""
 
+    def modify(self, order: Any) -> None:
+        """The app's modify flow (the ticket, its review) for this order."""
+
 
 class OrderRead(Message):
     def __init__(self, order_id: str, order: Any, problem: Any) -> None:
@@ -372,6 +375,13 @@ class OrderDetailScreen(Screen[None]):
             return
         self.desk.cancel(self.order)
 
+    def action_modify_order(self) -> None:
+        if not is_open(self.order):
+            self.app.notify(f"This order is {word(status_of(self.order))}: only open orders can be modified.",
+                            title="Modify", severity="warning")
+            return
+        self.desk.modify(self.order)
+
     def action_back(self) -> None:
         self.dismiss(None)
 
@@ -430,6 +440,10 @@ class AppOrderDesk:
             self.app.notify("This order is no longer open: nothing to cancel.", severity="warning")
             return
         self.app.action_cancel_order()
+
+    def modify(self, order: Any) -> None:
+        """The app's modify flow: the ticket filled in from the order, then its review."""
+        self.app.flow.modify_order(order)
 
 
 def parent_of(orders: Iterable[Any], order_id: str) -> str | None:

@@ -159,6 +159,9 @@ class FillsTable(LiveTable):
 class HistoryTable(LiveTable):
     """Closed or all orders, newest first, with their dates."""
 
+    # m here too: an open one (the all view) is modified, a closed one refused in plain words
+    BINDINGS = keymap.bindings(k for k in keymap.ORDERS_TABLE if k.id == "modify_order")
+
     def __init__(self, **kwargs) -> None:
         super().__init__(ORDER_COLUMNS, drop_order=ORDER_DROP_ORDER, **kwargs)
 
