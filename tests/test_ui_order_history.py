@@ -47,8 +47,9 @@ async def test_closed_orders_page_past_500_as_the_cursor_nears_the_end(make_sim)
         await pilot.press("G")  # to the end: the next page is read
         await until(pilot, lambda: "closed (603)" in pane.border_title, timeout=45, what="the second page")
         assert table.row_count == 603 and "canceled" in screen_text(app)
-        await pilot.press("f")  # all: the same 603 (nothing is open any more)
+        await pilot.press("f")  # all: the same 603 (nothing is open any more), from the newest again
         await until(pilot, lambda: "all (500+)" in pane.border_title, timeout=45, what="all orders")
+        assert table.cursor_row == 0
 
 
 async def test_F_filters_the_history_by_symbol_and_junk_is_refused_in_the_dialog(make_sim):

@@ -273,7 +273,10 @@ class OrdersPane(Vertical):
         live = {key for key, _ in rows}
         self._history_cache = {key: value for key, value in self._history_cache.items() if key in live}
         self.history_more, self.history_note = more, note
-        self.query_one(HistoryTable).sync(rows)
+        table = self.query_one(HistoryTable)
+        table.sync(rows)
+        if not orders:
+            table.move_cursor(row=0)  # a new view or filter starts at the newest order
         self._retitle()
 
     def show_fills(self, fills: Sequence[FillRow]) -> None:
