@@ -275,10 +275,10 @@ async def test_a_failing_server_is_said_and_r_reads_again(make_sim):
         await until(pilot, lambda: "cannot read the fills" in screen_text(app), timeout=30, what="the fills' failure")
         sim.set_faults(fail_rate=0.0)
         await pilot.press("r")
-        await until(pilot, lambda: screen.realized is not None and not screen.pnl_loading, timeout=10)
+        await until(pilot, lambda: screen.realized is not None and not screen.pnl_loading, timeout=30)
         assert "FIFO lots" in screen_text(app) and "cannot read" not in screen_text(app)
         await pilot.press("p", "r")
-        await until(pilot, lambda: screen.shown and not screen.more, timeout=10, what="the activities again")
+        await until(pilot, lambda: screen.shown and not screen.more, timeout=30, what="the activities again")
         assert "cannot read" not in screen_text(app)
 
 

@@ -39,9 +39,12 @@ APP = (
 MAIN = (
     Key("buy", "b", "app.buy", "Buy", "order ticket to buy the selected symbol", command="Buy"),
     Key("sell", "s", "app.sell", "Sell", "order ticket to sell the selected symbol", command="Sell"),
+    # Bulk actions stay out of the footer (help and the palette list them): at 80 columns the
+    # focused pane's own keys and ? Help, q Quit must fit.
     Key("close_all", "X", "app.close_all", "Close all", "close all positions (option: cancel open orders first)",
-        command="Close all positions"),
-    Key("cancel_all", "C", "app.cancel_all", "Cancel all", "cancel all open orders", command="Cancel all orders"),
+        show=False, command="Close all positions"),
+    Key("cancel_all", "C", "app.cancel_all", "Cancel all", "cancel all open orders", show=False,
+        command="Cancel all orders"),
     Key("lookup", "slash", "app.lookup", "Find", "find a symbol (or company name): its quote, chart, orders",
         display="/", command="Find a symbol"),
     Key("watchlist", "w", "app.watchlist", "Watchlist", "go to the watchlist (narrow screens: show it instead "
