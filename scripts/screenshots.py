@@ -14,6 +14,11 @@ files only change when the UI does:
     screenshots/detail-80x24.svg     the same at 80×24, the chart as a line (c)
     screenshots/ticket.svg           the order ticket: b, MSFT, Tab, 10
     screenshots/review.svg           the review after Enter
+    screenshots/order-detail.svg     Enter on the first open order (3, Enter), 100×30
+    screenshots/history.svg          h: the account's activities, 120×34
+    screenshots/realized.svg         h, p, F 2026-08-01..: realized P&L by FIFO lots, 120×34
+    screenshots/equity.svg           p: the equity chart over a month, 120×34
+    screenshots/equity-80x24.svg     the same at 80×24
 """
 
 from __future__ import annotations
@@ -62,6 +67,47 @@ async def detail_line(pilot: Any) -> None:
     await detail_screen(pilot, line=True)
 
 
+async def order_detail_screen(pilot: Any) -> None:
+    from tests.ui_support import until
+    from tui.ui.screens.order_detail import OrderDetailScreen
+
+    await main_screen(pilot)
+    await pilot.press("3", "enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, OrderDetailScreen) and not pilot.app.screen.reading,
+                what="the order detail")
+    await pilot.pause()
+
+
+async def history_screen(pilot: Any, realized: bool = False) -> None:
+    from tests.ui_support import until
+    from tui.ui.screens.history import HistoryScreen
+
+    await main_screen(pilot)
+    await pilot.press("h")
+    await until(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen) and pilot.app.screen.shown
+                and not pilot.app.screen.loading, what="the history")
+    if realized:
+        screen = pilot.app.screen
+        await pilot.press("p")
+        await until(pilot, lambda: screen.realized is not None and not screen.pnl_loading, what="realized P&L")
+    await pilot.pause()
+
+
+async def realized_screen(pilot: Any) -> None:
+    """h, p, then F 2026-08-01..: the sample's past round trip in the range."""
+    from tests.test_ui_history import realized_shown
+
+    await realized_shown(pilot)  # from the main screen
+
+
+async def equity_screen(pilot: Any) -> None:
+    from tests.test_ui_equity import equity_shown
+
+    await main_screen(pilot)
+    await pilot.press("p")
+    await equity_shown(pilot, "1M")
+
+
 SHOTS: list[tuple[str, tuple[int, int], Callable[[Any], Awaitable[None]]]] = [
     ("main.svg", (120, 34), main_screen),
     ("main-80x24.svg", (80, 24), main_screen),
@@ -70,6 +116,11 @@ SHOTS: list[tuple[str, tuple[int, int], Callable[[Any], Awaitable[None]]]] = [
     ("detail-80x24.svg", (80, 24), detail_line),
     ("ticket.svg", (100, 30), ticket_screen),
     ("review.svg", (100, 30), review_screen),
+    ("order-detail.svg", (100, 30), order_detail_screen),
+    ("history.svg", (120, 34), history_screen),
+    ("realized.svg", (120, 34), realized_screen),
+    ("equity.svg", (120, 34), equity_screen),
+    ("equity-80x24.svg", (80, 24), equity_screen),
 ]
 
 
