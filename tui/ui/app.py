@@ -48,7 +48,7 @@ from .screens.order_detail import AppOrderDesk, OrderDetailScreen, parent_of
 from .screens.prompt import PromptScreen
 from .watchlist_actions import WatchlistActions
 from .widgets.clock import ClockPane
-from .widgets.orders import OrdersPane
+from .widgets.orders import HistoryTable, OrdersPane
 from .terminal_driver import diffing
 from .widgets.statusbar import StatusBar, status_of
 
@@ -498,12 +498,17 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         else:
             self.history.stop()
 
+    @while_shown
     def on_orders_pane_near_end(self, message: OrdersPane.NearEnd) -> None:
+        # Where the cursor is now, not when the message left: one from before a new view or
+        # filter would read that view's second page at once.
+        table = self.main.query_one(OrdersPane).query_one(HistoryTable)
         was_loading = self.history.loading
-        self.history.near_end(message.row, message.rows)
+        self.history.near_end(table.cursor_row, table.row_count)
         if self.history.loading and not was_loading:
             self._show_history()
 
+    @while_shown
     def on_history_page(self, message: HistoryPage) -> None:
         if self.history.answered(message):
             self._show_history()
