@@ -11,15 +11,14 @@ dropped.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..broker.errors import describe
 from ..broker.history import ORDERS_PAGE, OrderPages
-from ..terms import NEW_YORK
 from ..text import is_symbol
+from .date_filter import NewYorkDays, parse_dates
 from .messages import HistoryPage
 
 if TYPE_CHECKING:
@@ -27,28 +26,17 @@ if TYPE_CHECKING:
 
 MORE_WITHIN = 40  # rows from the end: the next page is asked for when the cursor gets this close
 MAX_FILTER_SYMBOLS = 20
-_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})?\.\.(\d{4}-\d{2}-\d{2})?")
 
 
 @dataclass(frozen=True)
-class HistoryFilter:
+class HistoryFilter(NewYorkDays):
     symbols: tuple[str, ...] = ()
     start: date | None = None  # New York dates, inclusive
     end: date | None = None
 
-    @property
-    def after(self) -> datetime | None:
-        return None if self.start is None else datetime.combine(self.start, time(), NEW_YORK) - timedelta(microseconds=1)
-
-    @property
-    def until(self) -> datetime | None:
-        return None if self.end is None else datetime.combine(self.end + timedelta(days=1), time(), NEW_YORK)
-
     def words(self) -> str:
         """The filter as the title says it: `AAPL MSFT · 2026-11-01..2026-11-30`."""
-        dates = "" if self.start is None and self.end is None else \
-            f"{self.start.isoformat() if self.start else ''}..{self.end.isoformat() if self.end else ''}"
-        return " · ".join(bit for bit in (" ".join(self.symbols), dates) if bit)
+        return " · ".join(bit for bit in (" ".join(self.symbols), self.dates()) if bit)
 
 
 def parse_filter(text: str) -> HistoryFilter | str:
@@ -59,19 +47,13 @@ def parse_filter(text: str) -> HistoryFilter | str:
     dated = False
     for word in text.split():
         upper = word.upper()
-        match = _RANGE.fullmatch(word)
-        if match or re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+        dates = parse_dates(word)
+        if isinstance(dates, str):
+            return dates
+        if dates is not None:
             if dated:
                 return "one date or date range at most"
-            dated = True
-            first, last = (match.group(1), match.group(2)) if match else (word, word)
-            try:
-                start = date.fromisoformat(first) if first else None
-                end = date.fromisoformat(last) if last else None
-            except ValueError:
-                return f"{word!r} is not a date (YYYY-MM-DD)"
-            if start and end and start > end:
-                return "the range ends before it starts"
+            dated, (start, end) = True, dates
         elif is_symbol(upper):
             if upper not in symbols:
                 symbols.append(upper)

@@ -11,9 +11,8 @@ app's worker threads and come back as messages (ActivitiesRead, FillsRead).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
@@ -24,20 +23,19 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ...broker.activities import ACTIVITY_TYPES, NonTradeActivity, TradeActivity
+from ...broker.activities import ACTIVITY_TYPES, TradeActivity
 from ...broker.activity import FILL_SIDES, FillRow
 from ...state.realized import Close, Realized, Totals, lots_before, realize, week_start
 from ...terms import NEW_YORK
 from ...text import clean, is_symbol
 from .. import keymap
 from ..format import DASH, money, price, quantity, signed_money, tone
+from ..date_filter import NewYorkDays, parse_dates
+from ..order_history import MORE_WITHIN
 from ..widgets.table import LiveTable, Row, TONE_STYLES, hidden_note
 
-MORE_WITHIN = 40  # rows from the end: the next page is asked for when the cursor gets this close
 MAX_FILTER_WORDS = 20
 DEFAULT_DAYS = 30  # the realized view reads fills this many days back unless told otherwise
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_RANGE = re.compile(r"(\d{4}-\d{2}-\d{2})?\.\.(\d{4}-\d{2}-\d{2})?")
 
 # Alpaca's activity types in words (docs: account activities). A type not here shows its code.
 KINDS = {
@@ -67,24 +65,11 @@ CLOSE_DROP = ("side", "same", "open")
 # ---- the filters -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ActivityFilter:
+class ActivityFilter(NewYorkDays):
     types: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()
     start: date | None = None  # New York dates, inclusive
     end: date | None = None
-
-    @property
-    def after(self) -> datetime | None:
-        return None if self.start is None else datetime.combine(self.start, time(), NEW_YORK) - timedelta(microseconds=1)
-
-    @property
-    def until(self) -> datetime | None:
-        return None if self.end is None else datetime.combine(self.end + timedelta(days=1), time(), NEW_YORK)
-
-    def dates(self) -> str:
-        if self.start is None and self.end is None:
-            return ""
-        return f"{self.start.isoformat() if self.start else ''}..{self.end.isoformat() if self.end else ''}"
 
     def words(self) -> str:
         """The filter as the title says it: `DIV FEE · AAPL · 2026-11-01..2026-11-30`."""
@@ -93,22 +78,6 @@ class ActivityFilter:
     def keeps(self, activity: Any) -> bool:
         """The symbol part (Alpaca filters by type and date; not by symbol)."""
         return not self.symbols or getattr(activity, "symbol", None) in self.symbols
-
-
-def _dates(word: str) -> tuple[date | None, date | None] | str | None:
-    """(start, end) for a date or range word; a message when it is a bad one; None when it is no date."""
-    match = _RANGE.fullmatch(word)
-    if not match and not _DAY.fullmatch(word):
-        return None
-    first, last = (match.group(1), match.group(2)) if match else (word, word)
-    try:
-        start = date.fromisoformat(first) if first else None
-        end = date.fromisoformat(last) if last else None
-    except ValueError:
-        return f"{word!r} is not a date (YYYY-MM-DD)"
-    if start and end and start > end:
-        return "the range ends before it starts"
-    return start, end
 
 
 def parse_activity_filter(text: str) -> ActivityFilter | str:
@@ -124,7 +93,7 @@ def parse_activity_filter(text: str) -> ActivityFilter | str:
         return f"{MAX_FILTER_WORDS} words at most"
     for word in words:
         upper = word.upper()
-        dates = _dates(word)
+        dates = parse_dates(word)
         if isinstance(dates, str):
             return dates
         if dates is not None:
@@ -150,7 +119,7 @@ def parse_range(text: str, today: date) -> tuple[date, date] | str:
     text = text.strip()
     if not text:
         return today - timedelta(days=DEFAULT_DAYS), today
-    dates = _dates(text)
+    dates = parse_dates(text)
     if dates is None:
         return f"{clean(text, one_line=True, limit=30)!r} is not a date or a range (2026-11-01..2026-11-30)"
     if isinstance(dates, str):
