@@ -150,6 +150,17 @@ class Dispatcher:
         self._outcome(intent, delivery, order_id=getattr(order, "id", None), status=getattr(order, "status", None))
         return delivery
 
+    def _settled_by_id(self, client_order_id: str, give_up: float, delivery: Delivery) -> Delivery | None:
+        """After a doubtful send, the order the server holds under `client_order_id`: done if
+        there is one, still unknown if the server could not say in time; None when it has none."""
+        found = self._find(lambda: self.broker.order_by_client_id(client_order_id), give_up, delivery)
+        if found is None:
+            return delivery  # the server could not say in time
+        if found is NOT_FOUND:
+            return None
+        delivery.notes.append("found on the server by its client_order_id")
+        return delivery.ends("done", found)
+
     def _send_order(self, request: Any, client_order_id: str) -> Delivery:
         def weigh(problem: Problem, delivery: Delivery, give_up: float) -> Delivery | None:
             if problem.status == 429:
@@ -157,12 +168,9 @@ class Dispatcher:
             if not is_ambiguous(problem) and not is_duplicate_id(problem):
                 return delivery.ends("refused", problem=problem)
             delivery.notes.append(f"send {delivery.sends}: {problem}")
-            found = self._find(lambda: self.broker.order_by_client_id(client_order_id), give_up, delivery)
-            if found is None:
-                return delivery  # the server could not say in time
-            if found is not NOT_FOUND:
-                delivery.notes.append("found on the server by its client_order_id")
-                return delivery.ends("done", found)
+            settled = self._settled_by_id(client_order_id, give_up, delivery)
+            if settled is not None:
+                return settled
             if is_duplicate_id(problem):
                 # The server knows the id yet has no order: never seen, but never send again.
                 return delivery.ends("refused", problem=problem)
@@ -235,12 +243,9 @@ class Dispatcher:
                 return delivery.ends("refused", problem=problem)
             unsure[0] = unsure[0] or ambiguous
             delivery.notes.append(f"send {delivery.sends}: {problem}")
-            found = self._find(lambda: self.broker.order_by_client_id(client_order_id), give_up, delivery)
-            if found is None:
-                return delivery  # the server could not say in time
-            if found is not NOT_FOUND:
-                delivery.notes.append("found on the server by its client_order_id")
-                return delivery.ends("done", found)
+            settled = self._settled_by_id(client_order_id, give_up, delivery)
+            if settled is not None:
+                return settled
             if not ambiguous:
                 return delivery.ends("refused", problem=problem)  # a definite answer, and nothing took effect
             old = self._find(lambda: self.broker.order(order_id), give_up, delivery)
