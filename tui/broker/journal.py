@@ -21,7 +21,7 @@ import threading
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -140,6 +140,28 @@ class Journal:
     def pending(self) -> list[dict[str, Any]]:
         """Intents for this endpoint and mode still waiting for the server's word, oldest first."""
         intents: dict[str, dict[str, Any]] = {}
+        for record in self.history():
+            key = record.get("intent")
+            if record.get("event") == "intent":
+                intents[key] = record
+            elif record.get("event") == "outcome" and key in intents and record.get("result") not in UNRESOLVED:
+                del intents[key]
+        return list(intents.values())
+
+    def history(self) -> Iterator[dict[str, Any]]:
+        """Every line for this endpoint and mode, in file order: its intents, and the
+        outcomes of those intents. Torn and foreign lines are skipped."""
+        ours: set[Any] = set()
+        for record in self._records():
+            key = record.get("intent")
+            if record.get("event") == "intent" and record.get("endpoint") == self.endpoint \
+                    and record.get("mode") == self.mode:
+                ours.add(key)
+                yield record
+            elif record.get("event") == "outcome" and key in ours:
+                yield record
+
+    def _records(self) -> Iterator[dict[str, Any]]:
         try:
             fd = os.open(self.path, os.O_RDONLY | _OPEN)
             try:
@@ -153,22 +175,14 @@ class Journal:
                         record = json.loads(line)
                     except ValueError:
                         continue  # a torn last line from a crash: skip it
-                    if not isinstance(record, dict):
-                        continue
-                    key = record.get("intent")
-                    if record.get("event") == "intent" and record.get("endpoint") == self.endpoint \
-                            and record.get("mode") == self.mode:
-                        intents[key] = record
-                    elif record.get("event") == "outcome" and key in intents \
-                            and record.get("result") not in UNRESOLVED:
-                        del intents[key]
+                    if isinstance(record, dict):
+                        yield record
         except FileNotFoundError:
-            return []
+            return
         except JournalError:
             raise
         except OSError as err:
             raise self._error("read", err) from err
-        return list(intents.values())
 
 
 def _ends_mid_line(fd: int) -> bool:

@@ -62,6 +62,7 @@ class Review:
     quote_line: str | None = None  # "bid 254.90 ask 255.10 · 3 s old"
     session_line: str | None = None  # "after-hours until 20:00 ET · next pre-market Mon 04:00 ET"
     quote_used: bool = False  # the estimate's price came from the quote (not the order's own price)
+    quote: Quote | None = None  # the quote behind quote_line (usable figures only)
 
     def rows(self) -> list[tuple[str, str]]:
         """Label/value rows for the review screen, after OrderPlan.rows(): only those known."""
@@ -206,4 +207,5 @@ def review(plan: OrderPlan, quote: Quote | None, facts: ReviewFacts, now: dateti
         price=price, estimated_cost=estimated_cost, buying_power_after=buying_power_after, warnings=warnings,
         quote_age=age, quote_line=quote_text(quote, age) if quote is not None else None,
         session_line=describe(facts.session, now) if facts.session is not None else None, quote_used=quote_used,
+        quote=quote,
     )

@@ -20,6 +20,7 @@ from ..broker.order_events import OrderGate
 from ..broker.ticket import Holding, OrderPlan, ReviewFacts, holding_of
 from ..daytrades import PDT_EQUITY_THRESHOLD, PDT_MAX_DAY_TRADES
 from ..numbers import number
+from .slippage import SlippageBook
 from ..sessions import AFTER_HOURS, CLOSED, REGULAR, Session, TradingDay, is_open_at, session_at
 from ..terms import NEW_YORK
 
@@ -51,6 +52,7 @@ class AccountState:
     snapshot: Snapshot = field(default_factory=Snapshot)
     gate: OrderGate = field(default_factory=OrderGate)  # an order's state never moves backwards
     rejections: list[tuple[datetime, str, Problem]] = field(default_factory=list)  # UI thread only
+    slippage: SlippageBook = field(default_factory=SlippageBook)  # the quotes market orders were sent at
 
     def swap(self, **changes: Any) -> Snapshot:
         """Replace the snapshot with one that has `changes` (UI thread only)."""

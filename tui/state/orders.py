@@ -65,6 +65,8 @@ def apply_events(state: AccountState, events: Iterable[tuple[dict, Any]]) -> App
         recorded = timeline.stream_event(data, order)  # every event seen, late ones too
         if recorded:
             seen.add(recorded)
+        if order is not None:  # its fills carry only the order id
+            state.slippage.link(getattr(order, "client_order_id", None), order.id)
         if order is None:
             applied.refetch_orders = True
         elif state.gate.admit(order):
@@ -114,6 +116,7 @@ def accept_orders(state: AccountState, orders: dict[str, Any], versions: dict[st
         del orders[order_id], versions[order_id]
     timeline, seen, before = timeline_of(state), set(), state.snapshot.versions
     for order_id, order in orders.items():
+        state.slippage.link(getattr(order, "client_order_id", None), order_id)
         if before.get(order_id) != versions.get(order_id):
             seen |= timeline.rest_answer(order)
     state.swap(orders=orders, versions=versions)

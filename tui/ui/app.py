@@ -173,6 +173,8 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.refresher.ask("watchlists")
         if self.journal is not None and self.config.mode is not Mode.DEMO:
             self._settle_journal()  # a demo's simulator died with its run: nothing to ask
+        if self.journal is not None:
+            self._read_quotes()
         if self._on_loaded is not None:
             self._on_loaded()
 
@@ -191,6 +193,14 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         prepare = getattr(self.broker, "prepare_data", None)
         if prepare is not None:
             prepare()
+
+    @work(thread=True, exit_on_error=False, group="quotes", name="read the quotes orders were sent at")
+    def _read_quotes(self) -> None:
+        self.flow.read_quotes()
+
+    def slippage_known(self) -> None:
+        """The journal's quotes are read: the fills they measure show their slippage."""
+        self.main.query_one(OrdersPane).show_fills(list(self.state.fills), self.state.slippage)
 
     @work(thread=True, exit_on_error=False, group="journal", name="settle the journal")
     def _settle_journal(self) -> None:
@@ -276,7 +286,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         if applied.orders_changed:
             self.render_orders()
         if applied.fills:
-            self.main.query_one(OrdersPane).show_fills(list(self.state.fills))
+            self.main.query_one(OrdersPane).show_fills(list(self.state.fills), self.state.slippage)
             for fill, event, order in applied.fills:
                 self.announcer.fill(fill, event, order)
             for part in ("positions", "fills"):  # positions bring the account
@@ -381,6 +391,32 @@ class AlpacaApp(compat.NotificationHook, App[None]):
             return
         parent = parent_of(self.state.orders.values(), str(order.id))
         self.push_screen(OrderDetailScreen(order, AppOrderDesk(self), parent_id=parent))
+
+    def action_fill_order_detail(self, order_id: str) -> None:
+        """Enter on a fill: its order's detail; an order the app does not hold is read first."""
+        from ..state.timeline import timeline_of
+
+        pane = self.main.query_one(OrdersPane)
+        order = self.state.orders.get(order_id) or pane.history_by_row.get(order_id) \
+            or timeline_of(self.state).latest(order_id)
+        if order is not None:
+            self.push_screen(OrderDetailScreen(order, AppOrderDesk(self),
+                                               parent_id=parent_of(self.state.orders.values(), order_id)))
+            return
+
+        def read() -> None:
+            from ..broker.errors import describe
+
+            try:
+                with self.requests.urgent():
+                    found = self.broker.order(order_id)
+            except Exception as err:
+                self.call_from_thread(self.notify, f"Cannot read the fill's order: {describe(err)}",
+                                      title="Order detail", severity="warning")
+                return
+            self.call_from_thread(lambda: self.push_screen(OrderDetailScreen(found, AppOrderDesk(self))))
+
+        self.run_worker(read, thread=True, group="order-detail", name=f"read order {order_id}", exit_on_error=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only show (and run) the close and cancel keys when there is something to act on."""

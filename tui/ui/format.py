@@ -69,6 +69,32 @@ def price(value: Any) -> str:
     return f"{d:,.{places}f}"
 
 
+def signed_price(value: Any) -> str:
+    """A price difference with its sign, in cents and what finer digits it has (to 6):
+    +0.03, -0.005, -1.25, ±0.00."""
+    d = dec(value)
+    if d is None:
+        return DASH
+    body = f"{abs(d):,.6f}".rstrip("0")
+    if len(body.split(".")[1]) < 2:
+        body = f"{abs(d):,.2f}"
+    return ("+" if d > 0 else "-" if d < 0 else "±") + body
+
+
+def signed_dollars(value: Any) -> str:
+    """Money with its sign before the dollar: -$2.60, +$0.05."""
+    text = signed_money(value)
+    return text if text == DASH else f"{text[0]}${text[1:]}"
+
+
+def basis_points(value: Any) -> str:
+    """Basis points with their sign, to a tenth: -1.2 bp."""
+    d = dec(value)
+    if d is None:
+        return DASH
+    return ("+" if d > 0 else "-" if d < 0 else "±") + f"{abs(d):,.1f} bp"
+
+
 def quantity(value: Any) -> str:
     d = dec(value)
     if d is None:

@@ -19,16 +19,17 @@ from ..broker.delivery import BACKOFF, Delivery, Dispatcher, read_retrying
 from ..broker.errors import Problem, describe
 from ..broker.journal import JournalError
 from ..broker.order_events import TERMINAL
-from ..broker.ticket import AssetFacts, Holding, OrderPlan, Quote, ReviewFacts
+from ..broker.ticket import AssetFacts, Holding, OrderPlan, Quote, Review, ReviewFacts
 from ..numbers import number
 from ..state.account import AccountState
 from ..state.orders import Following
+from ..state.slippage import ShownQuote, shown_quote
 from ..text import clean, is_symbol, show_symbol
 from . import toasts
 from .format import dec, enum_text, quantity
 from .messages import ActionDone, JournalSettled, TicketFacts
 from .screens.confirm import CloseAllChoice, CloseAllScreen, CloseChoice, ClosePositionScreen, ConfirmScreen
-from .screens.ticket import TicketScreen
+from .screens.ticket import Approved, TicketScreen
 from .widgets.orders import OrdersPane
 from .widgets.positions import PositionsTable
 from .widgets.watchlist import WatchlistTable
@@ -64,10 +65,10 @@ class OrderFlow:
         """symbol: the detail screen's; else the selected row's."""
         symbol = symbol if symbol is not None and is_symbol(symbol) else self._selected_symbol()
 
-        def closed(plan: OrderPlan | None) -> None:
+        def closed(approved: Approved | None) -> None:
             self.app.market.look_at("ticket", None)
-            if plan is not None:
-                self.send_order(plan)
+            if approved is not None:
+                self.send_order(approved.plan, approved.outlook)
 
         self.app.push_screen(TicketScreen(side, symbol, live=self.app.config.live, desk=self), closed)
 
@@ -134,13 +135,25 @@ class OrderFlow:
 
     # ---- sending ----
 
-    def send_order(self, plan: OrderPlan) -> None:
+    def send_order(self, plan: OrderPlan, outlook: Review | None = None) -> None:
+        """outlook: the review the user said yes to; a market order's quote on it is kept in
+        the journal with the intent, to measure the fills' slippage against."""
         amount = quantity(plan.qty) if plan.qty is not None else f"${plan.notional}"
         what = f"{plan.side.upper()} {amount} {plan.symbol}"
         client_order_id = f"tui-{uuid.uuid4().hex}"  # set before the first send: the order's identity
-        fields = {k: (None if v is None else str(v)) for k, v in vars(plan).items()}
+        fields: dict[str, Any] = {k: (None if v is None else str(v)) for k, v in vars(plan).items()}
+        shown = self._shown_quote(plan, outlook)
+        if shown is not None:
+            fields["quote"] = shown.to_record()
+            self.state.slippage.sent(client_order_id, shown)
         self._run("order", what, lambda: self.dispatcher.order(plan.to_request(client_order_id), client_order_id,
                                                                fields))
+
+    def _shown_quote(self, plan: OrderPlan, outlook: Review | None) -> ShownQuote | None:
+        if plan.order_type != "market" or outlook is None or not outlook.quote_used or outlook.quote is None:
+            return None
+        q = outlook.quote
+        return shown_quote(plan.side, plan.symbol, outlook.price, q.bid, q.ask, q.last, q.at, self.now())
 
     def _run(self, what: str, context: str, call: Callable[[], Delivery]) -> None:
         def run() -> None:
@@ -282,6 +295,7 @@ class OrderFlow:
         self.app.rejection_seen()  # a later success: the last rejection is history (e lists it)
         result, context = message.result, message.context
         if message.what == "order":
+            self.state.slippage.link(getattr(result, "client_order_id", None), result.id)
             status = enum_text(result.status)
             if status not in TERMINAL:  # followed to its end: the fill or the end is said too
                 self.following.sent[str(result.id)] = context
@@ -339,6 +353,25 @@ class OrderFlow:
             lines = [lines[0], f"… and {len(lines) - 1} more (see the audit journal)"]
         self.app.notify("\n".join(lines), title=f"{len(message.settled)} action(s) from the last run had no "
                         "recorded outcome", severity="warning", timeout=30)
+
+    def read_quotes(self) -> None:
+        """On a worker thread: the quotes earlier runs sent market orders at, from the
+        journal, so their fills' slippage is known after a restart."""
+        from ..state.slippage import SlippageBook
+
+        journal = self.app.journal
+        if journal is None:
+            return
+        try:
+            book = SlippageBook.from_journal(journal.history())
+        except Exception:  # unreadable: slippage is unknown for old orders, nothing worse
+            return
+        if len(book):
+            self.state.slippage.merge(book)
+            try:
+                self.app.call_from_thread(self.app.slippage_known)
+            except Exception:  # the app is closing: nothing to show it on
+                pass
 
     def settle_journal(self) -> None:
         """On a worker thread: ask the server what became of the journal's open intents."""

@@ -269,7 +269,7 @@ class Refresher:
         if self.state.snapshot.calendar_for != read.today:
             changes["trading_days"] = read.days
         self.state.swap(**changes)
-        self.app.main.query_one(OrdersPane).show_fills(list(read.fills))
+        self.app.main.query_one(OrdersPane).show_fills(list(read.fills), self.app.state.slippage)
 
 
 FETCHES = (

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
 from rich import box
 from rich.console import Group
@@ -29,10 +29,13 @@ from textual.widgets import Footer, Static
 from ...broker.order_events import TERMINAL
 from ...numbers import moment
 from ...state.orders import is_open, status_of
+from ...state.slippage import ShownQuote, Slip, measure
 from ...state.timeline import REST, Entry, Timeline
 from ...text import clean
 from .. import keymap
-from ..format import DASH, NY, dec, enum_text, instrument, price, quantity, word
+from ..format import (
+    DASH, DOWN, NY, UP, basis_points, dec, enum_text, instrument, price, quantity, signed_dollars, signed_price, word,
+)
 from ..widgets.orders import order_label
 
 if TYPE_CHECKING:
@@ -158,8 +161,9 @@ def legs_table(legs: Sequence[Any]) -> Table:
     return table
 
 
-def timeline_table(rows: Sequence[tuple[str, Entry]], legs: bool) -> Table | Text:
-    """rows: (whose: "" for the order, else the leg's name, the entry), oldest first."""
+def timeline_table(rows: Sequence[tuple[str, Entry]], legs: bool, now: datetime | None = None) -> Table | Text:
+    """rows: (whose: "" for the order, else the leg's name, the entry), oldest first.
+    Times of another New York day than `now`'s carry their date."""
     if not rows:
         return Text("Timeline: nothing seen yet", style="dim")
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, title="Timeline (oldest first)",
@@ -173,18 +177,82 @@ def timeline_table(rows: Sequence[tuple[str, Entry]], legs: bool) -> Table | Tex
         if entry.status and entry.status != entry.what:
             what = f"{what} ({word(entry.status)})"
         fill = f"{amount(entry.fill_qty)} @ {figure(entry.fill_price)}" if entry.fill_qty else ""
-        cells = [when(entry.seen_at, date=False), "REST" if entry.source == REST else "stream"]
+        cells = [when(entry.seen_at, date=not same_day(entry.seen_at, now)),
+                 "REST" if entry.source == REST else "stream"]
         if legs:
             cells.append(whose or "order")
         cells += [Text(what), amount(entry.filled_qty) if entry.filled_qty else "",
                   figure(entry.filled_avg_price) if entry.filled_avg_price else "", fill,
-                  when(entry.event_at, date=False) if entry.event_at else ""]
+                  when(entry.event_at, date=not same_day(entry.event_at, now)) if entry.event_at else ""]
         table.add_row(*cells)
     return table
 
 
+def slippage_lines(order: Any, quote: ShownQuote | None, fills: Sequence[tuple[Decimal, Decimal]],
+                   now: datetime | None) -> Table | Text | None:
+    """A market order's fills against the quote shown when it was sent, each and on
+    average (the order's own filled_avg_price); None for other orders. fills: (qty, price)."""
+    if enum_text(getattr(order, "type", None) or getattr(order, "order_type", None)) != "market":
+        return None
+    if quote is None:
+        return Text("Slippage: not measured (no quote on record: sent from elsewhere, or before a quote "
+                    "was shown)", style="dim")
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="dim", no_wrap=True)
+    for _ in range(4):
+        table.add_column(justify="right", no_wrap=True)
+    shown = [f"bid {figure(quote.bid)}", f"ask {figure(quote.ask)}"] + (
+        [f"last {figure(quote.last)}"] if quote.last is not None else [])
+    age = ""
+    if quote.quoted_at is not None and quote.sent_at is not None:
+        seconds = max(0, int((quote.sent_at - quote.quoted_at).total_seconds()))
+        age = f" · {seconds:,} s old"
+    sent = f" at {when(quote.sent_at, date=not same_day(quote.sent_at, now))}" if quote.sent_at else ""
+    head = Text.assemble(("Slippage", "bold"), (f" · market order against the {quote.priced_at} "
+                                                f"{figure(quote.reference)} on the review", "dim"))
+    said = Text.assemble(("Quote at send ", "dim"), " ".join(shown) + age + sent)
+
+    def row(label: str, slip: Slip, at: str) -> None:
+        tone_style = UP if slip.per_share > 0 else DOWN if slip.per_share < 0 else ""
+        table.add_row(label, f"{amount(slip.qty)} @ {figure(at)}",
+                      Text(f"{signed_price(slip.per_share)}/sh", style=tone_style),
+                      Text(basis_points(slip.bp), style=tone_style),
+                      Text(signed_dollars(slip.amount), style=tone_style))
+
+    average = measure_order(quote, order)
+    if len(fills) > 1 or average is None:
+        for qty, fill_price in fills:
+            row("Fill", measure(quote, fill_price, qty), str(fill_price))
+    if average is not None:
+        row("Average" if len(fills) > 1 else "Fill", average, str(order.filled_avg_price))
+    elif not fills:
+        table.add_row("Fills", Text("none yet", style="dim"), "", "", "")
+    return Group(head, said, table, Text("negative: worse than the quote (paid more, or got less)", style="dim"))
+
+
+def measure_order(quote: ShownQuote, order: Any) -> Slip | None:
+    qty, avg = dec(getattr(order, "filled_qty", None)), dec(getattr(order, "filled_avg_price", None))
+    if qty is None or qty <= 0 or avg is None or avg <= 0:
+        return None
+    return measure(quote, avg, qty)
+
+
+def same_day(at: datetime | None, now: datetime | None) -> bool:
+    at, now = moment(at), moment(now)
+    return at is not None and now is not None and at.astimezone(NY).date() == now.astimezone(NY).date()
+
+
 class OrderDesk(Protocol):
     timeline: Timeline
+
+    def now(self) -> datetime:
+        """The server's time: times of other days are shown with their dates."""
+
+    def shown_quote(self, order: Any) -> ShownQuote | None:
+        """The quote a market order was sent at, if this app sent it."""
+
+    def fills_of(self, order_id: str) -> list[tuple[Decimal, Decimal]]:
+        """The order's fills the app knows of, (qty, price), oldest first."""
 
     def current(self, order_id: str, parent_id: str | None) -> Any | None:
         """The order as the account's state has it now (a leg from its parent), or None."""
@@ -228,7 +296,7 @@ class OrderDetailScreen(Screen[None]):
     DEFAULT_CSS = """
     OrderDetailScreen #order-detail-body { padding: 0 1; }
     OrderDetailScreen #od-head { margin-bottom: 1; }
-    OrderDetailScreen #od-legs, OrderDetailScreen #od-timeline { margin-top: 1; }
+    OrderDetailScreen #od-legs, OrderDetailScreen #od-timeline, OrderDetailScreen #od-slippage { margin-top: 1; }
     """
 
     def __init__(self, order: Any, desk: OrderDesk, parent_id: str | None = None) -> None:
@@ -254,6 +322,7 @@ class OrderDetailScreen(Screen[None]):
             yield Static("", id="od-head")
             yield Static("", id="od-fields")
             yield Static("", id="od-legs")
+            yield Static("", id="od-slippage")
             yield Static("", id="od-timeline")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -333,11 +402,30 @@ class OrderDetailScreen(Screen[None]):
         legs.display = bool(self.legs)
         if self.legs:
             legs.update(legs_table(self.legs))
-        self.query_one("#od-timeline", Static).update(timeline_table(self._timeline_rows(), bool(self.legs)))
+        slippage = slippage_lines(order, self.desk.shown_quote(order), self._fills(), self.desk.now())
+        slipped = self.query_one("#od-slippage", Static)
+        slipped.display = slippage is not None
+        if slippage is not None:
+            slipped.update(slippage)
+        self.query_one("#od-timeline", Static).update(
+            timeline_table(self._timeline_rows(), bool(self.legs), self.desk.now()))
         keys_for = (is_open(order), bool(getattr(order, "client_order_id", None)))
         if keys_for != self._keys_for:  # c and Y shown only when they can act
             self._keys_for = keys_for
             self.refresh_bindings()
+
+    def _fills(self) -> list[tuple[Decimal, Decimal]]:
+        """The order's own fills: the account's (FILL activities and the stream's), else
+        the executions its timeline recorded."""
+        known = self.desk.fills_of(self.order_id)
+        if known:
+            return known
+        executions = {}
+        for entry in self.desk.timeline.entries(self.order_id):
+            qty, fill_price = dec(entry.fill_qty), dec(entry.fill_price)
+            if qty and fill_price and entry.source != REST:
+                executions[entry.execution_id or entry.seq] = (qty, fill_price)
+        return list(executions.values())
 
     def _timeline_rows(self) -> list[tuple[str, Entry]]:
         timeline = self.desk.timeline
@@ -353,6 +441,8 @@ class OrderDetailScreen(Screen[None]):
             return is_open(self.order)
         if action == "copy_client_id":
             return bool(getattr(self.order, "client_order_id", None))
+        if action == "modify_order":
+            return is_open(self.order)
         return True
 
     def _copy(self, text: Any, what: str) -> None:
@@ -395,6 +485,15 @@ class AppOrderDesk:
 
         self.app = app
         self.timeline = timeline_of(app.state)
+
+    def now(self) -> datetime:
+        return self.app.state.server_now()
+
+    def shown_quote(self, order: Any) -> ShownQuote | None:
+        return self.app.state.slippage.quote(order.id, getattr(order, "client_order_id", None))
+
+    def fills_of(self, order_id: str) -> list[tuple[Decimal, Decimal]]:
+        return [(fill.qty, fill.price) for fill in reversed(self.app.state.fills) if fill.order_id == order_id]
 
     def current(self, order_id: str, parent_id: str | None) -> Any | None:
         orders = self.app.state.orders

@@ -7,6 +7,7 @@ the consequences; `y` there dismisses the ticket with the plan, and the app send
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -66,8 +67,16 @@ FACTS_DELAY = 0.35  # seconds of no typing before the symbol is looked up
 QUOTE_EVERY = 1.5  # seconds between quotes while the ticket is open: never older than 2 s
 
 
-class TicketScreen(ModalScreen[OrderPlan | None]):
-    """Dismisses with the plan to send, or None."""
+@dataclass(frozen=True)
+class Approved:
+    """What `y` sent from the review: the plan, and the estimate (with its quote) on screen."""
+
+    plan: OrderPlan
+    outlook: Review
+
+
+class TicketScreen(ModalScreen[Approved | None]):
+    """Dismisses with the approved plan to send, or None."""
 
     # Keys reach these bindings in the order typed, one at a time (tui/ui/keys.py); they
     # are priority bindings so that Enter and Tab act from any field.
@@ -266,7 +275,7 @@ class TicketScreen(ModalScreen[OrderPlan | None]):
             self.query_one("#ticket").visible = True
             review_screen, self._review = self._review, None
             if send and review_screen is not None:
-                self.dismiss(review_screen.plan)
+                self.dismiss(Approved(review_screen.plan, review_screen.outlook))
             else:  # back where the user last typed, not in Symbol (whose text is selected)
                 self.call_after_refresh(self._focus_last_edited)
 

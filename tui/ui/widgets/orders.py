@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from textual.app import ComposeResult
 from .. import keymap
@@ -18,7 +18,11 @@ from ...broker.activity import FillRow
 from ...numbers import moment
 from ...terms import NEW_YORK
 from ...state.orders import order_version
-from ..format import DASH, dec, enum_text, instrument, money, multiplier, ny_time, price, quantity, word
+from ...state.slippage import Slip, SlippageBook
+from ..format import (
+    DASH, basis_points, dec, enum_text, instrument, money, multiplier, ny_time, price, quantity, signed_dollars,
+    signed_price, tone, word,
+)
 from .titles import retitle
 from .table import Cell, LiveTable, Row, hidden_note
 
@@ -29,11 +33,11 @@ ORDER_COLUMNS = [
 ]
 FILL_COLUMNS = [
     ("time", "Time", False), ("symbol", "Symbol", False), ("side", "Side", False), ("qty", "Qty", True),
-    ("price", "Price", True), ("value", "Value", True),
+    ("price", "Price", True), ("value", "Value", True), ("slip", "Slip", True),
 ]
 # Hidden first when the pane is too narrow for every figure whole; symbol and side stay.
 ORDER_DROP_ORDER = ("time", "filled", "status", "tif", "type", "price", "qty")
-FILL_DROP_ORDER = ("time", "value", "price", "qty")
+FILL_DROP_ORDER = ("time", "slip", "value", "price", "qty")
 SHORT_TYPES = {"market": "mkt", "limit": "lmt", "stop": "stp", "stop_limit": "stp lmt", "trailing_stop": "trail"}
 
 
@@ -124,12 +128,33 @@ def fill_value(fill: FillRow) -> Decimal | None:
     return dec(qty * fill_price * multiplier(fill.symbol))
 
 
-def fill_rows(fills: Sequence[FillRow]) -> list[Row]:
-    return [(f.id or f"{f.order_id}:{f.at.isoformat()}", (
+def fill_key(fill: FillRow) -> str:
+    return fill.id or f"{fill.order_id}:{fill.at.isoformat()}"
+
+
+def slip_cell(slip: Slip | None) -> Cell:
+    """Per share against the quote shown at send, signed as P&L; blank when not measured
+    (a limit order, or one sent from elsewhere)."""
+    if slip is None:
+        return ("", "")
+    return (signed_price(slip.per_share), tone(slip.per_share))
+
+
+def fill_rows(fills: Sequence[FillRow], slip_of: Callable[[FillRow], Slip | None] | None = None) -> list[Row]:
+    return [(fill_key(f), (
         (ny_time(f.at), ""), (instrument(f.symbol), ""),
         ("BUY" if f.side == "buy" else "SELL", "up" if f.side == "buy" else "down"),
         (quantity(f.qty), ""), (price(f.price), ""), (money(fill_value(f)), ""),
+        slip_cell(slip_of(f) if slip_of is not None else None),
     )) for f in fills]
+
+
+def slip_summary(slip: Slip | None) -> str:
+    """The fills view's average: "slip -1.2 bp, -$0.30 over 2 market fills"."""
+    if slip is None:
+        return ""
+    fills = f"{slip.fills} mkt fill{'s' if slip.fills != 1 else ''}"
+    return f"slip {basis_points(slip.bp)}, {signed_dollars(slip.amount)} on {fills}"
 
 
 class OrdersTable(LiveTable):
@@ -154,6 +179,14 @@ def open_detail(table: LiveTable, event: LiveTable.RowSelected) -> None:
 class FillsTable(LiveTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(FILL_COLUMNS, drop_order=FILL_DROP_ORDER, **kwargs)
+
+    def on_data_table_row_selected(self, event: LiveTable.RowSelected) -> None:
+        """Enter on a fill: its order's detail (the app finds or reads the order)."""
+        event.stop()
+        pane = next((a for a in self.ancestors if isinstance(a, OrdersPane)), None)
+        fill = pane.fills_by_row.get(str(event.row_key.value)) if pane is not None else None
+        if fill is not None and fill.order_id:
+            self.app.action_fill_order_detail(fill.order_id)  # type: ignore[attr-defined]
 
 
 class HistoryTable(LiveTable):
@@ -193,6 +226,8 @@ class OrdersPane(Vertical):
         super().__init__(**kwargs)
         self.order_count: int | None = None
         self.fill_count = 0
+        self.fill_slip: Slip | None = None  # the fills' average slippage, of those measured
+        self.fills_by_row: dict[str, FillRow] = {}
         self.orders_by_row: dict[str, Any] = {}
         self.history_by_row: dict[str, Any] = {}
         self.history_note = ""  # "3 symbols · 2026-11-01..", "loading…", a failure
@@ -224,6 +259,8 @@ class OrdersPane(Vertical):
         following = VIEW_NAMES[VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]]
         if self.view == "fills":
             title = f"Orders ({count}) · Recent fills ({self.fill_count})"
+            if self.fill_slip is not None:
+                title += f" · {slip_summary(self.fill_slip)}"
         elif self.view == "open":
             title = f"Orders ({count})"
         else:
@@ -279,9 +316,12 @@ class OrdersPane(Vertical):
             table.move_cursor(row=0)  # a new view or filter starts at the newest order
         self._retitle()
 
-    def show_fills(self, fills: Sequence[FillRow]) -> None:
+    def show_fills(self, fills: Sequence[FillRow], slippage: SlippageBook | None = None) -> None:
+        """slippage: the quotes market orders were sent at, to measure their fills by."""
         self.fill_count = len(fills)
-        self.query_one(FillsTable).sync(fill_rows(fills))
+        self.fills_by_row = {fill_key(f): f for f in fills}
+        self.fill_slip = slippage.of_fills(fills) if slippage is not None else None
+        self.query_one(FillsTable).sync(fill_rows(fills, slippage.of_fill if slippage is not None else None))
         self._retitle()
 
     @property
