@@ -421,6 +421,14 @@ class Exchange:
         matching.match(self, now, self.clock.monotonic())
         return quote
 
+    def execute_on_demand(self, order_id: str, qty: Decimal) -> Order:
+        """A test's partial (or whole) fill when it wants one: matching.execute_on_demand."""
+        order = self.get_order(order_id)
+        now = self.clock.now()
+        rollover.catch_up(self, now)
+        matching.execute_on_demand(self, order, qty, now)
+        return order
+
     def _quotes_changed(self, symbols: list[str]) -> None:
         if not self.quote_listeners:
             return
