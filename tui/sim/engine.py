@@ -444,5 +444,6 @@ class Exchange:
     def portfolio_history(self, query: history.HistoryQuery | None = None) -> dict[str, Any]:
         now = self.clock.now()
         points = [*heapq.merge(self.daily_equity, self.equity_history, key=lambda p: p[0]), (now, self.equity())]
-        record = history.Record(points, self.cash_activities, self.hours, now, self.created_at)
+        record = history.Record(points, self.cash_activities, self.hours, now, self.created_at,
+                                closes=frozenset(at for at, _ in self.daily_equity), seed=self.options.seed)
         return history.portfolio_history(query or history.HistoryQuery(), record)
