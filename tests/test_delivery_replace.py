@@ -13,6 +13,7 @@ from alpaca.trading.requests import GetOrdersRequest, LimitOrderRequest
 
 from tui.broker.delivery import Dispatcher
 
+from .harness.simulator import HEADERS, wait_for
 from .test_delivery import all_orders, dispatcher, journal_lines
 
 
@@ -143,3 +144,26 @@ def test_a_refused_replace_is_reported_with_alpacas_code_and_never_resent(make_s
     assert "buying power" in delivery.problem.message
     assert sim.client.get_order_by_id(old).status.value in ("new", "pending_new", "accepted")
     assert journal_lines(journal)[-1]["error"]["code"] == 40310000
+
+
+def test_a_replace_below_the_filled_qty_is_refused_and_changes_nothing(make_sim, tmp_path):
+    sim = make_sim()
+    order = sim.client.submit_order(LimitOrderRequest(
+        symbol="AAPL", qty=10, side="buy", time_in_force="gtc", limit_price=Decimal("1.00")))
+    wait_for(lambda: sim.client.get_order_by_id(order.id).status.value == "new")
+    # POST /sim/fill: 4 of the 10 execute now; at $1 the rest waits, the order partially filled.
+    filled = requests.post(sim.url + "/sim/fill", json={"order_id": str(order.id), "qty": "4"},
+                           headers=HEADERS, timeout=5)
+    assert filled.status_code == 200 and filled.json()["status"] == "partially_filled"
+    before = sim.client.get_order_by_id(order.id)
+    send, journal, _ = dispatcher(sim, tmp_path)
+    delivery = send.replace(str(order.id), {"qty": Decimal(3)}, "tui-r6", {})
+    assert delivery.state == "refused" and delivery.sends == 1
+    assert (delivery.problem.status, delivery.problem.code) == (422, 42210000)
+    assert delivery.problem.message == "qty must be greater than filled_qty"
+    assert journal_lines(journal)[-1]["error"]["code"] == 42210000
+    after = sim.client.get_order_by_id(order.id)
+    assert after == before and after.status.value == "partially_filled"
+    assert (Decimal(str(after.qty)), Decimal(str(after.filled_qty))) == (10, 4)
+    assert [str(o.id) for o in all_orders(sim)] == [str(order.id)]  # no replacement was made
+    assert Decimal(sim.client.get_open_position("AAPL").qty) == 4

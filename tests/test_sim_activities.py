@@ -177,6 +177,24 @@ def test_page_size_is_at_most_100(make_sim):
     assert len(total) == len({a["id"] for a in total}) > 100
 
 
+def test_with_date_the_day_comes_whole_and_page_size_has_no_cap(sim):
+    # alpaca-api.md §8: page_size ≤ 100 "unless date is given"; without page_size, the whole day.
+    bought = sim.client.submit_order(market("KO", 50))
+    wait_status(sim, bought.id, "filled")
+    sells = [sim.client.submit_order(market("KO", 1, SELL)) for _ in range(40)]
+    for order in sells:
+        wait_status(sim, order.id, "filled")
+    day = activities(sim, "/FEE")[0]["date"]
+    assert len(activities(sim)) == 100  # no date: a page of 100
+    assert len(activities(sim, page_size=150)) == 100
+    whole = activities(sim, date=day)
+    assert len(whole) == 1 + 40 * 3  # the buy, and each sell with its two fees
+    assert len({a["id"] for a in whole}) == len(whole)
+    assert activities(sim, date=day, page_size=150) == whole
+    assert activities(sim, date=day, page_size=30) == whole[:30]
+    assert activities(sim, date=day, page_size=30, page_token=whole[29]["id"]) == whole[30:60]
+
+
 def test_by_date_after_and_until(sample):
     whole = activities(sample)
     dividend = activities(sample, "/DIV")[-1]  # the oldest: activities on both sides of it

@@ -313,6 +313,39 @@ def test_intraday_history_records_the_account_as_it_runs(make_sim):
     assert datetime.fromtimestamp(continuous.timestamp[0], NY).hour == 0
 
 
+@pytest.mark.parametrize("timeframe,per_day", [("1Min", 390), ("5Min", 78), ("15Min", 26), ("1H", 6)])
+def test_past_days_move_intraday_and_end_at_their_close(make_sim, timeframe, per_day):
+    when = datetime(2026, 3, 10, 12, 0, tzinfo=NY)
+    sim = make_sim(portfolio="sample", start_at=when, market="nyse")
+    daily = history(sim, period="1W", timeframe="1D")
+    closes = {datetime.fromtimestamp(t, NY).date(): e for t, e in zip(daily.timestamp, daily.equity)}
+    intraday = history(sim, period="1W", timeframe=timeframe)
+    by_day: dict = {}
+    for t, e in zip(intraday.timestamp, intraday.equity):
+        by_day.setdefault(datetime.fromtimestamp(t, NY).date(), []).append(e)
+    past = [d for d in sorted(by_day)[1:] if d < when.date()]  # whole days: the window starts mid-day
+    assert len(past) >= 4
+    for d in past:
+        assert len(by_day[d]) == per_day
+        assert by_day[d][-1] == closes[d]  # the day's last point is its daily equity
+        if timeframe != "1H":
+            assert len(set(by_day[d])) > per_day // 4  # and the day moved on the way there
+        else:
+            assert len(set(by_day[d])) > 1
+    # The same path at every timeframe: the 1Min point at 10:59 is the 5Min one at 10:55.
+    if timeframe == "5Min":
+        minutes = history(sim, period="1W", timeframe="1Min")
+        at = dict(zip(minutes.timestamp, minutes.equity))
+        pairs = [(at[t + 240], e) for t, e in zip(intraday.timestamp, intraday.equity)
+                 if datetime.fromtimestamp(t, NY).date() in past]
+        assert len(pairs) == 78 * len(past) and all(a == b for a, b in pairs)
+    # Seeded: the same seed gives the same day, another seed another one.
+    again = make_sim(portfolio="sample", start_at=when, market="nyse")
+    other = make_sim(portfolio="sample", start_at=when, market="nyse", seed=7)
+    assert history(again, period="1W", timeframe=timeframe).equity == intraday.equity
+    assert history(other, period="1W", timeframe=timeframe).equity != intraday.equity
+
+
 def test_history_windows(make_sim):
     sim = make_sim(portfolio="sample", start_at=datetime(2026, 3, 10, 12, 0, tzinfo=NY), market="nyse")
     by_dates = history(sim, start=datetime(2026, 2, 2, tzinfo=NY), end=datetime(2026, 2, 6, 23, tzinfo=NY),

@@ -27,7 +27,7 @@ CATEGORIES = {"trade_activity": frozenset(TRADE_TYPES), "non_trade_activity": fr
 class ActivityQuery:
     types: frozenset[str] | None = None  # None: every type
     category: str | None = None
-    page_size: int = 100
+    page_size: int | None = 100  # None: no limit (a whole day, date= without page_size)
     page_token: str | None = None
     direction: str = "desc"
     after: datetime | None = None
@@ -89,6 +89,6 @@ def query(fills: Sequence[FillActivity], cash: Sequence[CashActivity], q: Activi
         if q.on_date and activity.at.astimezone(NEW_YORK).date() != q.on_date:
             continue
         page.append({"account_id": account_id, **activity.to_json()})  # alpaca-py's models require it
-        if len(page) >= q.page_size:
+        if q.page_size is not None and len(page) >= q.page_size:
             break
     return page

@@ -21,12 +21,13 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..terms import NEW_YORK
 from . import market_calendar as cal
 from .bars import BarSource
+from .fees import sell_fees
 from .fmt import CENT, round_price
 from .model import ZERO, CashActivity, FillActivity, Order, activity_id
 from .placement import intent_for
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from .engine import Exchange
 
 HISTORY_DAYS = 365
-TAF_PER_SHARE, TAF_MAX = Decimal("0.000166"), Decimal("8.30")  # FINRA trading activity fee, sells only
-SEC_RATE = Decimal("0.0000278")  # SEC section 31 fee on sale proceeds ("REG")
 SUB_TYPES = {"DIV": "CDIV", "INT": "CDT"}  # activity_sub_type: cash dividend, credit interest
 DIVIDENDS = {"AAPL": Decimal("0.26"), "MSFT": Decimal("0.83"), "SPY": Decimal("1.74"), "KO": Decimal("0.51")}
 
@@ -80,10 +79,9 @@ class Ledger:
             symbol=order.symbol, price=price, qty=qty, kind="fill" if done else "partial_fill",
             leaves_qty=order.remaining, cum_qty=order.filled_qty, order_status=order.status))
         if order.side == "sell":
-            taf = min(max(qty * TAF_PER_SHARE, CENT), TAF_MAX).quantize(CENT, ROUND_HALF_UP)
-            sec = max(qty * price * SEC_RATE, CENT).quantize(CENT, ROUND_HALF_UP)
-            self.cash_activity("FEE", -taf, at + timedelta(seconds=1), "TAF fee", order.symbol, qty, sub_type="TAF")
-            self.cash_activity("FEE", -sec, at + timedelta(seconds=2), "REG fee", order.symbol, qty, sub_type="REG")
+            for n, (sub_type, description, fee) in enumerate(sell_fees(qty, price), start=1):
+                self.cash_activity("FEE", -fee, at + timedelta(seconds=n), description, order.symbol, qty,
+                                   sub_type=sub_type)
 
     def cash_activity(self, kind: str, amount: Decimal, at: datetime, description: str,
                       symbol: str | None = None, qty: Decimal | None = None, per_share: Decimal | None = None,

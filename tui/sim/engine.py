@@ -421,6 +421,14 @@ class Exchange:
         matching.match(self, now, self.clock.monotonic())
         return quote
 
+    def execute_on_demand(self, order_id: str, qty: Decimal) -> Order:
+        """A test's partial (or whole) fill when it wants one: matching.execute_on_demand."""
+        order = self.get_order(order_id)
+        now = self.clock.now()
+        rollover.catch_up(self, now)
+        matching.execute_on_demand(self, order, qty, now)
+        return order
+
     def _quotes_changed(self, symbols: list[str]) -> None:
         if not self.quote_listeners:
             return
@@ -436,5 +444,6 @@ class Exchange:
     def portfolio_history(self, query: history.HistoryQuery | None = None) -> dict[str, Any]:
         now = self.clock.now()
         points = [*heapq.merge(self.daily_equity, self.equity_history, key=lambda p: p[0]), (now, self.equity())]
-        record = history.Record(points, self.cash_activities, self.hours, now, self.created_at)
+        record = history.Record(points, self.cash_activities, self.hours, now, self.created_at,
+                                closes=frozenset(at for at, _ in self.daily_equity), seed=self.options.seed)
         return history.portfolio_history(query or history.HistoryQuery(), record)

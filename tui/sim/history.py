@@ -5,6 +5,11 @@ A pure function of what the exchange recorded: its equity points (daily closes, 
 taken at each rollover, and samples taken while it runs) and its cash activities (deposits
 and journals are not profit). The HTTP layer's query arrives parsed here.
 
+Between two daily closes with nothing recorded in between (the seeded past), intraday
+points follow a seeded Brownian bridge from one close to the next over the day's regular
+session: plausible movement that ends exactly on each day's close, the same for every
+timeframe and for the same seed.
+
 Alpaca's rules followed: period is number+unit (D trading days, W, M, A) or "all", default
 1M; only two of start, end and period; timeframes under 1D only for windows of 30 days or
 less; the default timeframe follows the window (1Min under 7 days, 15Min under a month,
@@ -22,8 +27,11 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import math
+import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Sequence
@@ -39,6 +47,8 @@ TIMEFRAMES = {"1Min": 60, "5Min": 300, "15Min": 900, "1H": 3600, "1D": 0}
 PERIOD = re.compile(r"^(\d{1,4})([DWMA])$")
 INTRADAY_MAX = timedelta(days=31)  # "30 days or less"; a 1M window may hold 31 calendar days
 TRANSFER_TYPES = frozenset({"CSD", "CSW", "JNL", "JNLC", "JNLS"})  # money moved in or out: not P&L
+BRIDGE_STEP = 60  # seconds: one bridge value a minute, which every timeframe reads
+BRIDGE_SWING = 0.5  # the bridge's spread mid-day, as a share of the day's close-to-close move
 
 
 @dataclass
@@ -62,6 +72,8 @@ class Record:
     hours: MarketHours
     now: datetime
     opened: datetime  # the account's creation: where period=all begins
+    closes: frozenset[datetime] = field(default_factory=frozenset)  # which points are daily closes
+    seed: int = 0  # the bridges' between closes
 
 
 def _shift_months(moment: datetime, months: int) -> datetime:
@@ -141,7 +153,11 @@ def portfolio_history(q: HistoryQuery, rec: Record) -> dict[str, Any]:
 
     def value_at(moment: datetime) -> Decimal | None:
         i = bisect.bisect_right(times, moment)
-        return values[i - 1] if i else None
+        if not i:
+            return None
+        if i < len(times) and times[i - 1] in rec.closes and times[i] in rec.closes:
+            return _between_closes(rec, times[i - 1], values[i - 1], times[i], values[i], moment)
+        return values[i - 1]
 
     buckets = _daily(start, end, rec) if timeframe == "1D" else _intraday(start, end, TIMEFRAMES[timeframe], q, rec)
     rows = [(stamp, moment, e) for stamp, moment in buckets if (e := value_at(moment)) is not None]
@@ -191,6 +207,36 @@ def portfolio_history(q: HistoryQuery, rec: Record) -> dict[str, Any]:
         "cashflow": _cashflow(q.cashflow_types, start, rows, rec.cash) if q.cashflow_types else {},
     }
     return body
+
+
+def _between_closes(rec: Record, t0: datetime, v0: Decimal, t1: datetime, v1: Decimal,
+                     moment: datetime) -> Decimal:
+    """Equity at `moment` in (t0, t1), two daily closes with nothing recorded between: the
+    previous close until the day's regular open (on NYSE's calendar), then the bridge. A day
+    whose close equals the previous one stays flat (a cash account does not move)."""
+    begin = t0
+    if rec.hours.mode == "nyse":
+        td = cal.trading_day(t1.astimezone(NEW_YORK).date())
+        if td is not None and t0 < td.open < t1:
+            begin = td.open
+    if moment <= begin or v0 == v1:
+        return v0
+    steps = max(1, int((t1 - begin).total_seconds()) // BRIDGE_STEP)
+    k = min(steps, int((moment - begin).total_seconds()) // BRIDGE_STEP)
+    wiggle = Decimal(f"{_bridge(rec.seed, int(t1.timestamp()), steps)[k]:.6f}")
+    return v0 + (v1 - v0) * k / steps + wiggle * abs(v1 - v0)
+
+
+@lru_cache(maxsize=64)
+def _bridge(seed: int, close: int, steps: int) -> tuple[float, ...]:
+    """A Brownian bridge of `steps` steps, 0 at both ends, spread BRIDGE_SWING mid-way;
+    seeded by the simulator's seed and the close it leads to."""
+    rng = random.Random(f"{seed}:equity-bridge:{close}")
+    walk = [0.0]
+    for _ in range(steps):
+        walk.append(walk[-1] + rng.gauss(0.0, 1.0))
+    scale = 2 * BRIDGE_SWING / math.sqrt(steps)  # a bridge's spread mid-way is sqrt(steps) / 2
+    return tuple((w - walk[-1] * k / steps) * scale for k, w in enumerate(walk))
 
 
 def _default_timeframe(span: timedelta) -> str:

@@ -2,20 +2,24 @@
 
 Orders execute against the quotes (buy at the ask, sell at the bid), never against each
 other: the simulated market is deep enough for any order. A fill moves cash and the
-position, is counted for day trades, becomes a FILL activity and a trade_updates event,
-and releases or cancels the order's bracket and OCO companions.
+position, is counted for day trades, becomes a FILL activity and a trade_updates event
+(a sell also pays its regulatory fees, fees.py), and releases or cancels the order's
+bracket and OCO companions.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
 from .. import daytrades
 from . import market_calendar as cal
+from .errors import unprocessable
+from .fees import sell_fees
 from .fmt import num, round_price
-from .model import FRACTION, WORKING_STATUSES, ZERO, FillActivity, Order, Position, activity_id
+from .model import FRACTION, WORKING_STATUSES, ZERO, CashActivity, FillActivity, Order, Position, activity_id
 from .prices import Quote
 
 if TYPE_CHECKING:
@@ -115,6 +119,19 @@ def _work(ex: Exchange, order: Order, now: datetime, mono: float) -> None:
         ex.finish(order, "canceled", now)
 
 
+def execute_on_demand(ex: Exchange, order: Order, qty: Decimal, now: datetime) -> None:
+    """POST /sim/fill (a simulator control, for tests): execute `qty` of a working order now, at
+    its limit (the touch for other types) whether the market reaches it or not. A resting
+    limit so filled in part stays partially_filled until the market comes to it."""
+    if order.status not in WORKING_STATUSES or order.qty is None:
+        raise unprocessable(f'order is in "{order.status}" state, not working')
+    if not 0 < qty <= order.remaining:
+        raise unprocessable(f"qty must be > 0 and at most {num(order.remaining)}")
+    quote = ex.prices.quote(order.symbol)
+    price = order.limit_price if order.limit_price is not None else (quote.ask if order.side == "buy" else quote.bid)
+    _execute(ex, order, qty, price, now)
+
+
 def _execute(ex: Exchange, order: Order, qty: Decimal, price: Decimal, now: datetime) -> None:
     if order.qty is None:  # a notional order learns its qty when it fills
         order.qty = qty
@@ -139,9 +156,24 @@ def _execute(ex: Exchange, order: Order, qty: Decimal, price: Decimal, now: date
         price=price, qty=qty, kind="fill" if done else "partial_fill", leaves_qty=order.remaining,
         cum_qty=order.filled_qty, order_status=order.status,
     ))
+    if order.side == "sell":  # sell_short included
+        _charge_fees(ex, order.symbol, qty, price, now, execution)
     ex.emit("fill" if done else "partial_fill", order, now, execution_id=execution,
             price=num(price), qty=num(qty), position_qty=num(ex.position_qty(order.symbol)))
     _after_fill(ex, order, done, now)
+
+
+def _charge_fees(ex: Exchange, symbol: str, qty: Decimal, price: Decimal, now: datetime, execution: str) -> None:
+    """A sell's TAF and REG fees: FEE activities, paid from cash, as the seeded past has them.
+    Booked a millisecond apart after the fill, so ids keep sorting as time does; their ids
+    derive from the execution's, so no random stream moves (ids of later orders stay put)."""
+    for n, (sub_type, description, fee) in enumerate(sell_fees(qty, price), start=1):
+        at = now + timedelta(milliseconds=n)
+        unique = str(uuid.uuid5(uuid.NAMESPACE_OID, f"{execution}:{sub_type}"))
+        ex.cash -= fee
+        ex.cash_activities.append(CashActivity(
+            id=activity_id(at, unique), at=at, activity_type="FEE", net_amount=-fee, description=description,
+            symbol=symbol, qty=qty, sub_type=sub_type))
 
 
 def _after_fill(ex: Exchange, order: Order, done: bool, now: datetime) -> None:

@@ -1,5 +1,6 @@
 """The simulator's REST routes: Alpaca's Trading API v2, the v3 market clock and calendar,
-the latest-quote and historical-bar market-data endpoints, and the simulator's own price control.
+the latest-quote and historical-bar market-data endpoints, and the simulator's own controls
+(a price, a fill on demand).
 
 Each handler parses its query or body, asks the exchange, and answers with JSON; errors
 are raised as ApiError and answered by the app's middleware (server.py).
@@ -25,6 +26,7 @@ from .wire import Handler, json_response
 
 MAX_ORDERS_PAGE = 500
 MAX_ACTIVITIES_PAGE = 100
+MAX_DAY_ACTIVITIES = 10**9  # "no maximum" with date=: a bound only so query_int stays an int
 # GET /v2/calendar serves these years; outside them the calendar is simply empty, as a
 # query on Alpaca's calendar table would be (no date overflow at year 9999).
 CALENDAR_FIRST, CALENDAR_LAST = date(1970, 1, 1), date(2100, 12, 31)
@@ -150,6 +152,7 @@ class Routes:
             ("DELETE", "/v2/watchlists/{watchlist_id}", self.delete_watchlist),
             ("DELETE", "/v2/watchlists/{watchlist_id}/{symbol}", self.remove_from_watchlist),
             ("POST", "/sim/price", self.set_price),
+            ("POST", "/sim/fill", self.fill_on_demand),
         ]
 
     # ---- account ----
@@ -167,15 +170,24 @@ class Routes:
         # The path's type, else activity_types=, else category=, else every type.
         types = activities.parse_types(request.match_info.get("activity_type")
                                        or request.query.get("activity_types"))
+        on_date = query_date(request, "date")
+        # page_size is at most 100 (and 100 unless given), except with date=: then it has no
+        # cap, and without it the day comes whole (alpaca-api.md §8; Alpaca's paging docs).
+        if on_date is None:
+            page_size: int | None = query_int(request, "page_size", MAX_ACTIVITIES_PAGE, MAX_ACTIVITIES_PAGE)
+        elif request.query.get("page_size", "").strip():
+            page_size = query_int(request, "page_size", MAX_ACTIVITIES_PAGE, MAX_DAY_ACTIVITIES)
+        else:
+            page_size = None
         return json_response(self.exchange.activities_page(activities.ActivityQuery(
             types=types,
             category=activities.parse_category(lower(request.query.get("category"))),
-            page_size=query_int(request, "page_size", MAX_ACTIVITIES_PAGE, MAX_ACTIVITIES_PAGE),
+            page_size=page_size,
             page_token=request.query.get("page_token") or None,
             direction=query_choice(request, "direction", ("asc", "desc"), "desc"),
             after=query_time(request, "after"),
             until=query_time(request, "until"),
-            on_date=query_date(request, "date"),
+            on_date=on_date,
         )))
 
     async def get_portfolio_history(self, request: web.Request) -> web.Response:
@@ -466,3 +478,13 @@ class Routes:
         quote = self.exchange.set_price(str(body["symbol"]), price)
         return json_response({"symbol": quote.symbol, "bid": str(quote.bid), "ask": str(quote.ask),
                               "last": str(quote.last)})
+
+    async def fill_on_demand(self, request: web.Request) -> web.Response:
+        """{"order_id", "qty"}: execute that much of a working order now (tests' partial fills)."""
+        body = await read_json(request)
+        if not isinstance(body, dict) or not body.get("order_id"):
+            raise unprocessable("order_id is required")
+        qty = to_decimal(body.get("qty"), "qty")
+        if qty is None:
+            raise unprocessable("qty is required")
+        return json_response(self.exchange.execute_on_demand(str(body["order_id"]), qty).to_json())
