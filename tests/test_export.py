@@ -231,6 +231,30 @@ def test_fills_csv_are_the_fill_activities(sim_process, tmp_path):
     assert [a["id"] for a in exported if a["activity_type"] == "FILL"] == [f["id"] for f in sent]
 
 
+def test_realized_csv_is_realize_over_the_fills_since_the_date(sim_process, tmp_path):
+    from tui.broker.activity import parse_fill
+    from tui.state.realized import lots_before, realize
+
+    held = {p["symbol"]: Decimal(p["qty"]) for p in _rest(sim_process.url, "/v2/positions")}
+    sent = _rest(sim_process.url, "/v2/account/activities/FILL", direction="asc", page_size="100")
+    # Everything: the sample's KO sells close its KO buy. After that buy: the sells close
+    # shares held before the fills read, unmatched (no cost invented).
+    for since in (None, sent[0]["transaction_time"]):
+        fills = [parse_fill(f) for f in sent if since is None or f["transaction_time"] > since]
+        closes = realize(fills, lots_before(held, fills)).closes
+        done = _run(tmp_path, sim_process.url, "realized", *(("--since", since) if since else ()))
+        assert done.returncode == 0, done.stderr
+        rows = list(csv.DictReader(io.StringIO(done.stdout)))
+        assert done.stdout.splitlines()[0] == ",".join(export.REALIZED_COLUMNS)
+        assert len(rows) == len(closes) > 0, since
+        assert all(bool(close.lots) == (since is None) for close in closes)
+        for row, close in zip(rows, closes):
+            assert (row["id"], row["order_id"], row["symbol"]) == (close.fill_id, close.order_id, close.symbol)
+            assert Decimal(row["qty"]) == close.qty and row["method"] == "FIFO"
+            assert (row["realized_pl"] and Decimal(row["realized_pl"]) == close.realized) or \
+                (not close.lots and row["realized_pl"] == "" and Decimal(row["unmatched_qty"]) == close.qty)
+
+
 def test_without_keys_it_says_so_and_starts_no_demo(tmp_path):
     done = _run(tmp_path, None, "positions", keys=False)
     assert done.returncode == 2 and done.stdout == ""

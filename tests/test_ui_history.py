@@ -284,7 +284,8 @@ async def test_a_failing_server_is_said_and_r_reads_again(make_sim):
 
 def test_server_text_is_plain_and_unknown_types_are_kept():
     from tui.broker.activities import parse_activity
-    from tui.ui.screens.history import activity_cells, fill_of
+    from tui.broker.activity import fill_of
+    from tui.ui.screens.history import activity_cells
 
     odd = parse_activity({"id": "x", "activity_type": "NEWKIND", "date": "2026-11-02", "net_amount": "-1.5",
                           "description": "\x1b]52;c;AAAA\x07[red]pay[/red]\nnow", "symbol": "AAPL\x1b[2J"})

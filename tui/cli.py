@@ -1,5 +1,5 @@
 """Command line: `alpaca-tui [--demo | --live]`, `alpaca-tui sim` (the exchange simulator) and
-`alpaca-tui export` (positions, orders, fills or activities as CSV or JSON, for scripts)."""
+`alpaca-tui export` (positions, orders, fills, activities or realized P&L as CSV or JSON, for scripts)."""
 
 from __future__ import annotations
 
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                                           "trade_updates stream on one port.")
     add_sim_arguments(sim)
     export = commands.add_parser(
-        "export", help="write positions, orders, fills or activities as CSV or JSON (no UI)",
+        "export", help="write positions, orders, fills, activities or realized P&L (FIFO) as CSV or JSON (no UI)",
         description="Read the account (keys from ALPACA_API_KEY / ALPACA_SECRET_KEY, environment or .env, as "
                     "the app does; read-only) and write one table, columns named after Alpaca's fields, "
                     "numbers as plain decimals, times in ISO 8601. Without keys it exits with status 2; it "
@@ -214,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
     export.add_argument("--since", type=_moment, metavar="DATE",
                         help="orders submitted, fills and activities after this ISO 8601 date or time "
-                             "(New York if no offset); not for positions")
+                             "(New York if no offset); realized: the closes of the fills since then, "
+                             "FIFO over those fills; not for positions")
     export.add_argument("--output", metavar="PATH",
                         help="write to this file (readable by you only) and print its path to stderr; "
                              "default: standard output")
@@ -223,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXPORTS = ("positions", "orders", "fills", "activities")
+EXPORTS = ("positions", "orders", "fills", "activities", "realized")
 
 
 def export_table(broker, what: str, since: datetime | None) -> tuple[list[dict], tuple[str, ...], bool]:
@@ -243,6 +244,19 @@ def export_table(broker, what: str, since: datetime | None) -> tuple[list[dict],
         fills = ActivityPages(broker, types=["FILL"], after=since, direction="asc")
         rows = export.fill_rows(a for a in fills if isinstance(a, TradeActivity))
         return rows, export.FILL_COLUMNS, not fills.truncated
+    if what == "realized":
+        # As the History screen works it out: FIFO over the fills since `since` (all of them
+        # without it), what was held before them as lots of unknown cost (closed: unmatched).
+        from .broker.activity import fill_of
+        from .numbers import number
+        from .state.realized import lots_before, realize
+
+        held = {str(p.get("symbol")): number(p.get("qty")) or 0 for p in broker.positions_raw()
+                if isinstance(p, dict) and p.get("symbol")}
+        pages = ActivityPages(broker, types=["FILL"], after=since, direction="asc")
+        fills = [f for f in map(fill_of, pages) if f is not None]
+        realized = realize(fills, lots_before(held, fills))
+        return export.realized_rows(realized.closes), export.REALIZED_COLUMNS, not pages.truncated
     activities = ActivityPages(broker, after=since, direction="asc")
     return export.activity_rows(activities), export.ACTIVITY_COLUMNS, not activities.truncated
 

@@ -1,4 +1,4 @@
-"""Writers for exports: positions, orders, fills and activities as CSV or JSON.
+"""Writers for exports: positions, orders, fills, activities and realized P&L as CSV or JSON.
 
 Pure functions of parsed rows and a file object, for `alpaca-tui export` and (later) the
 UI's export key alike; nothing here reads the network or the environment, and nothing
@@ -52,18 +52,27 @@ ACTIVITY_COLUMNS = (
     "net_amount", "per_share_amount", "cum_qty", "leaves_qty", "order_id", "order_status", "status",
     "description",
 )
+# One row per closing fill of tui.state.realized (FIFO lots): the fill in Alpaca's words,
+# then what it closed. `position_side` is the side of the lots closed (long or short);
+# `cost_basis` what the matched lots cost when opened (qty x open price, positive for a
+# short too); `realized_pl` and `cost_basis` empty when no lot of known cost was matched.
+REALIZED_COLUMNS = (
+    "transaction_time", "symbol", "side", "position_side", "qty", "price", "realized_pl", "cost_basis",
+    "avg_open_price", "matched_qty", "unmatched_qty", "same_day", "same_day_qty", "method", "id", "order_id",
+)
 NUMBER_COLUMNS = frozenset({
     "qty", "qty_available", "avg_entry_price", "cost_basis", "current_price", "lastday_price", "change_today",
     "market_value", "unrealized_pl", "unrealized_plpc", "unrealized_intraday_pl", "unrealized_intraday_plpc",
     "notional", "filled_qty", "filled_avg_price", "limit_price", "stop_price", "trail_price", "trail_percent",
     "price", "cum_qty", "leaves_qty", "net_amount", "per_share_amount",
+    "realized_pl", "avg_open_price", "matched_qty", "unmatched_qty", "same_day_qty",
 })
 TIME_COLUMNS = frozenset({
     "created_at", "submitted_at", "filled_at", "canceled_at", "expired_at", "failed_at", "replaced_at",
     "updated_at", "transaction_time",
 })
 DATE_COLUMNS = frozenset({"date"})
-BOOL_COLUMNS = frozenset({"extended_hours", "asset_marginable"})
+BOOL_COLUMNS = frozenset({"extended_hours", "asset_marginable", "same_day"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 2000  # characters of one text cell
 
@@ -96,6 +105,24 @@ def fill_rows(fills: Iterable[Any]) -> list[dict[str, Any]]:
 def activity_rows(activities: Iterable[Any]) -> list[dict[str, Any]]:
     """Activities of any type as rows of ACTIVITY_COLUMNS (fields a type lacks are empty)."""
     return [row(a, ACTIVITY_COLUMNS) for a in activities]
+
+
+def realized_rows(closes: Iterable[Any], method: str = "FIFO") -> list[dict[str, Any]]:
+    """Closes (tui.state.realized.Close, whose METHOD `method` is: not imported, this module
+    stays below the account state) as rows of REALIZED_COLUMNS, exact: no figure is rounded
+    but the average open price (a quotient, to 28 digits)."""
+    out = []
+    for close in closes:
+        matched = bool(close.lots)
+        out.append(row({
+            "transaction_time": close.at, "symbol": close.symbol, "side": close.side,
+            "position_side": "short" if close.short else "long", "qty": close.qty, "price": close.close_price,
+            "realized_pl": close.realized if matched else None, "cost_basis": close.cost if matched else None,
+            "avg_open_price": close.open_price, "matched_qty": close.matched, "unmatched_qty": close.unmatched,
+            "same_day": close.same_day, "same_day_qty": close.same_day_qty, "method": method,
+            "id": close.fill_id or None, "order_id": close.order_id or None,
+        }, REALIZED_COLUMNS))
+    return out
 
 
 def row(item: Any, columns: Sequence[str]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ KINDS = {  # what is exported -> (columns, row maker)
     "orders": (export.ORDER_COLUMNS, export.order_rows),
     "fills": (export.FILL_COLUMNS, export.fill_rows),
     "activities": (export.ACTIVITY_COLUMNS, export.activity_rows),
+    "realized": (export.REALIZED_COLUMNS, export.realized_rows),
 }
 
 

@@ -51,6 +51,20 @@ def parse_fill(raw: Any) -> FillRow | None:
     return FillRow(str(raw.get("id", "")), at, symbol, side, qty, price, str(raw.get("order_id", "")))
 
 
+def fill_of(activity: Any) -> FillRow | None:
+    """A FILL activity (tui.broker.activities.TradeActivity) as realized P&L takes it; None
+    when it is not one or a figure is missing."""
+    from .activities import TradeActivity
+
+    if not isinstance(activity, TradeActivity):
+        return None
+    a = activity
+    if (a.transaction_time is None or not a.symbol or a.side not in FILL_SIDES or a.qty is None or a.qty <= 0
+            or a.price is None):
+        return None
+    return FillRow(a.id or "", a.transaction_time, a.symbol, a.side, a.qty, a.price, a.order_id or "")
+
+
 def parse_fills(raw: Iterable[Any]) -> list[FillRow]:
     """Readable fills, newest first; anything malformed is skipped."""
     rows = [row for row in map(parse_fill, raw) if row is not None]

@@ -107,6 +107,7 @@ class Close:
     close_price: Decimal
     realized: Decimal  # over the matched lots only
     unmatched: Decimal = _ZERO  # closed with no lot of known cost to match
+    order_id: str = ""  # the closing fill's order, when the fill says (an export's column)
 
     @property
     def day(self) -> date:
@@ -123,9 +124,13 @@ class Close:
         matched = self.matched
         if not matched:
             return None
+        return self.cost / matched  # default context: 28 significant digits, display only
+
+    @property
+    def cost(self) -> Decimal:
+        """What the matched lots cost when opened: the sum of qty x open price (exact)."""
         with localcontext(_EXACT):
-            cost = sum((lot.qty * lot.price for lot in self.lots), _ZERO)
-        return cost / matched  # default context: 28 significant digits, display only
+            return sum((lot.qty * lot.price for lot in self.lots), _ZERO)
 
     @property
     def same_day_qty(self) -> Decimal:
@@ -317,6 +322,7 @@ def _apply(book: deque[_Open], fill: FillLike) -> Close | None:
     return Close(
         fill_id=str(fill.id), at=at, symbol=fill.symbol, side=side, short=closing_short,
         qty=closed, lots=tuple(matched), close_price=price, realized=realized, unmatched=unmatched,
+        order_id=str(getattr(fill, "order_id", "") or ""),
     )
 
 

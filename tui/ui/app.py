@@ -510,7 +510,18 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         return "positions", "positions", list(self.state.positions)
 
     def action_export(self) -> None:
-        kind, name, items = self.export_view()
+        from .screens.history import HistoryScreen
+
+        screen = self.screen
+        if isinstance(screen, HistoryScreen):  # its activities or realized P&L, as shown
+            view = screen.export_view()
+            if isinstance(view, str):
+                self.notify(f"Nothing to export: {view}", title="Export", severity="warning")
+                return
+            kind, name, items, what, note = view.kind, view.name, list(view.items), view.what, view.note
+        else:
+            kind, name, items = self.export_view()
+            what, note = name.replace("-", " "), ""
         now, directory = datetime.now(), self.export_dir
 
         def write() -> None:
@@ -520,8 +531,9 @@ class AlpacaApp(compat.NotificationHook, App[None]):
                 self.call_from_thread(self.notify, f"Nothing written: {err}", title="Export failed",
                                       severity="error")
                 return
-            self.call_from_thread(partial(self.notify, str(path), title=f"Exported {count} {name.replace('-', ' ')}",
-                                          timeout=30, lines=6))
+            said = f"{path}\n({note})" if note else str(path)
+            self.call_from_thread(partial(self.notify, said, title=f"Exported {count} {what}",
+                                          severity="warning" if note else "information", timeout=30, lines=8))
 
         self.run_worker(write, thread=True, group="export", name="export", exit_on_error=False)
 

@@ -13,7 +13,8 @@ from textual.screen import Screen
 from ..broker.history import ACTIVITIES_PAGE, ActivityPages
 from ..numbers import number
 from ..terms import NEW_YORK
-from .screens.history import ActivitiesRead, ActivityFilter, FillsRead, fill_of
+from ..broker.activity import fill_of
+from .screens.history import ActivitiesRead, ActivityFilter, FillsRead
 
 if TYPE_CHECKING:
     from .app import AlpacaApp

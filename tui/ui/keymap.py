@@ -51,7 +51,8 @@ MAIN = (
         "of positions and orders; w again goes back)", show=False, command="Watchlist"),
     Key("refresh", "r", "app.refresh", "Refresh", "refresh everything now", command="Refresh"),
     Key("export", "E", "app.export", "Export", "write what the focused pane shows to a CSV file (positions; "
-        "orders in any view; fills), its path shown", show=False, command="Export the current view (CSV)"),
+        "orders in any view; fills), its path shown; on the History screen: its activities or realized P&L",
+        show=False, command="Export the current view (CSV)"),
     Key("help", "question_mark", "app.help", "Help", "this help", display="?", command="Help"),
     Key("quit", "q", "app.quit", "Quit", "quit"),
     Key("rejections", "e", "app.rejections", "Rejections", "rejections seen this session", show=False,
@@ -162,6 +163,8 @@ HISTORY = (
         "(DIV FEE AAPL 2026-11-01..2026-11-30); realized P&L: the dates"),
     Key("history_pnl", "p", "toggle_pnl", "Realized P&L", "activities, or realized P&L (FIFO lots, per close)"),
     Key("history_reload", "r", "reload", "Reload", "read the activities (or the fills) again"),
+    Key("history_export", "E", "app.export", "Export", "write the activities read so far (as filtered), or the "
+        "realized P&L's closes in the range, to a CSV file, its path shown", show=False),
 )
 CLOSE_ALL = (
     Key("close_all_orders", "o", "toggle_orders", "Also cancel orders", "close all: also cancel open orders first"),

@@ -5,6 +5,10 @@ type, symbol and date with `F`. `p` shows the realized P&L instead: FIFO lots ov
 account's fills since a start date (30 days back unless chosen), one row per closing fill,
 with totals for today, this week and the range.
 
+`E` (the app's export) writes what the view shows: the activities read so far under the
+filter, or the realized P&L's closes in the range (export_view() says which; the app
+writes the file on a worker thread).
+
 The screen shows what its desk gives it (tui/ui/history_desk.py); the reads run on the
 app's worker threads and come back as messages (ActivitiesRead, FillsRead).
 """
@@ -185,17 +189,6 @@ def activity_rows(activities: Sequence[Any]) -> list[Row]:
     return rows
 
 
-def fill_of(activity: Any) -> FillRow | None:
-    """A FILL activity as realize() takes it; None when a figure is missing."""
-    if not isinstance(activity, TradeActivity):
-        return None
-    a = activity
-    if (a.transaction_time is None or not a.symbol or a.side not in FILL_SIDES or a.qty is None or a.qty <= 0
-            or a.price is None):
-        return None
-    return FillRow(a.id or "", a.transaction_time, a.symbol, a.side, a.qty, a.price, a.order_id or "")
-
-
 def close_cells(close: Close) -> list[tuple[str, str]]:
     opened = close.open_price
     if close.unmatched and not close.lots:
@@ -252,6 +245,17 @@ def realized_summary(realized: Realized, start: date, end: date, today: date, fi
     else:
         out.append("Every close matched a lot opened since the start", style="dim")
     return out
+
+
+@dataclass(frozen=True)
+class Export:
+    """What `E` writes from the History screen (the app writes it: tui/export_files.py)."""
+
+    kind: str  # one of tui.export_files.KINDS
+    name: str  # the file's name, before its time
+    items: tuple[Any, ...]
+    what: str  # the toast's word for the rows
+    note: str = ""  # said with the path: what the file leaves out
 
 
 # ---- messages, desk, screen ------------------------------------------------------------------
@@ -448,6 +452,31 @@ class HistoryScreen(Screen[None]):
             summary.update(said)
         closes = [c for c in self.realized.closes if start <= c.day <= end]
         table.sync(close_rows(closes[::-1]))
+
+    # ---- export (the app's E) ----
+
+    def export_view(self) -> Export | str:
+        """What the view shows, to export; or why there is nothing to."""
+        if self.view == "pnl":
+            start, end = self.pnl_range
+            if self.pnl_problem:
+                return f"cannot read the fills: {self.pnl_problem}"
+            if self.realized is None or self.pnl_loading:
+                return "the fills are still being read"  # the table may show the previous range's
+            closes = tuple(c for c in self.realized.closes if start <= c.day <= end)
+            if not closes:
+                return f"no closing fills in {start.isoformat()}..{end.isoformat()}"
+            return Export("realized", "realized-pnl", closes, f"realized P&L close{'s' if len(closes) != 1 else ''}",
+                          self.pnl_note or "")
+        if not self.shown:
+            if self.problem:
+                return f"cannot read the activities: {self.problem}"
+            return "the activities are still being read" if self.loading or self.more else "no activities"
+        # What was read, as shown: a filter's later pages are read as the cursor goes down
+        # (G reads them all), so the file says the same as the screen and no more.
+        note = "more on the server: scroll down (G) to read them, then E again" if self.more else ""
+        what = "activit" + ("y" if len(self.shown) == 1 else "ies")
+        return Export("activities", "activities", tuple(self.shown), what, note)
 
     # ---- keys ----
 
