@@ -354,3 +354,46 @@ def lots_before(positions: Mapping[str, Decimal], fills: Iterable[FillLike]) -> 
         for fill in fills:
             before[fill.symbol] = before.get(fill.symbol, _ZERO) - _direction(fill.side) * _decimal(fill.qty)
     return [Lot(symbol, qty, None) for symbol, qty in sorted(before.items()) if qty]
+
+
+def lots_held(positions: Mapping[str, Decimal], newest_first: Iterable[FillLike]) -> tuple[list[Lot], dict[str, Decimal]]:
+    """The FIFO lots behind ``positions`` held at some moment, from the fills before it
+    read newest first; stops reading once every position is accounted for.
+
+    With FIFO the lots still open are the newest openings: closes always take the oldest.
+    So walking back from the moment, each fill's opening part (a buy's shares above zero
+    for a long, a sell's below zero for a short, the position worked back fill by fill)
+    is a lot until they add up to the position; the oldest is cut to fit. Returns (lots,
+    oldest first per symbol, and what the fills ran out before accounting for: symbol →
+    quantity, whose closing will count as unmatched)."""
+    held = {symbol: _decimal(qty) for symbol, qty in positions.items() if qty}
+    need = {symbol: abs(qty) for symbol, qty in held.items()}
+    after = dict(held)  # each symbol's position after the fill being looked at
+    found: dict[str, list[Lot]] = {}
+    with localcontext(_EXACT):
+        for fill in newest_first:
+            if not any(need.values()):
+                break
+            symbol = fill.symbol
+            if not need.get(symbol):
+                continue
+            direction, qty = _direction(fill.side), _decimal(fill.qty)
+            position = after[symbol]
+            after[symbol] = position - direction * qty
+            # the part of this fill that opened on the side held at the moment
+            opened = min(qty, max(position * direction, _ZERO)) if (position > 0) == (held[symbol] > 0) else _ZERO
+            take = min(opened, need[symbol])
+            if take > 0:
+                need[symbol] -= take
+                signed = take if held[symbol] > 0 else -take
+                found.setdefault(symbol, []).append(Lot(symbol, signed, _decimal(fill.price), _utc(fill.at), str(fill.id)))
+    lots = [lot for symbol in sorted(found) for lot in reversed(found[symbol])]
+    missing = {symbol: (qty if held[symbol] > 0 else -qty) for symbol, qty in need.items() if qty}
+    lots += [Lot(symbol, qty, None) for symbol, qty in missing.items()]  # cost unknown, held longest
+    return _oldest_first(lots), missing
+
+
+def _oldest_first(lots: list[Lot]) -> list[Lot]:
+    """Per symbol: lots of unknown cost (held before every fill read) first, then by time."""
+    return sorted(lots, key=lambda lot: (lot.symbol, lot.opened_at is not None,
+                                         lot.opened_at or datetime.min.replace(tzinfo=timezone.utc)))

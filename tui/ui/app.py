@@ -40,6 +40,7 @@ from .messages import ActionDone, DataStreamChanged, Fetched, HistoryPage, Journ
 from .order_history import OrderHistory, parse_filter
 from .orderflow import OrderFlow
 from .refresh import Refresher
+from .realized_today import RealizedToday
 from .screen_diff import ScreenDiff
 from .screens.detail import DetailScreen
 from .screens.info import connection_screen, help_screen, rejections_screen
@@ -113,6 +114,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self.state = AccountState(now or (lambda: datetime.now(timezone.utc)), live=config.live)
         self.refresher = Refresher(self, self.state)
         self.flow = OrderFlow(self, self.state, backoff)
+        self.realized = RealizedToday(self, self.state)  # the Account pane's realized P&L today
         self.announcer = Announcer(self.notify, self._later, self.flow.following)
         self.market = MarketFeed(self, enabled=market_data, backoff=data_backoff)
         self.desk = MarketDesk(self)
@@ -287,6 +289,7 @@ class AlpacaApp(compat.NotificationHook, App[None]):
             self.render_orders()
         if applied.fills:
             self.main.query_one(OrdersPane).show_fills(list(self.state.fills), self.state.slippage)
+            self.realized.fills_changed()
             for fill, event, order in applied.fills:
                 self.announcer.fill(fill, event, order)
             for part in ("positions", "fills"):  # positions bring the account

@@ -193,6 +193,7 @@ class Refresher:
         self.state.swap(positions=read.positions)
         self.positions_read_at = read.read_at
         self.app.main.query_one(PositionsTable).show(read.positions, read.rows)
+        self.app.realized.positions_changed()
         self.app.sync_bindings()
         self.app.market.replan()
         self.app.market.flush_deferred()
@@ -270,6 +271,7 @@ class Refresher:
             changes["trading_days"] = read.days
         self.state.swap(**changes)
         self.app.main.query_one(OrdersPane).show_fills(list(read.fills), self.app.state.slippage)
+        self.app.realized.fills_changed()
 
 
 FETCHES = (

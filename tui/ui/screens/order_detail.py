@@ -441,8 +441,6 @@ class OrderDetailScreen(Screen[None]):
             return is_open(self.order)
         if action == "copy_client_id":
             return bool(getattr(self.order, "client_order_id", None))
-        if action == "modify_order":
-            return is_open(self.order)
         return True
 
     def _copy(self, text: Any, what: str) -> None:

@@ -20,9 +20,10 @@ from ..format import DOWN, dec, money, signed_money, signed_pct, tone
 from .table import TONE_STYLES
 
 Figure = tuple[str, str, str]  # (label, text, tone)
-Lines = list[tuple["Figure | None", "Figure | None"]]
-GAP = 2  # cells between the two label/figure pairs of a line
+Lines = list[tuple["Figure | None", ...]]  # a line: one figure (or None) per column
+GAP = 2  # cells between two label/figure pairs of a line
 SPACINGS = (2, 1)  # cells between a label and its figure: roomy when it fits, tight when not
+REALIZED_LABEL = "Realized"
 
 
 def _figure(text: str, figure_tone: str = "") -> Text:
@@ -45,26 +46,47 @@ def account_figures(account: Any) -> tuple[list[Figure], list[Figure], tuple[Fig
     return left, right, day, blocks
 
 
+def realized_figure(realized: Any, complete: bool = True) -> Figure:
+    """Today's realized P&L (FIFO): `…` while it is worked out, `—` when it cannot be,
+    a `*` when some of today's closes were of shares of unknown cost (left out)."""
+    if realized is None:
+        return (REALIZED_LABEL, "…", "dim")
+    text = signed_money(realized)
+    return (REALIZED_LABEL, text + ("" if complete or text == "—" else "*"), tone(realized))
+
+
+def _columns(*columns: list[Figure]) -> Lines:
+    height = max(len(column) for column in columns)
+    return [tuple(column[i] if i < len(column) else None for column in columns) for i in range(height)]
+
+
 class AccountView:
     """The account's figures as a grid chosen for the width it is given."""
 
-    def __init__(self, account: Any) -> None:
+    def __init__(self, account: Any, realized: Figure | None = None) -> None:
         self.left, self.right, self.day, self.blocks = account_figures(account)
+        self.realized = realized  # today's realized P&L, beside the day's P&L; None: not shown
 
     def shown(self) -> tuple:
         """Everything the view can show, to skip identical redraws."""
-        return tuple(self.left), tuple(self.right), self.day, tuple(self.blocks)
+        return tuple(self.left), tuple(self.right), self.day, tuple(self.blocks), self.realized
 
     def layouts(self) -> Iterator[tuple[int, int, Lines]]:
-        """(width needed, spacing, lines of (left, right) figures), widest first: the day's
-        P&L and % side by side, then the % on a line of its own, then one figure a line."""
+        """(width needed, spacing, lines), widest first: three columns (the day's P&L and
+        realized P&L in the middle, the market values right), then two (the day's figures
+        above the market values), the % on a line of its own, then one figure a line."""
         pnl, pct = self.day
         combined = (pnl[0], f"{pnl[1]} {pct[1]}", pnl[2])
+        realized = [self.realized] if self.realized is not None else []
         shapes: list[Lines] = []
-        for right in ([combined, *self.right], [pnl, pct, *self.right]):
-            shapes.append([(self.left[i] if i < len(self.left) else None, right[i] if i < len(right) else None)
-                           for i in range(max(len(self.left), len(right)))])
-        shapes.append([(figure, None) for figure in (*self.left, pnl, pct, *self.right)])
+        if realized:
+            shapes.append(_columns(self.left, [combined, *realized], self.right))
+            # narrower, still three lines: the market values share one ("L/S MV")
+            (_, long_mv, _), (_, short_mv, _) = self.right
+            shapes.append(_columns(self.left, [combined, *realized, ("L/S MV", f"{long_mv} {short_mv}", "")]))
+        for right in ([combined, *realized, *self.right], [pnl, pct, *realized, *self.right]):
+            shapes.append(_columns(self.left, right))
+        shapes.append(_columns([*self.left, pnl, pct, *realized, *self.right]))
         for lines in shapes:
             for spacing in SPACINGS:
                 yield self._width(lines, spacing), spacing, lines
@@ -77,8 +99,8 @@ class AccountView:
                 return 0
             return max(cell_len(f[0]) for f in figures) + spacing + max(cell_len(f[1]) for f in figures)
 
-        left, right = pair(0), pair(1)
-        return left + (GAP + right if right else 0)
+        widths = [pair(i) for i in range(len(lines[0]))]
+        return sum(widths) + GAP * (len([w for w in widths if w]) - 1)
 
     def table(self, width: int) -> Table:
         chosen = None
@@ -88,16 +110,15 @@ class AccountView:
                 break
         assert chosen is not None
         spacing, lines = chosen
-        two = any(right is not None for _, right in lines)
+        count = len(lines[0])
         grid = Table.grid(padding=(0, spacing))
-        for _ in range(2 if two else 1):
+        for _ in range(count):
             grid.add_column(style="dim", no_wrap=True)
             grid.add_column(justify="right", no_wrap=True)
-        for left, right in lines:
+        for line in lines:
             cells: list[Any] = []
-            for figure, last in ((left, False), (right, True)):
-                if last and not two:
-                    break
+            for index, figure in enumerate(line):
+                last = index == count - 1
                 pad = "" if last else " " * (GAP - spacing)  # the grid's padding gives the rest
                 cells += [figure[0], _figure(figure[1] + pad, figure[2])] if figure else ["", ""]
             grid.add_row(*cells)
@@ -120,9 +141,18 @@ class AccountPane(Static, can_focus=True):
         super().__init__("loading…", **kwargs)
         self._shown: tuple | None = None
         self.view: AccountView | None = None
+        self.account: Any = None
+        self.realized: Figure | None = None
+
+    def show_realized(self, realized: Figure | None) -> None:
+        """Today's realized P&L (realized_figure), shown beside the day's P&L."""
+        self.realized = realized
+        if self.account is not None:
+            self.show(self.account)
 
     def show(self, account: Any) -> None:
-        view = AccountView(account)
+        self.account = account
+        view = AccountView(account, self.realized)
         # What the view shows, to skip identical redraws and the screen's re-layout when
         # only figures changed: the layout (and height) moves only with their widths.
         shown = view.shown()

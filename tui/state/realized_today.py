@@ -1,0 +1,87 @@
+"""Today's realized P&L for the Account pane, FIFO like the History screen's.
+
+Today's closes need the cost of the lots they close, which may have been opened long ago.
+Once a day (and again if the day's start looks different) a worker reads the fills before
+today, newest first, only as far back as the lots behind the positions held at the open
+(tui.state.realized.lots_held: with FIFO they are the newest openings); the figure is then
+worked out from those lots and today's fills whenever a fill comes, with no request.
+
+No Textual here; `read_day_lots` does I/O through the broker and runs on a worker thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Iterable, Iterator, Mapping
+
+from ..broker.activity import FillRow, fill_of, parse_fills
+from ..numbers import number
+from ..terms import NEW_YORK
+from .realized import Lot, Totals, lots_held, realize
+
+MAX_PAGES = 20  # 2,000 fills back: beyond that, what is still unaccounted for counts as unmatched
+
+
+@dataclass(frozen=True)
+class DayLots:
+    """The lots held at the start of `day`, as far as the fills read could tell."""
+
+    day: date
+    start: Mapping[str, Decimal]  # the positions at the day's start they account for
+    lots: tuple[Lot, ...] = ()
+    missing: Mapping[str, Decimal] = field(default_factory=dict)  # quantity with no fill found
+
+    def realized(self, fills: Iterable[FillRow]) -> Totals:
+        """Today's totals from today's fills (any others are skipped)."""
+        today = [f for f in fills if f.day == self.day]
+        return realize(today, self.lots).on(self.day)
+
+
+def positions_at_start(positions: Mapping[str, Decimal], fills: Iterable[FillRow], day: date) -> dict[str, Decimal]:
+    """Each symbol's signed position when `day` began: now minus what `day`'s fills did."""
+    start = {symbol: qty for symbol, qty in positions.items() if qty}
+    for fill in fills:
+        if fill.day == day:
+            start[fill.symbol] = start.get(fill.symbol, Decimal(0)) - (fill.qty if fill.side == "buy" else -fill.qty)
+    return {symbol: qty for symbol, qty in start.items() if qty}
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time(), NEW_YORK)
+
+
+def read_day_lots(broker: Any, day: date) -> DayLots:
+    """On a worker: the positions and today's fills (read twice if a fill came between),
+    then the fills before today, newest first, as far back as the lots go."""
+    from ..broker.history import ActivityPages
+
+    begin = start_of(day)
+    for _ in range(3):
+        before = tuple(parse_fills(broker.fills(after=begin)))
+        positions = {str(p.symbol): number(p.qty) or Decimal(0) for p in broker.positions()}
+        after = tuple(parse_fills(broker.fills(after=begin)))
+        if {f.id for f in after} == {f.id for f in before}:
+            break
+    start = positions_at_start(positions, after, day)
+    if not start:
+        return DayLots(day, start)
+    pages = ActivityPages(broker, types=["FILL"], until=begin, direction="desc", max_pages=MAX_PAGES)
+    lots, missing = lots_held(start, _fills(pages))
+    return DayLots(day, start, tuple(lots), missing)
+
+
+def _fills(activities: Iterable[Any]) -> Iterator[FillRow]:
+    for activity in activities:
+        fill = fill_of(activity)
+        if fill is not None:
+            yield fill
+
+
+def still_holds(day_lots: DayLots | None, positions: Mapping[str, Decimal], fills: Iterable[FillRow],
+                day: date) -> bool:
+    """Whether the lots read still describe today's start: same day, same positions then
+    (a fill the app had not seen, or a transfer, would change them: read again)."""
+    return day_lots is not None and day_lots.day == day and \
+        dict(day_lots.start) == positions_at_start(positions, fills, day)
