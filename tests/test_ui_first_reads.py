@@ -11,5 +11,6 @@ async def test_start_up_reads_each_resource_once(make_sim):
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, stream=False)
         await pilot.pause(0.3)
-        # positions + account, orders, clock + calendar, fills (the calendar came with the clock)
-        assert app.requests.last_minute() == 6
+        # positions + account, orders, clock + calendar, fills (the calendar came with the clock),
+        # and the fills before today behind the positions held at the open (realized today)
+        assert app.requests.last_minute() == 7

@@ -3,6 +3,7 @@
 Today's closes need the cost of the lots they close, which may have been opened long ago.
 Once a day (and again if the day's start looks different) a worker reads the fills before
 today, newest first, only as far back as the lots behind the positions held at the open
+(the positions now less today's fills)
 (tui.state.realized.lots_held: with FIFO they are the newest openings); the figure is then
 worked out from those lots and today's fills whenever a fill comes, with no request.
 
@@ -16,8 +17,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping
 
-from ..broker.activity import FillRow, fill_of, parse_fills
-from ..numbers import number
+from ..broker.activity import FillRow, fill_of
 from ..terms import NEW_YORK
 from .realized import Lot, Totals, lots_held, realize
 
@@ -52,22 +52,15 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time(), NEW_YORK)
 
 
-def read_day_lots(broker: Any, day: date) -> DayLots:
-    """On a worker: the positions and today's fills (read twice if a fill came between),
-    then the fills before today, newest first, as far back as the lots go."""
+def read_day_lots(broker: Any, day: date, positions: Mapping[str, Decimal], fills: Iterable[FillRow]) -> DayLots:
+    """On a worker: the fills before `day`, newest first, as far back as the lots behind the
+    positions at its start go (positions and fills: the app's, now). Usually one request."""
     from ..broker.history import ActivityPages
 
-    begin = start_of(day)
-    for _ in range(3):
-        before = tuple(parse_fills(broker.fills(after=begin)))
-        positions = {str(p.symbol): number(p.qty) or Decimal(0) for p in broker.positions()}
-        after = tuple(parse_fills(broker.fills(after=begin)))
-        if {f.id for f in after} == {f.id for f in before}:
-            break
-    start = positions_at_start(positions, after, day)
+    start = positions_at_start(positions, fills, day)
     if not start:
         return DayLots(day, start)
-    pages = ActivityPages(broker, types=["FILL"], until=begin, direction="desc", max_pages=MAX_PAGES)
+    pages = ActivityPages(broker, types=["FILL"], until=start_of(day), direction="desc", max_pages=MAX_PAGES)
     lots, missing = lots_held(start, _fills(pages))
     return DayLots(day, start, tuple(lots), missing)
 

@@ -117,7 +117,8 @@ ORDERS_TABLE = (
     Key("cancel_order", "c", "app.cancel_order", "Cancel", "cancel the selected order", command="Cancel order"),
     Key("modify_order", "m", "app.modify_order", "Modify", "modify the selected open order: qty, prices, time in "
         "force (a bracket leg: its price)", command="Modify order"),
-    Key("order_detail", "enter", "select_cursor", "Detail", "the selected order: its fields, legs and timeline",
+    Key("order_detail", "enter", "select_cursor", "Detail", "the selected order (or a fill's order): its fields, "
+        "legs, timeline, and a market order's slippage against the quote shown at send",
         show=False, priority=False, display="Enter"),
 )
 ORDER_DETAIL = (
@@ -129,7 +130,8 @@ ORDER_DETAIL = (
     Key("order_modify", "m", "modify_order", "Modify", "modify this order (the ticket, then a review), if it is open"),
 )
 ORDERS_PANE = (
-    Key("toggle_fills", "f", "toggle_fills", "View", "orders pane: open orders, then closed, all, recent fills",
+    Key("toggle_fills", "f", "toggle_fills", "View", "orders pane: open orders, then closed, all, recent fills (with "
+        "each market fill's slippage)",
         priority=False, command="Orders: next view (open, closed, all, fills)"),
     Key("orders_filter", "F", "app.orders_filter", "Filter", "order history: by symbols and dates "
         "(AAPL 2026-11-01..2026-11-30)", show=False, priority=False, command="Filter the order history"),

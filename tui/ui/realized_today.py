@@ -49,13 +49,14 @@ class RealizedToday:
         if self.reading:
             return
         self.reading, self.read_at = True, time.monotonic()
-        day, broker = self.state.today(), self.app.broker
+        day, broker, fills = self.state.today(), self.app.broker, self.state.fills
+        held = {str(p.symbol): number(p.qty) or Decimal(0) for p in self.state.positions}
 
         def run() -> None:
             from ..broker.errors import describe
 
             try:
-                lots, problem = read_day_lots(broker, day), ""
+                lots, problem = read_day_lots(broker, day, held, fills), ""
             except Exception as err:  # shown as "—" until the next try (the next fills read)
                 lots, problem = None, str(describe(err))
             try:
