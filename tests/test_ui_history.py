@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from alpaca.trading.requests import MarketOrderRequest
 
+from tui.broker.activity import parse_fills
+from tui.state.realized import realize
 from tui.ui.screens.history import ActivityFilter, HistoryScreen, kind_word, parse_activity_filter, parse_range
 from tui.ui.screens.prompt import PromptScreen
 from tui.ui.widgets.table import LiveTable
@@ -191,18 +193,22 @@ async def test_p_shows_realized_pnl_fifo_with_totals(make_sim):
         assert screen.query_one("#history-table").display
 
 
-async def test_closes_of_lots_from_before_the_read_are_unmatched(make_sim):
+async def test_closes_of_lots_from_before_the_range_are_costed_from_the_fills_before_it(make_sim):
     sim = make_sim(portfolio="sample")
     held = {p.symbol: Decimal(p.qty) for p in sim.client.get_all_positions()}
     symbol = next(s for s, q in sorted(held.items()) if q >= 2)
     order = sim.client.submit_order(MarketOrderRequest(symbol=symbol, qty=1, side="sell", time_in_force="day"))
     wait_for(lambda: str(sim.client.get_order_by_id(order.id).status.value) == "filled", timeout=10)
+    # FIFO over the account's whole history: what the close made
+    every = parse_fills(sim.client.get("/account/activities/FILL", {"page_size": 100}))
+    [expected] = [c for c in realize(every).closes if c.order_id == str(order.id)]
+    assert expected.realized and not expected.unmatched
     app = make_app(sim)
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await open_history(pilot, app)
         await pilot.press("p")
         await until(pilot, lambda: screen.realized is not None and not screen.pnl_loading, timeout=10)
-        # Only from today: the lot the sell closes was opened before, its cost unknown.
+        # Only from today: the lot the sell closes was opened before; the fills before say its cost.
         await pilot.press("F")
         await until(pilot, lambda: isinstance(app.screen, PromptScreen))
         today = screen.desk.today().isoformat()
@@ -210,8 +216,9 @@ async def test_closes_of_lots_from_before_the_read_are_unmatched(make_sim):
         await until(pilot, lambda: app.screen is screen and not screen.pnl_loading and screen.pnl_range[0]
                     == screen.desk.today(), timeout=10)
         text = screen_text(app)
-        assert "unmatched" in text and f"1 {symbol} closed from lots opened before" in text, text
-        assert screen.realized.closes[-1].unmatched == 1 and screen.realized.closes[-1].realized == 0
+        assert "Every close matched" in text and "unmatched" not in text, text
+        close = screen.realized.closes[-1]
+        assert (close.realized, close.unmatched, close.lots) == (expected.realized, 0, expected.lots)
 
 
 # ---- snapshots: the sample's past on a frozen clock, static prices ----------------------------

@@ -246,16 +246,22 @@ def export_table(broker, what: str, since: datetime | None) -> tuple[list[dict],
         return rows, export.FILL_COLUMNS, not fills.truncated
     if what == "realized":
         # As the History screen works it out: FIFO over the fills since `since` (all of them
-        # without it), what was held before them as lots of unknown cost (closed: unmatched).
+        # without it); what was held before them, at the cost the fills before it tell
+        # (what they cannot is of unknown cost: closed, unmatched).
         from .broker.activity import fill_of
         from .numbers import number
-        from .state.realized import lots_before, realize
+        from .state.realized import lots_before, positions_before, realize
+        from .state.realized_today import read_lots_before
 
         held = {str(p.get("symbol")): number(p.get("qty")) or 0 for p in broker.positions_raw()
                 if isinstance(p, dict) and p.get("symbol")}
         pages = ActivityPages(broker, types=["FILL"], after=since, direction="asc")
         fills = [f for f in map(fill_of, pages) if f is not None]
-        realized = realize(fills, lots_before(held, fills))
+        if since is not None:
+            starting, _ = read_lots_before(broker, since, positions_before(held, fills))
+        else:
+            starting = lots_before(held, fills)
+        realized = realize(fills, starting)
         return export.realized_rows(realized.closes), export.REALIZED_COLUMNS, not pages.truncated
     activities = ActivityPages(broker, after=since, direction="asc")
     return export.activity_rows(activities), export.ACTIVITY_COLUMNS, not activities.truncated

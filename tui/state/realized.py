@@ -344,16 +344,21 @@ def totals(closes: Iterable[Close], start: date, end: date) -> Totals:
     return Totals(start, end, total, by_symbol, count, unmatched)
 
 
-def lots_before(positions: Mapping[str, Decimal], fills: Iterable[FillLike]) -> list[Lot]:
-    """Lots of unknown cost for what was held before ``fills``: each symbol's signed
-    position now minus what the fills did (as DayTradeBook works it out). Pass them to
-    :func:`realize` so that closing shares held from before is reported unmatched rather
-    than mistaken for an opening (a buy covering an older short, say)."""
+def positions_before(positions: Mapping[str, Decimal], fills: Iterable[FillLike]) -> dict[str, Decimal]:
+    """Each symbol's signed position before ``fills``: now minus what the fills did."""
     before: dict[str, Decimal] = {symbol: _decimal(qty) for symbol, qty in positions.items()}
     with localcontext(_EXACT):
         for fill in fills:
             before[fill.symbol] = before.get(fill.symbol, _ZERO) - _direction(fill.side) * _decimal(fill.qty)
-    return [Lot(symbol, qty, None) for symbol, qty in sorted(before.items()) if qty]
+    return {symbol: qty for symbol, qty in sorted(before.items()) if qty}
+
+
+def lots_before(positions: Mapping[str, Decimal], fills: Iterable[FillLike]) -> list[Lot]:
+    """Lots of unknown cost for what was held before ``fills`` (as DayTradeBook works it
+    out). Pass them to :func:`realize` so that closing shares held from before is reported
+    unmatched rather than mistaken for an opening (a buy covering an older short, say);
+    :func:`lots_held` finds their cost when the fills before can be read."""
+    return [Lot(symbol, qty, None) for symbol, qty in positions_before(positions, fills).items()]
 
 
 def lots_held(positions: Mapping[str, Decimal], newest_first: Iterable[FillLike]) -> tuple[list[Lot], dict[str, Decimal]]:

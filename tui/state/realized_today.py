@@ -53,16 +53,25 @@ def start_of(day: date) -> datetime:
 
 
 def read_day_lots(broker: Any, day: date, positions: Mapping[str, Decimal], fills: Iterable[FillRow]) -> DayLots:
-    """On a worker: the fills before `day`, newest first, as far back as the lots behind the
-    positions at its start go (positions and fills: the app's, now). Usually one request."""
-    from ..broker.history import ActivityPages
-
+    """On a worker: the lots behind the positions at `day`'s start (positions and fills:
+    the app's, now). Usually one request."""
     start = positions_at_start(positions, fills, day)
     if not start:
         return DayLots(day, start)
-    pages = ActivityPages(broker, types=["FILL"], until=start_of(day), direction="desc", max_pages=MAX_PAGES)
-    lots, missing = lots_held(start, _fills(pages))
+    lots, missing = read_lots_before(broker, start_of(day), start)
     return DayLots(day, start, tuple(lots), missing)
+
+
+def read_lots_before(broker: Any, moment: datetime, held: Mapping[str, Decimal]) -> tuple[list[Lot], dict[str, Decimal]]:
+    """The FIFO lots behind the positions `held` at `moment`, from the fills before it read
+    newest first, as far back as they go (at most MAX_PAGES pages): (lots, what the fills
+    read could not account for — lots of unknown cost, among the lots)."""
+    from ..broker.history import ActivityPages
+
+    if not held:
+        return [], {}
+    pages = ActivityPages(broker, types=["FILL"], until=moment, direction="desc", max_pages=MAX_PAGES)
+    return lots_held(held, _fills(pages))
 
 
 def _fills(activities: Iterable[Any]) -> Iterator[FillRow]:

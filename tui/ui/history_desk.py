@@ -14,6 +14,8 @@ from ..broker.history import ACTIVITIES_PAGE, ActivityPages
 from ..numbers import number
 from ..terms import NEW_YORK
 from ..broker.activity import fill_of
+from ..state.realized import positions_before
+from ..state.realized_today import read_lots_before
 from .screens.history import ActivitiesRead, ActivityFilter, FillsRead
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ class AppHistoryDesk:
     def fills(self, start: date, generation: int, screen: Screen) -> None:
         app = self.app
         after = datetime.combine(start, time(), NEW_YORK) - timedelta(microseconds=1)
+        held = self.positions()
 
         def run() -> None:
             from ..broker.errors import describe
@@ -53,13 +56,15 @@ class AppHistoryDesk:
             try:
                 with app.requests.urgent():
                     pages = ActivityPages(app.broker, types=["FILL"], after=after, direction="asc")
-                    read = [fill_of(a) for a in pages]
+                    read = [f for f in map(fill_of, pages) if f is not None]
+                    # what was held at the start, and its cost: the fills before, newest first
+                    starting, _ = read_lots_before(app.broker, after, positions_before(held, read))
             except Exception as err:
                 screen.post_message(FillsRead(generation, None, str(describe(err).message)))
                 return
             note = "the server kept sending pages: stopped reading (the newest fills may be missing)" \
                 if pages.truncated else None
-            screen.post_message(FillsRead(generation, [f for f in read if f is not None], note))
+            screen.post_message(FillsRead(generation, read, note, starting))
 
         app.run_worker(run, thread=True, group="history-fills", name="read fills", exit_on_error=False)
 

@@ -166,7 +166,7 @@ HISTORY = (
     Key("history_pnl", "p", "toggle_pnl", "Realized P&L", "activities, or realized P&L (FIFO lots, per close)"),
     Key("history_reload", "r", "reload", "Reload", "read the activities (or the fills) again"),
     Key("history_export", "E", "app.export", "Export", "write the activities read so far (as filtered), or the "
-        "realized P&L's closes in the range, to a CSV file, its path shown", show=False),
+        "realized P&L's closes in the range, to a CSV file, its path shown"),
 )
 CLOSE_ALL = (
     Key("close_all_orders", "o", "toggle_orders", "Also cancel orders", "close all: also cancel open orders first"),

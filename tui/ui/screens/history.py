@@ -29,7 +29,7 @@ from textual.widgets import Footer, Static
 
 from ...broker.activities import ACTIVITY_TYPES, TradeActivity
 from ...broker.activity import FILL_SIDES, FillRow
-from ...state.realized import Close, Realized, Totals, lots_before, realize, week_start
+from ...state.realized import Close, Lot, Realized, Totals, lots_before, realize, week_start
 from ...terms import NEW_YORK
 from ...text import clean, is_symbol
 from .. import keymap
@@ -240,10 +240,10 @@ def realized_summary(realized: Realized, start: date, end: date, today: date, fi
     unmatched = realized.between(start, end).unmatched
     if unmatched:
         said = ", ".join(f"{quantity(qty)} {_symbol(symbol)}" for symbol, qty in sorted(unmatched.items()))
-        out.append(f"Unmatched: {said} closed from lots opened before {read.isoformat()}: cost unknown, "
-                   "left out", style=TONE_STYLES["warn"])
+        out.append(f"Unmatched: {said} closed from lots the account's fills do not account for (held "
+                   "before its earliest fills, or moved in): cost unknown, left out", style=TONE_STYLES["warn"])
     else:
-        out.append("Every close matched a lot opened since the start", style="dim")
+        out.append("Every close matched a lot of known cost", style="dim")
     return out
 
 
@@ -273,9 +273,12 @@ class ActivitiesRead(Message):
 class FillsRead(Message):
     """Every fill since a start (oldest first), or the problem reading them."""
 
-    def __init__(self, generation: int, fills: Sequence[FillRow] | None, problem: str | None) -> None:
+    def __init__(self, generation: int, fills: Sequence[FillRow] | None, problem: str | None,
+                 starting: Sequence[Lot] | None = None) -> None:
+        """starting: the lots held before the first fill, with their cost where the fills
+        before could tell it (None: unknown, worked out as lots of unknown cost)."""
         super().__init__()
-        self.generation, self.fills, self.problem = generation, fills, problem
+        self.generation, self.fills, self.problem, self.starting = generation, fills, problem, starting
 
 
 class HistoryDesk(Protocol):
@@ -429,7 +432,8 @@ class HistoryScreen(Screen[None]):
         else:
             fills = list(message.fills)
             self.pnl_fills, self.pnl_note = len(fills), message.problem
-            self.realized = realize(fills, lots_before(self.desk.positions(), fills))
+            starting = message.starting if message.starting is not None else lots_before(self.desk.positions(), fills)
+            self.realized = realize(fills, starting)
         self._show_pnl()
 
     def _show_pnl(self) -> None:
