@@ -19,6 +19,9 @@ files only change when the UI does:
     screenshots/realized.svg         h, p, F 2026-08-01..: realized P&L by FIFO lots, 120×34
     screenshots/equity.svg           p: the equity chart over a month, 120×34
     screenshots/equity-80x24.svg     the same at 80×24
+    screenshots/fills.svg            a market buy of 10 INTC after the market moved 25 cents
+                                     under the review: recent fills (3, f f f) with its slippage
+    screenshots/fill-detail.svg      Enter on that fill: its order's detail, the slippage section
 """
 
 from __future__ import annotations
@@ -108,6 +111,48 @@ async def equity_screen(pilot: Any) -> None:
     await equity_shown(pilot, "1M")
 
 
+SIM: SimHandle | None = None  # the running shot's simulator: a step may move its market
+
+
+async def market_fill(pilot: Any) -> None:
+    """b INTC 10, Enter: the review; the price moves 25 cents up before y (the ticket's own
+    quote refresh is off in these shots); then the recent fills view."""
+    from decimal import Decimal
+
+    from tests.ui_support import until
+    from tui.ui.screens.ticket import ReviewScreen
+    from tui.ui.widgets.orders import OrdersPane
+
+    app = pilot.app
+    await main_screen(pilot)
+    await pilot.press("b", *"INTC", "tab", *"10", "enter")
+    review = await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.checked
+                         and app.screen.shown and app.screen, what="the review")
+    assert SIM is not None
+    SIM.set_price("INTC", review.outlook.quote.ask + Decimal("0.25"))
+    await pilot.press("y")
+
+    def filled() -> bool:
+        SIM.advance(0.2)  # the frozen clock: the simulator works its orders as time passes
+        return any(f.symbol == "INTC" for f in app.state.fills)
+
+    await until(pilot, filled, what="the fill")
+    await pilot.press("3", "f", "f", "f")
+    await until(pilot, lambda: app.main.query_one(OrdersPane).fill_slip is not None, what="the slippage")
+    await pilot.pause()
+
+
+async def fill_detail(pilot: Any) -> None:
+    from tests.ui_support import screen_text, until
+    from tui.ui.screens.order_detail import OrderDetailScreen
+
+    await market_fill(pilot)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, OrderDetailScreen) and not pilot.app.screen.reading
+                and "Slippage" in screen_text(pilot.app), what="the fill's order detail")
+    await pilot.pause()
+
+
 SHOTS: list[tuple[str, tuple[int, int], Callable[[Any], Awaitable[None]]]] = [
     ("main.svg", (120, 34), main_screen),
     ("main-80x24.svg", (80, 24), main_screen),
@@ -121,6 +166,8 @@ SHOTS: list[tuple[str, tuple[int, int], Callable[[Any], Awaitable[None]]]] = [
     ("realized.svg", (120, 34), realized_screen),
     ("equity.svg", (120, 34), equity_screen),
     ("equity-80x24.svg", (80, 24), equity_screen),
+    ("fills.svg", (100, 30), market_fill),
+    ("fill-detail.svg", (100, 30), fill_detail),
 ]
 
 
@@ -133,7 +180,8 @@ def start_simulator() -> SimHandle:
 
 
 async def shoot(filename: str, size: tuple[int, int], steps: Callable[[Any], Awaitable[None]]) -> None:
-    sim = start_simulator()  # a fresh account per shot: no shot sees another's orders
+    global SIM
+    sim = SIM = start_simulator()  # a fresh account per shot: no shot sees another's orders
     try:
         app = make_app(sim, mode=Mode.DEMO, intervals=QUIET)
         async with app.run_test(size=size) as pilot:
@@ -148,6 +196,9 @@ async def shoot(filename: str, size: tuple[int, int], steps: Callable[[Any], Awa
 
 
 async def main() -> None:
+    import tui.ui.screens.ticket as ticket
+
+    ticket.QUOTE_EVERY = 3600  # the review keeps its quote while a shot moves the market
     OUT.mkdir(exist_ok=True)
     for filename, size, steps in SHOTS:
         await shoot(filename, size, steps)
