@@ -52,6 +52,36 @@ async def test_closed_orders_page_past_500_as_the_cursor_nears_the_end(make_sim)
         assert table.cursor_row == 0
 
 
+async def test_the_history_pages_across_1200_closed_orders_in_the_app(make_sim):
+    """Three of Alpaca's pages (500 + 500 + 200) as the cursor reaches the end of each, with
+    no order twice and none lost, newest first, compared with the simulator's own list."""
+    sim = make_sim(closed_orders=1200)  # a year of canceled, expired and rejected orders
+    app = make_app(sim)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        pane = app.main.query_one(OrdersPane)
+        await pilot.press("3", "f")
+        await until(pilot, lambda: "closed (500+)" in pane.border_title, timeout=45, what="the first page")
+        await pilot.press("G")
+        await until(pilot, lambda: "closed (1,000+)" in pane.border_title, timeout=45, what="the second page")
+        await pilot.press("G")
+        await until(pilot, lambda: "closed (1,200)" in pane.border_title, timeout=45, what="the third page")
+        ids = list(pane.history_by_row)
+        assert len(ids) == len(set(ids)) == 1200
+        # the simulator's answer, paged by hand over REST with `until`
+        rest, until_at = [], None
+        while page := sim.client.get("/orders", {"status": "closed", "limit": 500,
+                                                 **({"until": until_at} if until_at else {})}):
+            rest += [o["id"] for o in page if o["id"] not in rest]
+            until_at = page[-1]["submitted_at"]
+            if len(page) < 500:
+                break
+        assert ids == rest
+        times = [pane.history_by_row[key].submitted_at for key in ids]
+        assert times == sorted(times, reverse=True)
+        assert {str(pane.history_by_row[key].status.value) for key in ids} == {"canceled", "expired", "rejected"}
+
+
 async def test_F_filters_the_history_by_symbol_and_junk_is_refused_in_the_dialog(make_sim):
     sim = make_sim()  # no seeded past: the three below are the only closed orders
     for symbol in ("AAPL", "MSFT", "AAPL"):
