@@ -166,3 +166,26 @@ async def test_at_start_an_earlier_runs_open_intents_are_settled_and_reported(ma
         await until(pilot, lambda: any("no recorded outcome" in n for n in notes), what="reported")
     report = next(n for n in notes if "no recorded outcome" in n)
     assert "BUY 1 INTC: the order was placed" in report and "BUY 2 F: the order was never placed" in report
+
+
+async def test_offline_shows_on_a_screen_over_the_main_one():
+    """The status bar is on every full screen: a dead server is said on an order's detail
+    and on the equity chart as on the main screen, and the status is there from the start."""
+    from tui.ui.screens.equity import EquityScreen
+    from tui.ui.screens.order_detail import OrderDetailScreen
+    from tui.ui.widgets.statusbar import StatusBar
+
+    sim = sample_sim()
+    app = make_app(sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("3", "enter")
+        await until(pilot, lambda: isinstance(app.screen, OrderDetailScreen), what="the order detail")
+        bar = app.screen.query_one(StatusBar)
+        await until(pilot, lambda: "req/min" in bar.line.plain, what="the status, at once")
+        sim.stop()
+        await until(pilot, lambda: "OFFLINE" in bar.line.plain and "OFFLINE" in screen_text(app), timeout=5,
+                    what="OFFLINE on the order detail")
+        await pilot.press("escape", "p")
+        await until(pilot, lambda: isinstance(app.screen, EquityScreen), what="the equity chart")
+        await until(pilot, lambda: "OFFLINE" in screen_text(app), what="OFFLINE on the equity chart, at once")

@@ -439,9 +439,11 @@ class AlpacaApp(compat.NotificationHook, App[None]):
         self._rejection = None
 
     def update_status(self) -> None:
-        self.main.query_one(StatusBar).show(status_of(
-            self.refresher.schedule, self.stream_state, self.state.daytrade_count(), self.requests.last_minute(),
-            self._rejection, self.market.status()))
+        status = status_of(self.refresher.schedule, self.stream_state, self.state.daytrade_count(),
+                           self.requests.last_minute(), self._rejection, self.market.status())
+        for screen in self.screen_stack:  # the main screen's, and any full screen's above it
+            for bar in screen.query(StatusBar):
+                bar.show(status)
 
     # ---- the terminal --------------------------------------------------------------------
 

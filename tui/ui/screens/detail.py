@@ -8,14 +8,14 @@ It shows what the app gives it (DetailDesk); the reads happen elsewhere.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Callable, Protocol, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...broker.market import AssetInfo, Bar
 from ...state.quotes import LivePrice
@@ -23,6 +23,7 @@ from ...terms import NEW_YORK
 from ...text import clean
 from .. import keymap
 from ..format import DASH, WARN, money, price, quantity, signed_money, signed_pct, tone, word
+from ..widgets.statusbar import bottom_bar
 from ..widgets.chart import PriceChart
 from ..widgets.orders import order_label
 from ..widgets.table import TONE_STYLES
@@ -166,7 +167,7 @@ class DetailScreen(Screen[None]):
             yield Static("", id="detail-quote")
             yield Static("", id="detail-holding")
             yield PriceChart(id="detail-chart")
-        yield Footer(compact=True, show_command_palette=False)
+        yield bottom_bar()
 
     def on_mount(self) -> None:
         self.desk.look_at(self.symbol)

@@ -18,12 +18,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...broker.history import PortfolioHistory
 from .. import keymap
 from ..format import DASH, money, signed_money, signed_pct, tone
 from ..sparkline import sparkline
+from ..widgets.statusbar import bottom_bar
 from ..widgets.chart import ValueChart, value_bars
 from ..widgets.table import TONE_STYLES
 
@@ -157,7 +158,7 @@ class EquityScreen(Screen[None]):
         with Vertical(id="equity-body"):
             yield ValueChart(id="equity-chart")
             yield Static("", id="equity-summary")
-        yield Footer(compact=True, show_command_palette=False)
+        yield bottom_bar()
 
     def on_mount(self) -> None:
         self.action_period(self.period)

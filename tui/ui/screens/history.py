@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...broker.activities import ACTIVITY_TYPES, TradeActivity
 from ...broker.activity import FILL_SIDES, FillRow
@@ -36,6 +36,7 @@ from .. import keymap
 from ..format import DASH, money, price, quantity, signed_money, tone
 from ..date_filter import NewYorkDays, parse_dates
 from ..order_history import MORE_WITHIN
+from ..widgets.statusbar import bottom_bar
 from ..widgets.table import LiveTable, Row, TONE_STYLES, hidden_note
 
 MAX_FILTER_WORDS = 20
@@ -337,7 +338,7 @@ class HistoryScreen(Screen[None]):
             yield LiveTable(ACTIVITY_COLUMNS, drop_order=ACTIVITY_DROP, id="history-table")
             yield Static("", id="pnl-summary")
             yield LiveTable(CLOSE_COLUMNS, drop_order=CLOSE_DROP, id="pnl-table")
-        yield Footer(compact=True, show_command_palette=False)
+        yield bottom_bar()
 
     def on_mount(self) -> None:
         self._show_view()

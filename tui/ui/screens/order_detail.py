@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ...broker.order_events import TERMINAL
 from ...numbers import moment
@@ -36,6 +36,7 @@ from .. import keymap
 from ..format import (
     DASH, DOWN, NY, UP, basis_points, dec, enum_text, instrument, price, quantity, signed_dollars, signed_price, word,
 )
+from ..widgets.statusbar import bottom_bar
 from ..widgets.orders import order_label
 
 if TYPE_CHECKING:
@@ -324,7 +325,7 @@ class OrderDetailScreen(Screen[None]):
             yield Static("", id="od-legs")
             yield Static("", id="od-slippage")
             yield Static("", id="od-timeline")
-        yield Footer(compact=True, show_command_palette=False)
+        yield bottom_bar()
 
     def on_mount(self) -> None:
         self.desk.timeline.listen(self._heard)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static
 
 from ...broker.errors import Problem
 from ...state.refresh import RefreshSchedule
@@ -179,3 +179,13 @@ class StatusBar(Horizontal):
 
     def on_mount(self) -> None:
         self.refresh_line()
+        # A screen pushed over the main one shows the status at once, not at the next change.
+        update = getattr(self.app, "update_status", None)
+        if update is not None:
+            self.call_later(update)
+
+
+def bottom_bar() -> Vertical:
+    """The status bar above the footer, docked at the bottom: the same on every full
+    screen, so OFFLINE or a rejection is seen from a detail screen too."""
+    return Vertical(StatusBar(id="status"), Footer(compact=True, show_command_palette=False), id="bottom")
