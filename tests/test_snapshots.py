@@ -38,16 +38,16 @@ def demo_app(make_sim: Any):
 
 
 def pin_status(app: Any) -> None:
-    """Show a fixed data age and request count; everything else on the bar is live."""
-    bar = app.main.query_one(StatusBar)
-    show = bar.show
+    """Show a fixed data age and request count, on every screen's status bar; everything
+    else on the bar is live."""
+    live = app.status_now
 
-    def pinned(status: Status) -> None:
-        show(replace(status, data_age=PINNED_DATA_AGE, requests_per_minute=PINNED_REQUESTS_PER_MINUTE,
-                     prices="listening", streamed=PINNED_STREAMED, limit=30, polled=0))
+    def pinned() -> Status:
+        return replace(live(), data_age=PINNED_DATA_AGE, requests_per_minute=PINNED_REQUESTS_PER_MINUTE,
+                       prices="listening", streamed=PINNED_STREAMED, limit=30, polled=0)
 
-    bar.show = pinned
-    bar.show(bar.status)  # re-render whatever it already shows with the pinned values
+    app.status_now = pinned
+    app.update_status()  # re-render whatever it already shows with the pinned values
 
 
 async def main_screen(pilot: Any) -> None:

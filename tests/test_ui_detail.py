@@ -224,8 +224,11 @@ def detail_app(make_sim: Any):
 
 
 async def nvda_detail(pilot: Any) -> None:
+    from .test_snapshots import pin_status
+
     app = pilot.app
     await live(pilot)
+    pin_status(app)
     await pilot.press("slash", *"NVDA", "enter")  # by the lookup: the asset list names it
     await detail_shown(pilot, "NVDA")
     await until(pilot, lambda: "● live" in quote_text(app) and "NVIDIA" in quote_text(app), what="live, named")

@@ -190,7 +190,10 @@ async def test_the_base_is_marked_only_within_the_range():
 # ---- SVG snapshots -------------------------------------------------------------------------
 
 async def equity_1m(pilot: Any) -> None:
+    from .test_snapshots import pin_status
+
     await loaded(pilot)
+    pin_status(pilot.app)
     await pilot.press("1", "enter")
     await equity_shown(pilot, "1M")
 

@@ -314,8 +314,11 @@ def snapshot_app(make_sim: Any):
 
 
 async def googl_detail(pilot: Any) -> None:
+    from .test_snapshots import pin_status
+
     app = pilot.app
     await loaded(pilot)
+    pin_status(app)
     await open_order(pilot, str(by_symbol(app, "GOOGL").id))
     await pilot.pause()
 

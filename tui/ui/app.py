@@ -51,7 +51,7 @@ from .watchlist_actions import WatchlistActions
 from .widgets.clock import ClockPane
 from .widgets.orders import HistoryTable, OrdersPane
 from .terminal_driver import diffing
-from .widgets.statusbar import StatusBar, status_of
+from .widgets.statusbar import Status, StatusBar, status_of
 
 FLUSH_EVERY = 1 / 30  # seconds: stream events are applied together, at most this often
 
@@ -438,9 +438,13 @@ class AlpacaApp(compat.NotificationHook, App[None]):
     def rejection_seen(self) -> None:
         self._rejection = None
 
+    def status_now(self) -> Status:
+        """What the status bar says now."""
+        return status_of(self.refresher.schedule, self.stream_state, self.state.daytrade_count(),
+                         self.requests.last_minute(), self._rejection, self.market.status())
+
     def update_status(self) -> None:
-        status = status_of(self.refresher.schedule, self.stream_state, self.state.daytrade_count(),
-                           self.requests.last_minute(), self._rejection, self.market.status())
+        status = self.status_now()
         for screen in self.screen_stack:  # the main screen's, and any full screen's above it
             for bar in screen.query(StatusBar):
                 bar.show(status)
