@@ -116,3 +116,16 @@ def test_thread_workers_still_run_on_the_loops_default_executor():
     import textual.worker
 
     assert "run_in_executor(None," in inspect.getsource(textual.worker.Worker._run_threaded)
+
+
+def test_the_input_loop_compat_copies_is_still_textuals():
+    """compat.run_input_thread is Textual's LinuxDriver.run_input_thread with one hook (what
+    is read goes through the app's reader first): if Textual's changes, look again."""
+    import hashlib
+
+    from textual.drivers.linux_driver import LinuxDriver
+
+    source = inspect.getsource(LinuxDriver.run_input_thread)
+    assert hashlib.sha256(source.encode()).hexdigest() == \
+        "d796af6d69db337d6fa6bd463984f7d17188d991dbb22f60efb92a8a9619507c"
+    assert "XTermParser" in inspect.getsource(compat.run_input_thread)

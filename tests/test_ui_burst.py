@@ -161,3 +161,52 @@ def test_burst_in_a_real_terminal_equals_slow_typing(tmp_path):
     assert seen["slow"] == {"Symbol": "MSFT", "Side": "BUY", "Quantity": "5", "Type": "limit",
                             "Limit price": "$480.00", "Time in force": "DAY"}, seen
     assert seen["burst"] == seen["slow"], seen
+
+
+def test_escape_then_a_key_in_one_write_is_two_keys_in_a_real_terminal(tmp_path):
+    """A terminal sends Alt+3 as ESC 3, so Textual alone reads Esc then 3 written together
+    as one key (`£`), Esc then b as Ctrl+Left, Esc then q as Alt+Q. The app reads them as
+    typed apart: Esc closes what is open, then the key acts."""
+    from tui.ui.terminal_driver import escapes_apart
+
+    assert escapes_apart("\x1b3\x1bb\x1bq\x1b\x1b") == "\x1b[27u3\x1b[27ub\x1b[27uq\x1b[27u\x1b"
+    assert escapes_apart("\x1b[A\x1bOP\x1b]11;?\x1b\\\x1b") == "\x1b[A\x1bOP\x1b]11;?\x1b\\\x1b"  # sequences kept
+    env = app_env(ALPACA_TUI_AUDIT_LOG=str(tmp_path / "audit.jsonl"))
+    with Terminal([*APP, "--demo"], env, cwd=tmp_path, columns=100, lines=30) as term:
+        term.expect("Positions (6)", "Orders (3)", timeout=30)
+        for how in ("slow", "burst"):
+            keys = ["?", "\x1b", "3", "f"]  # help, closed; Orders, next view
+            if how == "burst":
+                term.send("".join(keys))
+            else:
+                for key in keys:
+                    term.send(key)
+                    term.settle(quiet=0.05, timeout=0.5)
+            term.expect("Orders (3) · closed", timeout=10)
+            assert term.wait_for(lambda text: "Help" not in text.splitlines()[1], timeout=5) is not None
+            term.send("f" * 3)  # back to the open orders
+            term.expect("f: closed orders", timeout=10)
+            keys = ["b", "\x1b", "b"]  # a ticket, closed, a ticket again
+            if how == "burst":
+                term.send("".join(keys))
+            else:
+                for key in keys:
+                    term.send(key)
+                    term.settle(quiet=0.05, timeout=0.5)
+            term.expect("BUY order", "Enter review", timeout=10)
+            term.send("\x1b")
+            assert term.wait_for(lambda text: "Enter review" not in text, timeout=5) is not None, (how, term.text())
+        term.send("q")
+        assert term.wait_exit(5) == 0
+
+
+def test_an_escape_ending_a_read_waits_for_the_next_one_to_say_what_it_was():
+    from tui.ui.terminal_driver import ESCAPE_KEY, EscapesApart
+
+    reader = EscapesApart()
+    assert reader.feed("?\x1b") == "?" and reader.held  # Esc, or the start of a sequence?
+    assert reader.feed("3f") == f"{ESCAPE_KEY}3f"  # a key: it was Esc
+    assert reader.feed("\x1b") == "" and reader.feed("[A") == "\x1b[A"  # a sequence split over two reads
+    assert reader.feed("\x1b") == "" and reader.idle() == ESCAPE_KEY and reader.idle() == ""  # nothing came
+    assert reader.feed("\x1b\x1b") == ESCAPE_KEY and reader.idle() == ESCAPE_KEY  # two Escs
+    assert reader.feed("plain text") == "plain text"

@@ -50,7 +50,7 @@ from .screens.prompt import PromptScreen
 from .watchlist_actions import WatchlistActions
 from .widgets.clock import ClockPane
 from .widgets.orders import HistoryTable, OrdersPane
-from .terminal_driver import diffing
+from .terminal_driver import diffing, keys_apart
 from .widgets.statusbar import Status, StatusBar, status_of
 
 FLUSH_EVERY = 1 / 30  # seconds: stream events are applied together, at most this often
@@ -452,12 +452,14 @@ class AlpacaApp(compat.NotificationHook, App[None]):
     # ---- the terminal --------------------------------------------------------------------
 
     def get_driver_class(self) -> type[Driver]:
-        """Textual's driver for this platform, sending only the cells that changed (Linux
-        and macOS; Windows and a TEXTUAL_DRIVER of one's own are left as they are)."""
+        """Textual's driver for this platform, reading Esc then a key as two keys however
+        fast they come, and sending only the cells that changed (Linux and macOS; Windows
+        and a TEXTUAL_DRIVER of one's own are left as they are)."""
         base = super().get_driver_class()
-        if self.screen_diff is None or not issubclass(base, LinuxDriver) or constants.DRIVER:
+        if not issubclass(base, LinuxDriver) or constants.DRIVER:
             return base
-        return diffing(base, self.screen_diff)
+        base = keys_apart(base)
+        return base if self.screen_diff is None else diffing(base, self.screen_diff)
 
     def action_redraw(self) -> None:
         """Everything drawn again, for a terminal that something else wrote on (a `wall`

@@ -1,8 +1,8 @@
 """Every use of Textual's private API, in one place.
 
 Textual has no public way to do a few things this app needs: know that a key's travel is
-over, remove a toast, draw one table cell without Rich's pipeline, or redraw a few table
-lines. Each is wrapped here, under a public name, with the reason; nothing else in the
+over, remove a toast, draw one table cell without Rich's pipeline, redraw a few table
+lines, or see what the terminal sent before Textual's key parser does. Each is wrapped here, under a public name, with the reason; nothing else in the
 project reads or writes a Textual attribute that starts with `_`.
 
 pyproject.toml pins Textual to the minor version these were written against, and
@@ -232,3 +232,60 @@ def daemon_worker_threads(executor: Any) -> None:
     import asyncio
 
     asyncio.get_running_loop().set_default_executor(executor)
+
+
+# ---- reading keys (see terminal_driver.py) ------------------------------------------------
+
+
+def run_input_thread(driver: Any, reader: Any) -> None:
+    """Textual 8.2's LinuxDriver.run_input_thread, with what is read passed through
+    `reader.feed` (str -> str) before Textual's key parser sees it, and `reader.idle()` fed
+    when a wait for input ends with nothing read. Textual parses an escape and the
+    character that follows it within 0.1 s as one key (`alt+q`, `£` for ESC 3, `ctrl+left`
+    for ESC b); the driver has no hook between reading and parsing."""
+    import os
+    import selectors
+    from codecs import getincrementaldecoder
+
+    from textual._loop import loop_last
+    from textual._parser import ParseError
+    from textual._xterm_parser import XTermParser
+
+    selector = selectors.SelectSelector()
+    selector.register(driver.fileno, selectors.EVENT_READ)
+    fileno = driver.fileno
+    EVENT_READ = selectors.EVENT_READ
+    parser = XTermParser(driver._debug)
+    feed = parser.feed
+    tick = parser.tick
+    decode = getincrementaldecoder("utf-8")().decode
+    read = os.read
+
+    def process_selector_events(selector_events: list, final: bool = False) -> None:
+        for last, (_selector_key, mask) in loop_last(selector_events):
+            if mask & EVENT_READ:
+                unicode_data = decode(read(fileno, 1024 * 4), final=final and last)
+                if not unicode_data:
+                    break
+                keys = reader.feed(unicode_data)
+                for event in feed(keys) if keys else ():  # feed("") is Textual's end of input
+                    driver.process_message(event)
+        if not selector_events:  # the wait ended with nothing read
+            keys = reader.idle()
+            for event in feed(keys) if keys else ():
+                driver.process_message(event)
+        for event in tick():
+            driver.process_message(event)
+
+    try:
+        while not driver.exit_event.is_set():
+            process_selector_events(selector.select(0.1))
+        selector.unregister(driver.fileno)
+        process_selector_events(selector.select(0.1), final=True)
+    finally:
+        selector.close()
+        try:
+            for event in feed(""):
+                pass
+        except (EOFError, ParseError):
+            pass
