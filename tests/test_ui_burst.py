@@ -171,6 +171,7 @@ def test_escape_then_a_key_in_one_write_is_two_keys_in_a_real_terminal(tmp_path)
 
     assert escapes_apart("\x1b3\x1bb\x1bq\x1b\x1b") == "\x1b[27u3\x1b[27ub\x1b[27uq\x1b[27u\x1b"
     assert escapes_apart("\x1b[A\x1bOP\x1b]11;?\x1b\\\x1b") == "\x1b[A\x1bOP\x1b]11;?\x1b\\\x1b"  # sequences kept
+    assert escapes_apart("\x1b\x7f") == "\x1b\x7f"  # Alt+Backspace: delete a word in a field
     env = app_env(ALPACA_TUI_AUDIT_LOG=str(tmp_path / "audit.jsonl"))
     with Terminal([*APP, "--demo"], env, cwd=tmp_path, columns=100, lines=30) as term:
         term.expect("Positions (6)", "Orders (3)", timeout=30)

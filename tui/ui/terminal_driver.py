@@ -27,8 +27,10 @@ from .screen_diff import ScreenDiff
 ESCAPE_KEY = "\x1b[27u"  # CSI 27 u: the Esc key, in a form no other key shares
 # What may follow an escape in a sequence a terminal sends: CSI [ (keys, mouse, replies),
 # SS3 O (arrows and F1-F4 in application mode), OSC ] and DCS P (replies), ST \\ (their
-# end). Esc then O stays ambiguous; Esc then X (close all), 3 or any other key does not.
-SEQUENCE_STARTS = frozenset("[O]P\\")
+# end); and DEL, for Alt+Backspace (delete a word in a field: Esc then Backspace typed
+# together is far less likely than that). Esc then O stays ambiguous; Esc then X (close
+# all), 3, b or any other key does not.
+SEQUENCE_STARTS = frozenset("[O]P\\\x7f")
 
 
 class EscapesApart:
