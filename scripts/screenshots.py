@@ -119,6 +119,7 @@ async def market_fill(pilot: Any) -> None:
     quote refresh is off in these shots); then the recent fills view."""
     from decimal import Decimal
 
+    from tests.test_slippage import lookups_over
     from tests.ui_support import until
     from tui.ui.screens.ticket import ReviewScreen
     from tui.ui.widgets.orders import OrdersPane
@@ -129,6 +130,7 @@ async def market_fill(pilot: Any) -> None:
     review = await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.checked
                          and app.screen.shown and app.screen, what="the review")
     assert SIM is not None
+    await lookups_over(pilot)  # no look-up answered later brings the moved price to the review
     SIM.set_price("INTC", review.outlook.quote.ask + Decimal("0.25"))
     await pilot.press("y")
 

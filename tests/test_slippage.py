@@ -109,6 +109,17 @@ def still_ticket(monkeypatch):
     monkeypatch.setattr("tui.ui.screens.ticket.QUOTE_EVERY", 3600)
 
 
+async def lookups_over(pilot) -> None:
+    """The ticket's symbol look-ups are all answered: none can bring a newer quote to the
+    review after the test moves the market."""
+    from tui.ui.screens.ticket import FACTS_DELAY
+
+    await pilot.pause(FACTS_DELAY + 0.05)  # the look-up typing set off has been asked for
+    await until(pilot, lambda: not any(w.group == "ticket" and not w.is_finished for w in pilot.app.workers),
+                what="the ticket's look-ups answered")
+    await pilot.pause()
+
+
 def fills_slip(app) -> str:
     table = app.main.query_one(FillsTable)
     column = [key.value for key in table.columns].index("slip")
@@ -125,6 +136,7 @@ async def test_a_market_buy_shows_its_slippage_in_the_fills_view_and_the_detail(
         await pilot.press(*"INTC", "tab", *"10", "enter")
         review = await until(pilot, lambda: isinstance(app.screen, ReviewScreen) and app.screen.checked
                              and app.screen.shown and app.screen)
+        await lookups_over(pilot)
         shown = review.outlook.quote.ask
         assert shown is not None and review.outlook.price == shown
         sim.set_price("INTC", shown + D("0.25"))  # the market moves before the order arrives

@@ -167,7 +167,11 @@ def test_escape_then_a_key_in_one_write_is_two_keys_in_a_real_terminal(tmp_path)
     """A terminal sends Alt+3 as ESC 3, so Textual alone reads Esc then 3 written together
     as one key (`£`), Esc then b as Ctrl+Left, Esc then q as Alt+Q. The app reads them as
     typed apart: Esc closes what is open, then the key acts."""
-    from tui.ui.terminal_driver import escapes_apart
+    from tui.ui.terminal_driver import EscapesApart
+
+    def escapes_apart(data: str) -> str:  # `data` as one whole read
+        reader = EscapesApart()
+        return reader.feed(data) + ("\x1b" if reader.held else "")
 
     assert escapes_apart("\x1b3\x1bb\x1bq\x1b\x1b") == "\x1b[27u3\x1b[27ub\x1b[27uq\x1b[27u\x1b"
     assert escapes_apart("\x1b[A\x1bOP\x1b]11;?\x1b\\\x1b") == "\x1b[A\x1bOP\x1b]11;?\x1b\\\x1b"  # sequences kept

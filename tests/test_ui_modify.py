@@ -17,7 +17,7 @@ from tui.ui.widgets.orders import OrdersTable
 
 from .market_support import run_blocking
 from .test_delivery_replace import Flaky
-from .test_ui_order_detail import by_symbol, detail_app, open_order, orders_of
+from .test_ui_order_detail import by_symbol, detail_app, open_order, orders_of, resting_bracket
 from .ui_support import burst, loaded, screen_text, settled, typed_slowly, until
 
 
@@ -153,17 +153,10 @@ async def test_a_rejected_replace_shows_alpacas_code_and_message(make_sim):
 
 
 async def test_a_bracket_legs_take_profit_price_changes(make_sim):
-    from alpaca.trading.requests import LimitOrderRequest, StopLossRequest, TakeProfitRequest
-
     sim, app = detail_app(make_sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        placed = await run_blocking(sim.client.submit_order, LimitOrderRequest(
-            symbol="INTC", qty=2, side="buy", time_in_force="gtc", limit_price=1.00, order_class="bracket",
-            take_profit=TakeProfitRequest(limit_price=90.0), stop_loss=StopLossRequest(stop_price=0.5)))
-        parent_id = str(placed.id)
-        await until(pilot, lambda: parent_id in app.state.orders and app.state.orders[parent_id].legs,
-                    timeout=10, what="the bracket with its legs")
+        parent_id = await resting_bracket(pilot, sim)
         take_profit = next(leg for leg in app.state.orders[parent_id].legs if leg.type.value == "limit")
         screen = await modify(pilot, str(take_profit.id))
         assert screen.leg and screen.editable == ("limit_price",)

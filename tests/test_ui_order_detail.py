@@ -127,6 +127,21 @@ def detail_app(make_sim: Any, **kwargs: Any):
     return sim, make_app(sim, intervals=QUIET)
 
 
+async def resting_bracket(pilot, sim) -> str:
+    """A bracket buy of INTC far below the market (its legs held): its id, once the app
+    has it with its legs."""
+    from alpaca.trading.requests import LimitOrderRequest, StopLossRequest, TakeProfitRequest
+
+    app = pilot.app
+    placed = await run_blocking(sim.client.submit_order, LimitOrderRequest(
+        symbol="INTC", qty=2, side="buy", time_in_force="gtc", limit_price=1.00, order_class="bracket",
+        take_profit=TakeProfitRequest(limit_price=90.0), stop_loss=StopLossRequest(stop_price=0.5)))
+    order_id = str(placed.id)
+    await until(pilot, lambda: order_id in app.state.orders and app.state.orders[order_id].legs,
+                timeout=10, what="the bracket with its legs")
+    return order_id
+
+
 def orders_of(app) -> dict[str, Any]:
     return dict(app.main.query_one(OrdersPane).orders_by_row)
 
@@ -238,18 +253,11 @@ async def test_c_cancels_through_the_apps_confirmation(make_sim):
 
 
 async def test_a_bracket_shows_its_legs_and_a_leg_opens_too(make_sim):
-    from alpaca.trading.requests import LimitOrderRequest, StopLossRequest, TakeProfitRequest
-
     sim, app = detail_app(make_sim)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        placed = await run_blocking(sim.client.submit_order, LimitOrderRequest(
-            symbol="INTC", qty=2, side="buy", time_in_force="gtc", limit_price=1.00, order_class="bracket",
-            take_profit=TakeProfitRequest(limit_price=90.0), stop_loss=StopLossRequest(stop_price=0.5)))
-        order_id = str(placed.id)
-        await until(pilot, lambda: order_id in app.state.orders and app.state.orders[order_id].legs,
-                    timeout=10, what="the bracket with its legs")
-        screen = await open_order(pilot, order_id)
+        order_id = await resting_bracket(pilot, sim)
+        await open_order(pilot, order_id)
         text = screen_text(app)
         assert "Legs" in text and "take profit" in text and "stop loss" in text
         legs = app.state.orders[order_id].legs
@@ -266,17 +274,10 @@ async def test_a_bracket_shows_its_legs_and_a_leg_opens_too(make_sim):
 
 
 async def test_a_long_detail_scrolls_at_80x24(make_sim):
-    from alpaca.trading.requests import LimitOrderRequest, StopLossRequest, TakeProfitRequest
-
     sim, app = detail_app(make_sim)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        placed = await run_blocking(sim.client.submit_order, LimitOrderRequest(
-            symbol="INTC", qty=2, side="buy", time_in_force="gtc", limit_price=1.00, order_class="bracket",
-            take_profit=TakeProfitRequest(limit_price=90.0), stop_loss=StopLossRequest(stop_price=0.5)))
-        order_id = str(placed.id)
-        await until(pilot, lambda: order_id in app.state.orders and app.state.orders[order_id].legs,
-                    timeout=10, what="the bracket with its legs")
+        order_id = await resting_bracket(pilot, sim)
         screen = await open_order(pilot, order_id)
         body = screen.query_one("#order-detail-body")
         await until(pilot, lambda: body.max_scroll_y > 0, what="more than a screen")

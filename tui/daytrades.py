@@ -32,7 +32,7 @@ PDT_MAX_DAY_TRADES = 3  # day trades allowed in the window; the 4th flags the ac
 _ZERO = Decimal(0)
 
 
-def _sign(side: str) -> int:
+def side_sign(side: str) -> int:
     """+1 for buys, -1 for sells; fill activities also say ``sell_short``."""
     s = str(getattr(side, "value", side)).lower()
     if s == "buy":
@@ -57,7 +57,7 @@ class Fill:
             object.__setattr__(self, "qty", Decimal(str(self.qty)))
         if self.qty <= 0:
             raise ValueError(f"fill qty must be > 0, got {self.qty}")
-        _sign(self.side)  # validate early
+        side_sign(self.side)  # validate early
 
 
 class _SymbolState:
@@ -100,7 +100,7 @@ class DayTradeCounter:
         """Apply one fill; True if it completed a new day trade."""
         st = self._state(fill.symbol)
         st.roll(fill.day)
-        direction, qty = _sign(fill.side), fill.qty
+        direction, qty = side_sign(fill.side), fill.qty
         counted = False
         if st.pos and (st.pos > 0) != (direction > 0):  # closing (part of) the position
             closing = min(qty, abs(st.pos))
@@ -132,7 +132,7 @@ class DayTradeCounter:
         answer for PDT protection. With a qty, a sale that only closes overnight shares
         is not a day trade.
         """
-        direction, st = _sign(side), self._symbols.get(symbol)
+        direction, st = side_sign(side), self._symbols.get(symbol)
         if st is None or not st.pos or (st.pos > 0) == (direction > 0):
             return False  # nothing to close: the fill would open
         if st.day is None or day > st.day:

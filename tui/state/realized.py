@@ -43,6 +43,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Context, Decimal, localcontext
 from typing import Iterable, Mapping, Protocol
 
+from ..daytrades import side_sign
 from ..terms import NEW_YORK
 
 METHOD = "FIFO"  # what the screen shows next to the figures
@@ -236,15 +237,6 @@ def _decimal(value: object) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _direction(side: str) -> int:
-    s = str(getattr(side, "value", side)).lower()
-    if s == "buy":
-        return 1
-    if s in ("sell", "sell_short"):
-        return -1
-    raise ValueError(f"unknown side {side!r}")
-
-
 class _Open:
     """A lot being consumed: what is left of it, as a positive quantity."""
 
@@ -281,7 +273,7 @@ def realize(fills: Iterable[FillLike], starting: Iterable[Lot] = ()) -> Realized
 
 def _apply(book: deque[_Open], fill: FillLike) -> Close | None:
     """Apply one fill to one symbol's lots (exact context in force); the close it made, if any."""
-    direction = _direction(fill.side)
+    direction = side_sign(fill.side)
     qty, price = _decimal(fill.qty), _decimal(fill.price)
     if qty <= 0:
         raise ValueError(f"fill {fill.id!r}: qty must be > 0, got {qty}")
@@ -349,7 +341,7 @@ def positions_before(positions: Mapping[str, Decimal], fills: Iterable[FillLike]
     before: dict[str, Decimal] = {symbol: _decimal(qty) for symbol, qty in positions.items()}
     with localcontext(_EXACT):
         for fill in fills:
-            before[fill.symbol] = before.get(fill.symbol, _ZERO) - _direction(fill.side) * _decimal(fill.qty)
+            before[fill.symbol] = before.get(fill.symbol, _ZERO) - side_sign(fill.side) * _decimal(fill.qty)
     return {symbol: qty for symbol, qty in sorted(before.items()) if qty}
 
 
@@ -382,7 +374,7 @@ def lots_held(positions: Mapping[str, Decimal], newest_first: Iterable[FillLike]
             symbol = fill.symbol
             if not need.get(symbol):
                 continue
-            direction, qty = _direction(fill.side), _decimal(fill.qty)
+            direction, qty = side_sign(fill.side), _decimal(fill.qty)
             position = after[symbol]
             after[symbol] = position - direction * qty
             # the part of this fill that opened on the side held at the moment

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from ..broker.activity import FillRow, fill_of
 from ..terms import NEW_YORK
-from .realized import Lot, Totals, lots_held, realize
+from .realized import Lot, Totals, lots_held, positions_before, realize
 
 MAX_PAGES = 20  # 2,000 fills back: beyond that, what is still unaccounted for counts as unmatched
 
@@ -41,11 +41,7 @@ class DayLots:
 
 def positions_at_start(positions: Mapping[str, Decimal], fills: Iterable[FillRow], day: date) -> dict[str, Decimal]:
     """Each symbol's signed position when `day` began: now minus what `day`'s fills did."""
-    start = {symbol: qty for symbol, qty in positions.items() if qty}
-    for fill in fills:
-        if fill.day == day:
-            start[fill.symbol] = start.get(fill.symbol, Decimal(0)) - (fill.qty if fill.side == "buy" else -fill.qty)
-    return {symbol: qty for symbol, qty in start.items() if qty}
+    return positions_before(positions, [fill for fill in fills if fill.day == day])
 
 
 def start_of(day: date) -> datetime:

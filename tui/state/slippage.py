@@ -70,13 +70,10 @@ class ShownQuote:
     @classmethod
     def from_record(cls, raw: Any) -> ShownQuote | None:
         """A journal line's quote, or None when it is not one (hand-edited, torn, junk)."""
-        if not isinstance(raw, dict):
+        if not isinstance(raw, dict) or not isinstance(raw.get("symbol"), str):
             return None
-        side, symbol, reference = raw.get("side"), raw.get("symbol"), number(raw.get("reference"))
-        if side not in ("buy", "sell") or not isinstance(symbol, str) or reference is None or reference <= 0:
-            return None
-        return cls(symbol, side, reference, number(raw.get("bid")), number(raw.get("ask")), number(raw.get("last")),
-                   moment(raw.get("quoted_at")), moment(raw.get("sent_at")))
+        return shown_quote(raw.get("side"), raw["symbol"], raw.get("reference"), raw.get("bid"), raw.get("ask"),
+                           raw.get("last"), raw.get("quoted_at"), raw.get("sent_at"))
 
 
 @dataclass(frozen=True)
@@ -103,6 +100,15 @@ def measure(quote: ShownQuote, price: Decimal, qty: Decimal) -> Slip:
     with localcontext(_EXACT):
         per_share = quote.reference - price if quote.side == "buy" else price - quote.reference
         return Slip(qty, per_share, per_share * qty, quote.reference * qty)
+
+
+def measure_order(quote: ShownQuote, order: Any) -> Slip | None:
+    """An order's average fill (its filled_qty at filled_avg_price) against the quote;
+    None when nothing is filled."""
+    qty, price = number(getattr(order, "filled_qty", None)), number(getattr(order, "filled_avg_price", None))
+    if qty is None or qty <= 0 or price is None or price <= 0:
+        return None
+    return measure(quote, price, qty)
 
 
 def combine(slips: Iterable[Slip]) -> Slip | None:
@@ -182,14 +188,6 @@ class SlippageBook:
     def of_fills(self, fills: Iterable[FillLike]) -> Slip | None:
         return combine(slip for slip in map(self.of_fill, fills) if slip is not None)
 
-    def of_order(self, order: Any) -> Slip | None:
-        """An order's average fill against its quote (not measured, or nothing filled: None)."""
-        quote = self.quote(getattr(order, "id", None), getattr(order, "client_order_id", None))
-        qty, price = number(getattr(order, "filled_qty", None)), number(getattr(order, "filled_avg_price", None))
-        if quote is None or qty is None or qty <= 0 or price is None or price <= 0:
-            return None
-        return measure(quote, price, qty)
-
     @classmethod
     def from_journal(cls, records: Iterable[dict[str, Any]]) -> SlippageBook:
         """The journal's order intents that carry a quote, linked to the order ids their
@@ -210,7 +208,7 @@ class SlippageBook:
         return book
 
 
-def shown_quote(side: str, symbol: str, reference: Any, bid: Any, ask: Any, last: Any, quoted_at: Any,
+def shown_quote(side: Any, symbol: str, reference: Any, bid: Any, ask: Any, last: Any, quoted_at: Any,
                 sent_at: Any) -> ShownQuote | None:
     """The quote to keep for an order the review priced at `reference`; None without one."""
     reference = number(reference)

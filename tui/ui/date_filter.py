@@ -30,6 +30,26 @@ def parse_dates(word: str) -> tuple[date | None, date | None] | str | None:
     return start, end
 
 
+class DateWord:
+    """The one date or range among a filter's words, read a word at a time."""
+
+    def __init__(self) -> None:
+        self.start: date | None = None
+        self.end: date | None = None
+        self.dated = False
+
+    def take(self, word: str) -> bool | str:
+        """True: `word` was the date; False: it is no date; a message: a bad date, or a
+        second one."""
+        dates = parse_dates(word)
+        if dates is None or isinstance(dates, str):
+            return dates if isinstance(dates, str) else False
+        if self.dated:
+            return "one date or date range at most"
+        self.dated, (self.start, self.end) = True, dates
+        return True
+
+
 class NewYorkDays:
     """For a filter with `start` and `end` (New York dates, inclusive, None: open): the
     instants Alpaca's `after` and `until` take, and the range as it was typed."""

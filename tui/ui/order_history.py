@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from ..broker.errors import describe
 from ..broker.history import ORDERS_PAGE, OrderPages
 from ..text import is_symbol
-from .date_filter import NewYorkDays, parse_dates
+from .date_filter import DateWord, NewYorkDays
 from .messages import HistoryPage
 
 if TYPE_CHECKING:
@@ -43,25 +43,22 @@ def parse_filter(text: str) -> HistoryFilter | str:
     """`AAPL MSFT 2026-11-01..2026-11-30`, `TSLA`, `2026-12-01..` or `2026-12-01` (one day);
     empty: no filter. A message saying what is wrong otherwise."""
     symbols: list[str] = []
-    start = end = None
-    dated = False
+    dates = DateWord()
     for word in text.split():
         upper = word.upper()
-        dates = parse_dates(word)
-        if isinstance(dates, str):
-            return dates
-        if dates is not None:
-            if dated:
-                return "one date or date range at most"
-            dated, (start, end) = True, dates
-        elif is_symbol(upper):
+        taken = dates.take(word)
+        if isinstance(taken, str):
+            return taken
+        if taken:
+            continue
+        if is_symbol(upper):
             if upper not in symbols:
                 symbols.append(upper)
         else:
             return f"{word!r} is neither a symbol nor a date (YYYY-MM-DD, or a range like 2026-11-01..2026-11-30)"
     if len(symbols) > MAX_FILTER_SYMBOLS:
         return f"{MAX_FILTER_SYMBOLS} symbols at most"
-    return HistoryFilter(tuple(symbols), start, end)
+    return HistoryFilter(tuple(symbols), dates.start, dates.end)
 
 
 class OrderHistory:

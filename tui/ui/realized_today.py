@@ -41,22 +41,23 @@ class RealizedToday:
         """UI thread: positions were read; if the day's start they imply moved, read again."""
         if self.lots is None or self.reading or time.monotonic() - self.read_at < REREAD_AFTER:
             return
-        held = {str(p.symbol): number(p.qty) or Decimal(0) for p in self.state.positions}
-        if not still_holds(self.lots, held, self.state.fills, self.state.today()):
+        if not still_holds(self.lots, self._held(), self.state.fills, self.state.today()):
             self._read()
+
+    def _held(self) -> dict[str, Decimal]:
+        return {str(p.symbol): number(p.qty) or Decimal(0) for p in self.state.positions}
 
     def _read(self) -> None:
         if self.reading:
             return
         self.reading, self.read_at = True, time.monotonic()
-        day, broker, fills = self.state.today(), self.app.broker, self.state.fills
-        held = {str(p.symbol): number(p.qty) or Decimal(0) for p in self.state.positions}
+        day, held, fills = self.state.today(), self._held(), self.state.fills
 
         def run() -> None:
             from ..broker.errors import describe
 
             try:
-                lots, problem = read_day_lots(broker, day, held, fills), ""
+                lots, problem = read_day_lots(self.app.broker, day, held, fills), ""  # made off the UI thread
             except Exception as err:  # shown as "—" until the next try (the next fills read)
                 lots, problem = None, str(describe(err))
             try:

@@ -64,12 +64,6 @@ class EscapesApart:
         return ESCAPE_KEY
 
 
-def escapes_apart(data: str) -> str:
-    """`data` as one whole read: each Esc followed by a key as Esc, then that key."""
-    splitter = EscapesApart()
-    return splitter.feed(data) + ("\x1b" if splitter.held else "")
-
-
 def terminal_size() -> tuple[int, int] | None:
     """(columns, rows) of the terminal Textual writes to (stderr, else stdout)."""
     for stream in (sys.__stderr__, sys.__stdout__):

@@ -34,7 +34,7 @@ from ...terms import NEW_YORK
 from ...text import clean, is_symbol
 from .. import keymap
 from ..format import DASH, money, price, quantity, signed_money, tone
-from ..date_filter import NewYorkDays, parse_dates
+from ..date_filter import DateWord, NewYorkDays, parse_dates
 from ..order_history import MORE_WITHIN
 from ..widgets.statusbar import bottom_bar
 from ..widgets.table import LiveTable, Row, TONE_STYLES, hidden_note
@@ -91,21 +91,18 @@ def parse_activity_filter(text: str) -> ActivityFilter | str:
     no filter. A message saying what is wrong otherwise."""
     types: list[str] = []
     symbols: list[str] = []
-    start = end = None
-    dated = False
+    dates = DateWord()
     words = text.split()
     if len(words) > MAX_FILTER_WORDS:
         return f"{MAX_FILTER_WORDS} words at most"
     for word in words:
         upper = word.upper()
-        dates = parse_dates(word)
-        if isinstance(dates, str):
-            return dates
-        if dates is not None:
-            if dated:
-                return "one date or date range at most"
-            dated, (start, end) = True, dates
-        elif upper in ACTIVITY_TYPES:
+        taken = dates.take(word)
+        if isinstance(taken, str):
+            return taken
+        if taken:
+            continue
+        if upper in ACTIVITY_TYPES:
             if upper not in types:
                 types.append(upper)
         elif is_symbol(upper.removeprefix("$")):
@@ -115,7 +112,7 @@ def parse_activity_filter(text: str) -> ActivityFilter | str:
         else:
             return (f"{clean(word, one_line=True, limit=30)!r} is neither an activity type (FILL DIV INT FEE JNLC "
                     "CSD…), a symbol nor a date (YYYY-MM-DD, or a range like 2026-11-01..2026-11-30)")
-    return ActivityFilter(tuple(types), tuple(symbols), start, end)
+    return ActivityFilter(tuple(types), tuple(symbols), dates.start, dates.end)
 
 
 def parse_range(text: str, today: date) -> tuple[date, date] | str:

@@ -29,7 +29,7 @@ from textual.widgets import Static
 from ...broker.order_events import TERMINAL
 from ...numbers import moment
 from ...state.orders import is_open, status_of
-from ...state.slippage import ShownQuote, Slip, measure
+from ...state.slippage import ShownQuote, Slip, measure, measure_order
 from ...state.timeline import REST, Entry, Timeline
 from ...text import clean
 from .. import keymap
@@ -229,13 +229,6 @@ def slippage_lines(order: Any, quote: ShownQuote | None, fills: Sequence[tuple[D
     elif not fills:
         table.add_row("Fills", Text("none yet", style="dim"), "", "", "")
     return Group(head, said, table, Text("negative: worse than the quote (paid more, or got less)", style="dim"))
-
-
-def measure_order(quote: ShownQuote, order: Any) -> Slip | None:
-    qty, avg = dec(getattr(order, "filled_qty", None)), dec(getattr(order, "filled_avg_price", None))
-    if qty is None or qty <= 0 or avg is None or avg <= 0:
-        return None
-    return measure(quote, avg, qty)
 
 
 def same_day(at: datetime | None, now: datetime | None) -> bool:
