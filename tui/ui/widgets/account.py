@@ -74,7 +74,8 @@ class AccountView:
     def layouts(self) -> Iterator[tuple[int, int, Lines]]:
         """(width needed, spacing, lines), widest first: three columns (the day's P&L and
         realized P&L in the middle, the market values right), then two (the day's figures
-        above the market values), the % on a line of its own, then one figure a line."""
+        above the market values), the % on a line of its own (Realized then under Buy
+        power), then one figure a line."""
         pnl, pct = self.day
         combined = (pnl[0], f"{pnl[1]} {pct[1]}", pnl[2])
         realized = [self.realized] if self.realized is not None else []
@@ -84,8 +85,9 @@ class AccountView:
             # narrower, still three lines: the market values share one ("L/S MV")
             (_, long_mv, _), (_, short_mv, _) = self.right
             shapes.append(_columns(self.left, [combined, *realized, ("L/S MV", f"{long_mv} {short_mv}", "")]))
-        for right in ([combined, *realized, *self.right], [pnl, pct, *realized, *self.right]):
-            shapes.append(_columns(self.left, right))
+        shapes.append(_columns(self.left, [combined, *realized, *self.right]))
+        # the % on its own line: Realized under the left column, which has a line to spare
+        shapes.append(_columns([*self.left, *realized], [pnl, pct, *self.right]))
         shapes.append(_columns([*self.left, pnl, pct, *realized, *self.right]))
         for lines in shapes:
             for spacing in SPACINGS:
