@@ -86,3 +86,43 @@ def test_an_export_never_overwrites_and_leaves_no_partial_file(tmp_path):
 def exported_rows(path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as file:
         return list(csv.DictReader(file))
+
+
+def test_the_toast_shows_the_whole_path_at_80x24(tmp_path):
+    """In a real terminal: the path is wrapped to the width the toast really has (Textual's
+    toast rack keeps a scrollbar's width). Wrapped 2 cells too wide, a last line of 44
+    cells was folded again by Textual and its end cut off. The data directory is chosen so
+    that the file's name is such a line."""
+    import textwrap
+
+    from .harness.terminal import APP, Terminal, app_env
+
+    name = "realized-pnl-20261208-000000.csv"  # as long as every export of realized P&L
+    for k in range(1, 80):  # a directory whose path wraps (at 45 cells) just before "tui/exports/…"
+        data = tmp_path / ("d" * k)
+        if textwrap.wrap(f"{data}/alpaca-tui/exports/{name}", 45)[-1] == f"tui/exports/{name}":
+            break
+    env = app_env(XDG_DATA_HOME=str(data), ALPACA_TUI_AUDIT_LOG=str(tmp_path / "audit.jsonl"))
+    with Terminal([*APP, "--demo"], env, cwd=tmp_path, columns=80, lines=24) as term:
+        term.expect("Positions (6)", "Orders (3)", timeout=30)
+        term.send("s")  # a close today: the realized view has a row to export
+        term.expect("Enter review", timeout=10)
+        term.send("\x15AAPL\t1\r")
+        term.expect("y send", timeout=10)
+        term.send("y")
+        term.expect("Realized ", timeout=10)
+        assert term.wait_for(lambda text: "Realized        ±0.00" not in text and "AAPL" in text, timeout=10)
+        term.send("h")
+        term.expect("Account activities", timeout=10)
+        term.send("p")
+        term.expect("1 close", timeout=10)
+        term.send("E")
+        folder = data / "alpaca-tui" / "exports"
+        assert term.wait_for(lambda text: folder.exists() and any(folder.iterdir()), timeout=10) is not None
+        [path] = list(folder.iterdir())
+
+        def shown(text: str) -> str:  # the toasts' lines, joined: a wrapped path reads whole again
+            return "".join(line.split("▌", 1)[1].rstrip(" │─╮╯").strip() for line in text.splitlines() if "▌" in line)
+
+        assert term.wait_for(lambda text: str(path) in shown(text), timeout=10) is not None, term.text()
+        term.send("q")

@@ -22,6 +22,7 @@ MAX_SHOWN = 3
 LINES = 2
 TOAST_WIDTH = 60  # cells, as app.tcss sets it (and at most 60 % of the screen)
 CHROME = 3  # a toast's left border and padding
+RACK_SCROLLBAR = 2  # cells Textual's ToastRack keeps for its vertical scrollbar
 
 
 def short_id(order_id: object) -> str:
@@ -51,7 +52,8 @@ def fit(text: str, width: int, lines: int = LINES) -> str:
 def prepare(app: App, message: object, title: object, lines: int = LINES) -> tuple[str, str]:
     """(message, title) as a toast shows them: clean, plain, two lines at most (more where
     all of it matters: a file's path)."""
-    width = max(20, min(TOAST_WIDTH, int(app.size.width * 0.6)) - CHROME)
+    # 60 % of the rack, which keeps a scrollbar's width (Textual's ToastRack scrolls)
+    width = max(20, min(TOAST_WIDTH, int((app.size.width - RACK_SCROLLBAR) * 0.6)) - CHROME)
     return fit(clean(message), width, lines), clean(title, one_line=True)[:width]
 
 
